@@ -1,0 +1,43 @@
+//! # sio-actix
+//!
+//! The actix-web transport for sio: HTTP long-polling (`GET`/`POST`), WebSocket through
+//! actix-ws (direct, or upgraded from polling), CORS, and the handshake's request data handed to
+//! `sio-core`.
+//!
+//! Mount an engine into any actix [`App`](actix_web::App), next to your own routes, at the
+//! path its configuration names:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use actix_web::{App, HttpServer, web};
+//! use sio_core::engine::{DisconnectReason, Engine, EngineConfig, EngineHandler, Message, Socket};
+//!
+//! struct Echo;
+//! impl EngineHandler for Echo {
+//!     type Data = ();
+//!     fn on_connect(&self, _: &Arc<Socket<()>>) {}
+//!     fn on_message(&self, socket: &Arc<Socket<()>>, msg: Message) { let _ = socket.send(msg); }
+//!     fn on_disconnect(&self, _: &Arc<Socket<()>>, _: DisconnectReason) {}
+//! }
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let engine = Engine::new(EngineConfig::builder().path("/engine.io/").build(), Echo);
+//! HttpServer::new(move || {
+//!     App::new()
+//!         .configure(sio_actix::engine_io(engine.clone()))
+//!         .route("/health", web::get().to(|| async { "ok" }))
+//! })
+//! .bind(("127.0.0.1", 3000))?
+//! .run()
+//! .await
+//! # }
+//! ```
+
+mod polling;
+mod request;
+mod response;
+mod service;
+mod ws;
+
+pub use request::request_info;
+pub use service::{engine_io, handle};

@@ -1,0 +1,45 @@
+//! HTTP responses: the engine's error answers and the CORS headers on every polling response.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use sio_core::engine::{EngineConfig, EngineError};
+
+/// A response builder carrying the CORS headers the configuration asks for.
+pub(crate) fn builder(
+    config: &EngineConfig,
+    req: &HttpRequest,
+    status: StatusCode,
+) -> HttpResponseBuilder {
+    let mut res = HttpResponse::build(status);
+    if let Some(cors) = &config.cors {
+        let origin = req.headers().get("origin").and_then(|v| v.to_str().ok());
+        for (name, value) in cors.headers(origin) {
+            res.append_header((name, value));
+        }
+    }
+    res
+}
+
+/// The answer to a refused request, as Node's `engine.io` gives it.
+pub(crate) fn error(config: &EngineConfig, req: &HttpRequest, err: &EngineError) -> HttpResponse {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    tracing::debug!(%err, uri = %req.uri(), "engine.io request refused");
+    builder(config, req, status)
+        .content_type(err.content_type())
+        .body(err.body())
+}
+
+/// The answer to a CORS preflight.
+pub(crate) fn preflight(config: &EngineConfig, req: &HttpRequest) -> Option<HttpResponse> {
+    let cors = config.cors.as_ref()?;
+    let origin = req.headers().get("origin").and_then(|v| v.to_str().ok());
+    let requested = req
+        .headers()
+        .get("access-control-request-headers")
+        .and_then(|v| v.to_str().ok());
+    let mut res = HttpResponse::build(StatusCode::NO_CONTENT);
+    for (name, value) in cors.preflight_headers(origin, requested) {
+        res.append_header((name, value));
+    }
+    Some(res.finish())
+}

@@ -1,0 +1,145 @@
+//! The errors of the Engine.IO layer: codec errors and the HTTP answers a request can get.
+
+use thiserror::Error;
+
+/// Why an Engine.IO packet or payload could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// An empty packet (no type digit), or an empty record in a polling payload.
+    #[error("empty packet")]
+    Empty,
+    /// The first byte is not a known packet type (`0` to `6`).
+    #[error("unknown packet type {0:#04x}")]
+    UnknownType(u8),
+    /// A polling body that is not UTF-8.
+    #[error("payload is not valid UTF-8")]
+    InvalidUtf8,
+    /// A `b` record whose base64 does not decode.
+    #[error("invalid base64 in binary record")]
+    InvalidBase64,
+}
+
+/// A request the engine refuses, with the answer Node's `engine.io` gives.
+///
+/// Every variant but [`EngineError::PayloadTooLarge`] and [`EngineError::Forbidden`] is an HTTP
+/// 400 whose JSON body is `{"code":N,"message":"…"}` ([`EngineError::body`]).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// Code 0: the `transport` query parameter is missing or not an enabled transport.
+    #[error("Transport unknown")]
+    TransportUnknown,
+    /// Code 1: the `sid` is not a live session.
+    #[error("Session ID unknown")]
+    UnknownSid,
+    /// Code 2: an opening request (no `sid`) with a method other than GET.
+    #[error("Bad handshake method")]
+    BadHandshakeMethod,
+    /// Code 3: a request that breaks the protocol (transport mismatch, overlapping long-polls,
+    /// an undecodable body, a WebSocket request without an upgrade, …).
+    #[error("Bad request")]
+    BadRequest,
+    /// Code 4 (HTTP 403): the `allow_request` hook refused the handshake.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Code 5: the `EIO` query parameter is missing or not a supported version.
+    #[error("Unsupported protocol version")]
+    UnsupportedProtocolVersion,
+    /// HTTP 413: a polling body larger than `max_http_buffer_size`.
+    #[error("Payload Too Large")]
+    PayloadTooLarge,
+}
+
+impl EngineError {
+    /// The Engine.IO error code, when the answer carries one.
+    pub fn code(&self) -> Option<u8> {
+        Some(match self {
+            EngineError::TransportUnknown => 0,
+            EngineError::UnknownSid => 1,
+            EngineError::BadHandshakeMethod => 2,
+            EngineError::BadRequest => 3,
+            EngineError::Forbidden(_) => 4,
+            EngineError::UnsupportedProtocolVersion => 5,
+            EngineError::PayloadTooLarge => return None,
+        })
+    }
+
+    /// The HTTP status of the answer: 400, 403 for `Forbidden`, 413 for `PayloadTooLarge`.
+    pub fn status(&self) -> u16 {
+        match self {
+            EngineError::Forbidden(_) => 403,
+            EngineError::PayloadTooLarge => 413,
+            _ => 400,
+        }
+    }
+
+    /// The response body: `{"code":N,"message":"…"}`, or the plain reason for a 413.
+    ///
+    /// ```
+    /// use sio_core::engine::EngineError;
+    /// assert_eq!(EngineError::UnknownSid.body(), r#"{"code":1,"message":"Session ID unknown"}"#);
+    /// ```
+    pub fn body(&self) -> String {
+        match self.code() {
+            Some(code) => {
+                serde_json::json!({ "code": code, "message": self.to_string() }).to_string()
+            }
+            None => self.to_string(),
+        }
+    }
+
+    /// The `Content-Type` of [`EngineError::body`].
+    pub fn content_type(&self) -> &'static str {
+        match self.code() {
+            Some(_) => "application/json",
+            None => "text/plain; charset=UTF-8",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_match_node() {
+        let cases = [
+            (
+                EngineError::TransportUnknown,
+                400,
+                r#"{"code":0,"message":"Transport unknown"}"#,
+            ),
+            (
+                EngineError::UnknownSid,
+                400,
+                r#"{"code":1,"message":"Session ID unknown"}"#,
+            ),
+            (
+                EngineError::BadHandshakeMethod,
+                400,
+                r#"{"code":2,"message":"Bad handshake method"}"#,
+            ),
+            (
+                EngineError::BadRequest,
+                400,
+                r#"{"code":3,"message":"Bad request"}"#,
+            ),
+            (
+                EngineError::Forbidden("Forbidden".into()),
+                403,
+                r#"{"code":4,"message":"Forbidden"}"#,
+            ),
+            (
+                EngineError::UnsupportedProtocolVersion,
+                400,
+                r#"{"code":5,"message":"Unsupported protocol version"}"#,
+            ),
+            (EngineError::PayloadTooLarge, 413, "Payload Too Large"),
+        ];
+        for (err, status, body) in cases {
+            assert_eq!(err.status(), status, "{err:?}");
+            assert_eq!(err.body(), body, "{err:?}");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! The Engine.IO v4 layer.
+//!
+//! - Codecs, sans I/O: [`Packet`] (one packet, text or WebSocket frame) and
+//!   [`encode_payload`] / [`decode_payload`] (polling bodies).
+//! - Sessions: [`Engine`] holds the session table and answers requests as Node's `engine.io`
+//!   does; each [`Socket`] owns its outgoing queue, heartbeat and upgrade state.
+//! - The seam upward: an [`EngineHandler`] is told of sessions and messages. Implement it to use
+//!   the engine alone (like Node's `engine.io` package), or let the Socket.IO layer do it.
+//! - The seam downward: a transport crate maps HTTP requests onto [`Engine::route`] and its
+//!   methods, and WebSockets onto a [`WsConnection`].
+
+mod config;
+mod cors;
+mod error;
+mod handler;
+mod packet;
+mod payload;
+mod request;
+mod server;
+mod sid;
+mod socket;
+mod websocket;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::{
+    AllowRequest, AllowRequestFuture, EngineConfig, EngineConfigBuilder, TransportType,
+};
+pub use cors::{AllowedOrigins, Cors};
+pub use error::{DecodeError, EngineError};
+pub use handler::{DisconnectReason, EngineHandler};
+pub use packet::{Message, PROBE, Packet, WsFrame};
+pub use payload::{RECORD_SEPARATOR, decode_payload, encode_payload};
+pub use request::RequestInfo;
+pub use server::{Engine, PROTOCOL_VERSION, PostGuard, Route};
+pub use sid::{SID_LEN, Sid};
+pub use socket::{Socket, SocketClosed};
+pub use websocket::{WsConnection, WsOutgoing};

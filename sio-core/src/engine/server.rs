@@ -1,0 +1,449 @@
+//! The engine: the session table, request routing with Node's checks, and the polling
+//! transport's logic. [`Engine`] is the standalone API, like Node's `engine.io` package.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock, Weak};
+
+use bytes::Bytes;
+
+use super::config::{EngineConfig, TransportType};
+use super::error::EngineError;
+use super::handler::{DisconnectReason, EngineHandler};
+use super::packet::Packet;
+use super::payload::{decode_payload, encode_payload};
+use super::request::RequestInfo;
+use super::sid::Sid;
+use super::socket::{ReadyState, Socket, SocketOwner, UpgradeState};
+use super::websocket::WsConnection;
+
+/// The only Engine.IO protocol revision served.
+pub const PROTOCOL_VERSION: &str = "4";
+
+/// What a request is, once the engine has checked it ([`Engine::route`]).
+#[derive(Debug)]
+pub enum Route<D> {
+    /// The opening request of a new session over this transport: call
+    /// [`Engine::open_polling`] or [`Engine::open_websocket`].
+    Handshake(TransportType),
+    /// A long-poll `GET` of a session: call [`Engine::poll`].
+    Poll(Arc<Socket<D>>),
+    /// A polling `POST` of a session: call [`Engine::begin_post`].
+    Post(Arc<Socket<D>>),
+    /// A WebSocket asking to upgrade a polling session: call [`Engine::upgrade`].
+    Upgrade(Arc<Socket<D>>),
+}
+
+/// An Engine.IO server: sessions, heartbeats and upgrades, independent of any HTTP library.
+///
+/// A transport crate (`sio-actix`) turns each HTTP request into a [`RequestInfo`], asks
+/// [`Engine::route`] what it is, and calls the matching method; WebSockets are driven through
+/// a [`WsConnection`]. The application sees sessions through its [`EngineHandler`].
+pub struct Engine<H: EngineHandler> {
+    config: EngineConfig,
+    handler: H,
+    sessions: RwLock<HashMap<Sid, Arc<Socket<H::Data>>>>,
+    this: Weak<Engine<H>>,
+}
+
+impl<H: EngineHandler> std::fmt::Debug for Engine<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .field("sessions", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<H: EngineHandler> Engine<H> {
+    /// A new engine with its handler.
+    pub fn new(config: EngineConfig, handler: H) -> Arc<Self> {
+        Arc::new_cyclic(|this| Engine {
+            config,
+            handler,
+            sessions: RwLock::new(HashMap::new()),
+            this: this.clone(),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The handler.
+    pub fn handler(&self) -> &H {
+        &self.handler
+    }
+
+    /// The number of live sessions.
+    pub fn len(&self) -> usize {
+        self.sessions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
+
+    /// Whether there is no live session.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A live session by id.
+    pub fn socket(&self, sid: Sid) -> Option<Arc<Socket<H::Data>>> {
+        self.sessions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&sid)
+            .cloned()
+    }
+
+    /// Every live session.
+    pub fn sockets(&self) -> Vec<Arc<Socket<H::Data>>> {
+        self.sessions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Closes every session ("server shutting down").
+    pub fn close_all(&self) {
+        for socket in self.sockets() {
+            socket.close_with(DisconnectReason::ServerShuttingDown);
+        }
+    }
+
+    /// Checks a request in the order Node does (transport, `Origin`, `sid`, method, WebSocket
+    /// without upgrade, `allow_request`, `EIO`) and says what it is.
+    pub async fn route(&self, req: &RequestInfo) -> Result<Route<H::Data>, EngineError> {
+        let transport = req
+            .query("transport")
+            .and_then(TransportType::parse)
+            .filter(|t| self.config.allows(*t))
+            .ok_or(EngineError::TransportUnknown)?;
+        if let Some(origin) = req.headers.get(http::header::ORIGIN)
+            && origin
+                .as_bytes()
+                .iter()
+                .any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+        {
+            return Err(EngineError::BadRequest);
+        }
+        let upgrade = transport == TransportType::Websocket && req.is_websocket_upgrade();
+        if let Some(sid) = req.query("sid") {
+            let socket = Sid::parse(sid)
+                .and_then(|sid| self.socket(sid))
+                .ok_or(EngineError::UnknownSid)?;
+            if !socket.check_heartbeat() {
+                return Err(EngineError::UnknownSid);
+            }
+            let (ready, current, upgrading) = {
+                let st = socket.lock();
+                (st.ready, st.transport, st.upgrade != UpgradeState::None)
+            };
+            let is_get = req.method == http::Method::GET;
+            match ready {
+                ReadyState::Open => {}
+                // The close packet waits for one last long-poll.
+                ReadyState::Closing if is_get && !upgrade && transport == current => {}
+                _ => return Err(EngineError::UnknownSid),
+            }
+            if req.query("EIO") != Some(PROTOCOL_VERSION) {
+                return Err(EngineError::BadRequest);
+            }
+            if upgrade {
+                if current != TransportType::Polling || upgrading || !self.config.allow_upgrades {
+                    return Err(EngineError::BadRequest);
+                }
+                return Ok(Route::Upgrade(socket));
+            }
+            if transport != current || transport == TransportType::Websocket {
+                return Err(EngineError::BadRequest);
+            }
+            return match req.method {
+                http::Method::GET => Ok(Route::Poll(socket)),
+                http::Method::POST => Ok(Route::Post(socket)),
+                _ => Err(EngineError::BadRequest),
+            };
+        }
+        if req.method != http::Method::GET {
+            return Err(EngineError::BadHandshakeMethod);
+        }
+        if transport == TransportType::Websocket && !upgrade {
+            return Err(EngineError::BadRequest);
+        }
+        if let Some(hook) = &self.config.allow_request {
+            hook.check(req).await.map_err(EngineError::Forbidden)?;
+        }
+        if req.query("EIO") != Some(PROTOCOL_VERSION) {
+            return Err(EngineError::UnsupportedProtocolVersion);
+        }
+        Ok(Route::Handshake(transport))
+    }
+
+    fn create(&self, req: RequestInfo, transport: TransportType) -> (Arc<Socket<H::Data>>, String) {
+        let owner: Weak<dyn SocketOwner<H::Data>> = self.this.clone();
+        let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
+        let mut sid = Sid::random();
+        while sessions.contains_key(&sid) {
+            sid = Sid::random();
+        }
+        let socket = Arc::new(Socket::new(
+            sid,
+            req,
+            H::Data::default(),
+            transport,
+            owner,
+            self.config.ping_interval,
+            self.config.ping_timeout,
+        ));
+        sessions.insert(sid, socket.clone());
+        drop(sessions);
+        // Written by hand to keep Node's key order; a sid never needs escaping.
+        let upgrades = self
+            .config
+            .upgrades_from(transport)
+            .iter()
+            .map(|u| format!("\"{u}\""))
+            .collect::<Vec<_>>()
+            .join(",");
+        let open = format!(
+            "0{{\"sid\":\"{sid}\",\"upgrades\":[{upgrades}],\"pingInterval\":{},\"pingTimeout\":{},\"maxPayload\":{}}}",
+            self.config.ping_interval.as_millis(),
+            self.config.ping_timeout.as_millis(),
+            self.config.max_http_buffer_size,
+        );
+        tracing::debug!(%sid, %transport, "engine session opened");
+        (socket, open)
+    }
+
+    fn start(&self, socket: &Arc<Socket<H::Data>>) {
+        tokio::spawn(socket.clone().run_heartbeat());
+        self.handler.on_connect(socket);
+    }
+
+    /// Opens a session over polling; returns it and the body of the handshake response (the
+    /// open packet).
+    pub fn open_polling(&self, req: RequestInfo) -> (Arc<Socket<H::Data>>, String) {
+        let (socket, open) = self.create(req, TransportType::Polling);
+        self.start(&socket);
+        (socket, open)
+    }
+
+    /// Opens a session directly over WebSocket; the open packet is the first frame the
+    /// returned connection writes.
+    pub fn open_websocket(&self, req: RequestInfo) -> WsConnection<H> {
+        let (socket, open) = self.create(req, TransportType::Websocket);
+        socket.lock().outbox.push_back(Packet::Open(open.into()));
+        let engine = self.this.upgrade();
+        let conn = WsConnection::active(engine, socket.clone());
+        self.start(&socket);
+        conn
+    }
+
+    /// Starts the upgrade of a polling session to the WebSocket that sent this request.
+    pub fn upgrade(&self, socket: Arc<Socket<H::Data>>) -> Result<WsConnection<H>, EngineError> {
+        {
+            let mut st = socket.lock();
+            if st.ready != ReadyState::Open
+                || st.transport != TransportType::Polling
+                || st.upgrade != UpgradeState::None
+            {
+                return Err(EngineError::BadRequest);
+            }
+            st.upgrade = UpgradeState::Probing;
+        }
+        tracing::debug!(sid = %socket.id(), "upgrade started");
+        Ok(WsConnection::probing(
+            self.this.upgrade(),
+            socket,
+            self.config.upgrade_timeout,
+        ))
+    }
+
+    /// Serves a long-poll: waits until packets are queued and returns them as one payload.
+    ///
+    /// A second long-poll while one is pending is answered with `BadRequest` and closes the
+    /// session. If the returned future is dropped before it completes (the client went away),
+    /// the session is closed ("transport close").
+    pub async fn poll(&self, socket: Arc<Socket<H::Data>>) -> Result<String, EngineError> {
+        {
+            let mut st = socket.lock();
+            if st.poll_get {
+                drop(st);
+                tracing::debug!(sid = %socket.id(), "overlapping long-poll");
+                socket.close_with(DisconnectReason::TransportError);
+                return Err(EngineError::BadRequest);
+            }
+            st.poll_get = true;
+        }
+        let mut guard = PollGuard {
+            socket: &socket,
+            done: false,
+        };
+        loop {
+            {
+                let mut st = socket.lock();
+                if !st.outbox.is_empty() {
+                    let packets: Vec<Packet> = st.outbox.drain(..).collect();
+                    st.poll_get = false;
+                    let closed = st.ready != ReadyState::Open;
+                    if st.ready == ReadyState::Closing {
+                        st.ready = ReadyState::Closed;
+                    }
+                    drop(st);
+                    guard.done = true;
+                    if closed {
+                        self.forget(&socket);
+                    }
+                    return Ok(encode_payload(&packets));
+                }
+                if st.ready != ReadyState::Open {
+                    st.poll_get = false;
+                    guard.done = true;
+                    return Err(EngineError::UnknownSid);
+                }
+                if st.upgrade == UpgradeState::Probed || st.transport != TransportType::Polling {
+                    st.poll_get = false;
+                    guard.done = true;
+                    return Ok(encode_payload(&[Packet::Noop]));
+                }
+            }
+            socket.writer.notified().await;
+        }
+    }
+
+    /// Starts a polling `POST`. Read the body (at most `max_http_buffer_size` bytes), then call
+    /// [`PostGuard::finish`]; a body over the limit is [`PostGuard::too_large`]. Dropping the
+    /// guard unfinished (the client went away) closes the session.
+    ///
+    /// A second `POST` while one is being read is `BadRequest` and closes the session.
+    pub fn begin_post(&self, socket: Arc<Socket<H::Data>>) -> Result<PostGuard<H>, EngineError> {
+        {
+            let mut st = socket.lock();
+            if st.poll_post {
+                drop(st);
+                socket.close_with(DisconnectReason::TransportError);
+                return Err(EngineError::BadRequest);
+            }
+            st.poll_post = true;
+        }
+        Ok(PostGuard {
+            engine: self.this.upgrade(),
+            socket,
+            done: false,
+        })
+    }
+
+    /// Handles one decoded packet from a session's current transport.
+    pub(crate) fn on_packet(&self, socket: &Arc<Socket<H::Data>>, packet: Packet) {
+        match packet {
+            Packet::Pong(_) => socket.on_pong(),
+            Packet::Message(msg) => self.handler.on_message(socket, msg),
+            Packet::Close => {
+                socket.close_with(DisconnectReason::TransportClose);
+            }
+            Packet::Ping(_) => {
+                tracing::debug!(sid = %socket.id(), "invalid heartbeat direction");
+                socket.close_with(DisconnectReason::TransportError);
+            }
+            Packet::Open(_) | Packet::Upgrade | Packet::Noop => {
+                tracing::debug!(sid = %socket.id(), ?packet, "ignored packet");
+            }
+        }
+    }
+}
+
+impl<H: EngineHandler> SocketOwner<H::Data> for Engine<H> {
+    fn socket_closed(
+        &self,
+        socket: &Arc<Socket<H::Data>>,
+        reason: DisconnectReason,
+        remove_now: bool,
+    ) {
+        if remove_now {
+            self.forget(socket);
+        }
+        self.handler.on_disconnect(socket, reason);
+    }
+
+    fn forget(&self, socket: &Arc<Socket<H::Data>>) {
+        let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
+        if sessions
+            .get(&socket.id())
+            .is_some_and(|s| Arc::ptr_eq(s, socket))
+        {
+            sessions.remove(&socket.id());
+        }
+    }
+}
+
+struct PollGuard<'a, D: Send + Sync + 'static> {
+    socket: &'a Arc<Socket<D>>,
+    done: bool,
+}
+
+impl<D: Send + Sync + 'static> Drop for PollGuard<'_, D> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.socket.lock().poll_get = false;
+            tracing::debug!(sid = %self.socket.id(), "poll connection closed prematurely");
+            self.socket.close_with(DisconnectReason::TransportClose);
+        }
+    }
+}
+
+/// A polling `POST` in progress ([`Engine::begin_post`]).
+#[must_use = "finish the POST with its body, or mark it too large"]
+pub struct PostGuard<H: EngineHandler> {
+    engine: Option<Arc<Engine<H>>>,
+    socket: Arc<Socket<H::Data>>,
+    done: bool,
+}
+
+impl<H: EngineHandler> PostGuard<H> {
+    /// The body was larger than `max_http_buffer_size`: answer 413; the session lives on.
+    pub fn too_large(mut self) -> EngineError {
+        self.done = true;
+        self.socket.lock().poll_post = false;
+        EngineError::PayloadTooLarge
+    }
+
+    /// Decodes the body and handles its packets. A body that does not decode (or is sent as
+    /// `application/octet-stream`, which v4 does not use) closes the session with "parse
+    /// error" and is `BadRequest`.
+    pub fn finish(mut self, content_type: Option<&str>, body: Bytes) -> Result<(), EngineError> {
+        self.done = true;
+        self.socket.lock().poll_post = false;
+        let binary = content_type.is_some_and(|ct| ct.starts_with("application/octet-stream"));
+        let packets = if binary {
+            None
+        } else {
+            decode_payload(body).ok()
+        };
+        let Some(packets) = packets else {
+            tracing::debug!(sid = %self.socket.id(), "undecodable polling body");
+            self.socket.close_with(DisconnectReason::ParseError);
+            return Err(EngineError::BadRequest);
+        };
+        if let Some(engine) = &self.engine {
+            for packet in packets {
+                if !self.socket.is_connected() {
+                    break;
+                }
+                engine.on_packet(&self.socket, packet);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<H: EngineHandler> Drop for PostGuard<H> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.socket.lock().poll_post = false;
+            self.socket.close_with(DisconnectReason::TransportClose);
+        }
+    }
+}

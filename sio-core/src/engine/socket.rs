@@ -1,0 +1,318 @@
+//! An engine session ([`Socket`]): its state, its outgoing queue and its heartbeat.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use super::config::TransportType;
+use super::handler::DisconnectReason;
+use super::packet::{Message, Packet};
+use super::request::RequestInfo;
+use super::sid::Sid;
+
+/// A message could not be sent because the session has ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the engine session is closed")]
+pub struct SocketClosed;
+
+/// Where a session is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReadyState {
+    Open,
+    /// Closed by the server over polling: the close packet waits for the next long-poll.
+    Closing,
+    Closed,
+}
+
+/// Where a session is in an upgrade from polling to WebSocket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UpgradeState {
+    None,
+    /// A WebSocket has connected for this session and waits for `2probe`.
+    Probing,
+    /// `3probe` was sent: long-polls are released with a noop until the client sends `5`.
+    Probed,
+}
+
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) ready: ReadyState,
+    pub(crate) transport: TransportType,
+    pub(crate) upgrade: UpgradeState,
+    pub(crate) outbox: VecDeque<Packet>,
+    pub(crate) poll_get: bool,
+    pub(crate) poll_post: bool,
+    pub(crate) awaiting_pong: bool,
+    pub(crate) pong_deadline: Instant,
+    pub(crate) last_pong: Instant,
+}
+
+/// Told when a session ends; implemented by the engine that owns the session table.
+pub(crate) trait SocketOwner<D>: Send + Sync {
+    /// The session ended; `remove_now` is false while a close packet waits for a long-poll.
+    fn socket_closed(&self, socket: &Arc<Socket<D>>, reason: DisconnectReason, remove_now: bool);
+    /// Removes a session whose close packet was delivered (or never will be).
+    fn forget(&self, socket: &Arc<Socket<D>>);
+}
+
+/// One Engine.IO session, whatever its transport.
+///
+/// The application gets it in every [`EngineHandler`](super::EngineHandler) callback and may
+/// keep the `Arc` to send later: [`Socket::send`] queues a message and returns at once; the
+/// transport writes the queue out (one polling response, or one WebSocket frame per packet).
+pub struct Socket<D> {
+    id: Sid,
+    request: RequestInfo,
+    data: D,
+    state: Mutex<State>,
+    /// Wakes the transport writer (the pending long-poll, or the WebSocket task).
+    pub(crate) writer: Notify,
+    /// Wakes the heartbeat task (a pong arrived, or the session closed).
+    pub(crate) lifecycle: Notify,
+    owner: Weak<dyn SocketOwner<D>>,
+    ping_interval: Duration,
+    ping_timeout: Duration,
+}
+
+impl<D> std::fmt::Debug for Socket<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<D: Send + Sync + 'static> Socket<D> {
+    pub(crate) fn new(
+        id: Sid,
+        request: RequestInfo,
+        data: D,
+        transport: TransportType,
+        owner: Weak<dyn SocketOwner<D>>,
+        ping_interval: Duration,
+        ping_timeout: Duration,
+    ) -> Self {
+        let now = Instant::now();
+        Socket {
+            id,
+            request,
+            data,
+            state: Mutex::new(State {
+                ready: ReadyState::Open,
+                transport,
+                upgrade: UpgradeState::None,
+                outbox: VecDeque::new(),
+                poll_get: false,
+                poll_post: false,
+                awaiting_pong: false,
+                pong_deadline: now,
+                last_pong: now,
+            }),
+            writer: Notify::new(),
+            lifecycle: Notify::new(),
+            owner,
+            ping_interval,
+            ping_timeout,
+        }
+    }
+
+    /// The session id.
+    pub fn id(&self) -> Sid {
+        self.id
+    }
+
+    /// The HTTP request that opened the session (headers, query, remote address, …).
+    pub fn request(&self) -> &RequestInfo {
+        &self.request
+    }
+
+    /// The per-session state of the [`EngineHandler`](super::EngineHandler).
+    pub fn data(&self) -> &D {
+        &self.data
+    }
+
+    /// The transport the session currently uses.
+    pub fn transport(&self) -> TransportType {
+        self.lock().transport
+    }
+
+    /// Whether the session is open.
+    pub fn is_connected(&self) -> bool {
+        self.lock().ready == ReadyState::Open
+    }
+
+    /// Queues a message for the client.
+    pub fn send(&self, message: impl Into<Message>) -> Result<(), SocketClosed> {
+        self.push(Packet::Message(message.into()))
+    }
+
+    /// Queues several messages at once; they are written together when the transport allows.
+    pub fn send_many<I>(&self, messages: I) -> Result<(), SocketClosed>
+    where
+        I: IntoIterator,
+        I::Item: Into<Message>,
+    {
+        {
+            let mut st = self.lock();
+            if st.ready != ReadyState::Open {
+                return Err(SocketClosed);
+            }
+            st.outbox
+                .extend(messages.into_iter().map(|m| Packet::Message(m.into())));
+        }
+        self.writer.notify_one();
+        Ok(())
+    }
+
+    /// The number of packets waiting to be written.
+    pub fn queued(&self) -> usize {
+        self.lock().outbox.len()
+    }
+
+    pub(crate) fn push(&self, packet: Packet) -> Result<(), SocketClosed> {
+        {
+            let mut st = self.lock();
+            if st.ready != ReadyState::Open {
+                return Err(SocketClosed);
+            }
+            st.outbox.push_back(packet);
+        }
+        self.writer.notify_one();
+        Ok(())
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Closes the session from the server side ("forced close"). Over polling the client gets a
+    /// close packet on its next long-poll; over WebSocket the WebSocket is closed.
+    pub fn close(self: &Arc<Self>) {
+        self.close_with(DisconnectReason::ForcedClose);
+    }
+
+    /// Ends the session with `reason`; returns false when it had already ended.
+    pub(crate) fn close_with(self: &Arc<Self>, reason: DisconnectReason) -> bool {
+        let remove_now = {
+            let mut st = self.lock();
+            if st.ready != ReadyState::Open {
+                return false;
+            }
+            let polling = st.transport == TransportType::Polling;
+            if polling && reason == DisconnectReason::ForcedClose {
+                // Graceful: the close packet waits for the next long-poll, as Node does.
+                if !st.poll_get && st.outbox.is_empty() {
+                    st.outbox.push_back(Packet::Noop);
+                }
+                st.outbox.push_back(Packet::Close);
+                st.ready = ReadyState::Closing;
+                false
+            } else {
+                if polling && st.poll_get {
+                    // Release the pending long-poll: a noop when the client asked to close,
+                    // a close packet otherwise.
+                    st.outbox.clear();
+                    st.outbox
+                        .push_back(if reason == DisconnectReason::TransportClose {
+                            Packet::Noop
+                        } else {
+                            Packet::Close
+                        });
+                } else {
+                    st.outbox.clear();
+                }
+                st.ready = ReadyState::Closed;
+                true
+            }
+        };
+        tracing::debug!(sid = %self.id, %reason, "engine session closed");
+        self.writer.notify_one();
+        self.lifecycle.notify_one();
+        if let Some(owner) = self.owner.upgrade() {
+            owner.socket_closed(self, reason, remove_now);
+        }
+        true
+    }
+
+    /// Checks the pong deadline now (on request arrival), closing the session if it passed.
+    /// Returns whether the session is still usable.
+    pub(crate) fn check_heartbeat(self: &Arc<Self>) -> bool {
+        let timed_out = {
+            let st = self.lock();
+            st.ready == ReadyState::Open && st.awaiting_pong && Instant::now() >= st.pong_deadline
+        };
+        if timed_out {
+            self.close_with(DisconnectReason::PingTimeout);
+            return false;
+        }
+        true
+    }
+
+    /// Records a pong from the client.
+    pub(crate) fn on_pong(&self) {
+        {
+            let mut st = self.lock();
+            st.awaiting_pong = false;
+            st.last_pong = Instant::now();
+        }
+        self.lifecycle.notify_one();
+    }
+
+    /// The heartbeat: ping every `ping_interval` (counted from the last pong), close after
+    /// `ping_timeout` without an answer. Ends when the session ends.
+    pub(crate) async fn run_heartbeat(self: Arc<Self>) {
+        loop {
+            let next_ping = {
+                let st = self.lock();
+                if st.ready != ReadyState::Open {
+                    break;
+                }
+                st.last_pong + self.ping_interval
+            };
+            tokio::select! {
+                _ = tokio::time::sleep_until(next_ping) => {}
+                _ = self.lifecycle.notified() => continue,
+            }
+            let deadline = {
+                let mut st = self.lock();
+                if st.ready != ReadyState::Open {
+                    break;
+                }
+                let deadline = Instant::now() + self.ping_timeout;
+                st.awaiting_pong = true;
+                st.pong_deadline = deadline;
+                st.outbox.push_back(Packet::ping());
+                deadline
+            };
+            self.writer.notify_one();
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(deadline) => {}
+                    _ = self.lifecycle.notified() => {}
+                }
+                let st = self.lock();
+                if st.ready != ReadyState::Open || !st.awaiting_pong {
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    drop(st);
+                    self.close_with(DisconnectReason::PingTimeout);
+                    break;
+                }
+            }
+        }
+        // A graceful close over polling keeps the session until its close packet is fetched;
+        // give the client one ping timeout to come for it.
+        let closing = self.lock().ready == ReadyState::Closing;
+        if closing {
+            tokio::time::sleep(self.ping_timeout).await;
+            self.lock().ready = ReadyState::Closed;
+            if let Some(owner) = self.owner.upgrade() {
+                owner.forget(&self);
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! # sio-core
+//!
+//! Engine.IO v4 and Socket.IO v5 for Rust, transport-agnostic: it depends on tokio only, and a
+//! transport crate such as `sio-actix` maps HTTP requests and WebSocket frames onto it.
+//!
+//! - [`engine`]: the Engine.IO layer — packet and payload codecs, sessions, heartbeats, the
+//!   upgrade from polling to WebSocket, and a standalone engine API ([`engine::Engine`] with an
+//!   [`engine::EngineHandler`]) like Node's `engine.io` package.
+//! - [`socketio`]: the Socket.IO layer.
+
+pub mod engine;
+pub mod socketio;
