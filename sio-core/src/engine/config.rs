@@ -268,6 +268,16 @@ mod tests {
             .transports(&[TransportType::Websocket])
             .build();
         assert!(!c.allows(TransportType::Polling));
-        assert!(c.upgrades_from(TransportType::Polling).is_empty());
+        assert!(c.upgrades_from(TransportType::Websocket).is_empty());
+        let polling_only = EngineConfig::builder()
+            .transports(&[TransportType::Polling])
+            .build();
+        assert!(
+            polling_only
+                .upgrades_from(TransportType::Polling)
+                .is_empty()
+        );
+        let both = EngineConfig::default();
+        assert_eq!(both.upgrades_from(TransportType::Polling), ["websocket"]);
     }
 }

@@ -114,7 +114,7 @@ impl<H: EngineHandler> Engine<H> {
         }
     }
 
-    /// Checks a request in the order Node does (transport, `Origin`, `sid`, method, WebSocket
+    /// Checks a request in the order Node does (transport, `sid`, method, WebSocket
     /// without upgrade, `allow_request`, `EIO`) and says what it is.
     pub async fn route(&self, req: &RequestInfo) -> Result<Route<H::Data>, EngineError> {
         let transport = req
@@ -122,14 +122,8 @@ impl<H: EngineHandler> Engine<H> {
             .and_then(TransportType::parse)
             .filter(|t| self.config.allows(*t))
             .ok_or(EngineError::TransportUnknown)?;
-        if let Some(origin) = req.headers.get(http::header::ORIGIN)
-            && origin
-                .as_bytes()
-                .iter()
-                .any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
-        {
-            return Err(EngineError::BadRequest);
-        }
+        // Node refuses an `Origin` with invalid characters (code 3); `http::HeaderValue` cannot
+        // hold them, so the HTTP layer has already refused such a request with a 400.
         let upgrade = transport == TransportType::Websocket && req.is_websocket_upgrade();
         if let Some(sid) = req.query("sid") {
             let socket = Sid::parse(sid)
@@ -182,6 +176,7 @@ impl<H: EngineHandler> Engine<H> {
         Ok(Route::Handshake(transport))
     }
 
+    /// Creates a session; returns it and its handshake JSON.
     fn create(&self, req: RequestInfo, transport: TransportType) -> (Arc<Socket<H::Data>>, String) {
         let owner: Weak<dyn SocketOwner<H::Data>> = self.this.clone();
         let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
@@ -209,7 +204,7 @@ impl<H: EngineHandler> Engine<H> {
             .collect::<Vec<_>>()
             .join(",");
         let open = format!(
-            "0{{\"sid\":\"{sid}\",\"upgrades\":[{upgrades}],\"pingInterval\":{},\"pingTimeout\":{},\"maxPayload\":{}}}",
+            "{{\"sid\":\"{sid}\",\"upgrades\":[{upgrades}],\"pingInterval\":{},\"pingTimeout\":{},\"maxPayload\":{}}}",
             self.config.ping_interval.as_millis(),
             self.config.ping_timeout.as_millis(),
             self.config.max_http_buffer_size,
@@ -226,16 +221,19 @@ impl<H: EngineHandler> Engine<H> {
     /// Opens a session over polling; returns it and the body of the handshake response (the
     /// open packet).
     pub fn open_polling(&self, req: RequestInfo) -> (Arc<Socket<H::Data>>, String) {
-        let (socket, open) = self.create(req, TransportType::Polling);
+        let (socket, handshake) = self.create(req, TransportType::Polling);
         self.start(&socket);
-        (socket, open)
+        (socket, encode_payload(&[Packet::Open(handshake.into())]))
     }
 
     /// Opens a session directly over WebSocket; the open packet is the first frame the
     /// returned connection writes.
     pub fn open_websocket(&self, req: RequestInfo) -> WsConnection<H> {
-        let (socket, open) = self.create(req, TransportType::Websocket);
-        socket.lock().outbox.push_back(Packet::Open(open.into()));
+        let (socket, handshake) = self.create(req, TransportType::Websocket);
+        socket
+            .lock()
+            .outbox
+            .push_back(Packet::Open(handshake.into()));
         let engine = self.this.upgrade();
         let conn = WsConnection::active(engine, socket.clone());
         self.start(&socket);

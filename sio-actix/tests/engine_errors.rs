@@ -1,0 +1,287 @@
+//! Every refusal the engine answers, as Node's `engine.io` answers it.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestServer, next_frame};
+use sio_core::engine::{DisconnectReason, TransportType};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+const TRANSPORT_UNKNOWN: &str = r#"{"code":0,"message":"Transport unknown"}"#;
+const UNKNOWN_SID: &str = r#"{"code":1,"message":"Session ID unknown"}"#;
+const BAD_HANDSHAKE_METHOD: &str = r#"{"code":2,"message":"Bad handshake method"}"#;
+const BAD_REQUEST: &str = r#"{"code":3,"message":"Bad request"}"#;
+const UNSUPPORTED: &str = r#"{"code":5,"message":"Unsupported protocol version"}"#;
+
+fn err(body: &str) -> (u16, String) {
+    (400, body.to_owned())
+}
+
+#[actix_web::test]
+async fn transport_unknown() {
+    let server = TestServer::start().await;
+    assert_eq!(server.get("EIO=4").await, err(TRANSPORT_UNKNOWN));
+    assert_eq!(
+        server.get("EIO=4&transport=abc").await,
+        err(TRANSPORT_UNKNOWN)
+    );
+    // Transport is checked first: a bad transport with a bad EIO is still code 0.
+    assert_eq!(
+        server.get("EIO=9&transport=abc").await,
+        err(TRANSPORT_UNKNOWN)
+    );
+    let res = server.http.get(server.url("EIO=4")).send().await.unwrap();
+    assert_eq!(
+        res.headers()["content-type"].to_str().unwrap(),
+        "application/json"
+    );
+    server.stop().await;
+
+    let ws_only =
+        TestServer::with(|b| common::fast(b).transports(&[TransportType::Websocket])).await;
+    assert_eq!(
+        ws_only.get("EIO=4&transport=polling").await,
+        err(TRANSPORT_UNKNOWN)
+    );
+    ws_only.stop().await;
+}
+
+#[actix_web::test]
+async fn session_id_unknown() {
+    let server = TestServer::start().await;
+    assert_eq!(
+        server.get("EIO=4&transport=polling&sid=xyz").await,
+        err(UNKNOWN_SID)
+    );
+    assert_eq!(
+        server
+            .get("EIO=4&transport=polling&sid=AAAAAAAAAAAAAAAAAAAA")
+            .await,
+        err(UNKNOWN_SID)
+    );
+    assert_eq!(
+        server
+            .post("EIO=4&transport=polling&sid=AAAAAAAAAAAAAAAAAAAA", "4x")
+            .await,
+        err(UNKNOWN_SID)
+    );
+    assert_eq!(
+        server
+            .ws_refused("EIO=4&transport=websocket&sid=AAAAAAAAAAAAAAAAAAAA")
+            .await,
+        err(UNKNOWN_SID)
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn bad_handshake_method() {
+    let server = TestServer::start().await;
+    assert_eq!(
+        server.post("EIO=4&transport=polling", "").await,
+        err(BAD_HANDSHAKE_METHOD)
+    );
+    let res = server
+        .http
+        .put(server.url("EIO=4&transport=polling"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    assert_eq!(res.text().await.unwrap(), BAD_HANDSHAKE_METHOD);
+    // The method is checked before the version: a POST without EIO is code 2, not 5.
+    assert_eq!(
+        server.post("transport=polling", "").await,
+        err(BAD_HANDSHAKE_METHOD)
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn websocket_transport_without_upgrade_is_a_bad_request() {
+    let server = TestServer::start().await;
+    assert_eq!(
+        server.get("EIO=4&transport=websocket").await,
+        err(BAD_REQUEST)
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn overlapping_long_polls() {
+    let server = TestServer::start().await;
+    let sid = server.open_polling().await;
+    let first = server.poll(&sid);
+    let second = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        server.poll(&sid).await
+    };
+    let (first, second) = tokio::join!(first, second);
+    assert_eq!(second, err(BAD_REQUEST));
+    assert_eq!(first, (200, "1".to_owned()));
+    assert_eq!(
+        server.recorder().disconnect_of(&sid).await,
+        DisconnectReason::TransportError
+    );
+    assert_eq!(server.poll(&sid).await, err(UNKNOWN_SID));
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn undecodable_post_closes_the_session() {
+    for body in ["", "9x", "4ok\x1e", "b!!!"] {
+        let server = TestServer::start().await;
+        let sid = server.open_polling().await;
+        assert_eq!(server.send(&sid, body).await, err(BAD_REQUEST), "{body:?}");
+        assert_eq!(
+            server.recorder().disconnect_of(&sid).await,
+            DisconnectReason::ParseError
+        );
+        assert_eq!(server.poll(&sid).await, err(UNKNOWN_SID));
+        server.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn binary_content_type_is_refused_in_v4() {
+    let server = TestServer::start().await;
+    let sid = server.open_polling().await;
+    let res = server
+        .http
+        .post(server.url(&format!("EIO=4&transport=polling&sid={sid}")))
+        .header("content-type", "application/octet-stream")
+        .body(vec![4u8, 1, 2])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    assert_eq!(server.poll(&sid).await, err(UNKNOWN_SID));
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn client_ping_is_an_invalid_heartbeat_direction() {
+    let server = TestServer::start().await;
+    let sid = server.open_polling().await;
+    assert_eq!(server.send(&sid, "2").await, (200, "ok".to_owned()));
+    assert_eq!(
+        server.recorder().disconnect_of(&sid).await,
+        DisconnectReason::TransportError
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn forbidden_by_allow_request() {
+    let server = TestServer::with(|b| {
+        common::fast(b).allow_request(|req| {
+            let token = req.query("token").map(str::to_owned);
+            async move {
+                match token.as_deref() {
+                    Some("good") => Ok(()),
+                    Some(_) => Err("bad token".to_owned()),
+                    None => Err("Forbidden".to_owned()),
+                }
+            }
+        })
+    })
+    .await;
+    assert_eq!(
+        server.get("EIO=4&transport=polling").await,
+        (403, r#"{"code":4,"message":"Forbidden"}"#.to_owned())
+    );
+    assert_eq!(
+        server.get("EIO=4&transport=polling&token=x").await,
+        (403, r#"{"code":4,"message":"bad token"}"#.to_owned())
+    );
+    assert_eq!(
+        server.get("EIO=4&transport=polling&token=good").await.0,
+        200
+    );
+    assert_eq!(server.ws_refused("EIO=4&transport=websocket").await.0, 403);
+    // allow_request runs before the version check.
+    assert_eq!(server.get("EIO=3&transport=polling").await.0, 403);
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn unsupported_protocol_version() {
+    let server = TestServer::start().await;
+    assert_eq!(server.get("transport=polling").await, err(UNSUPPORTED));
+    assert_eq!(
+        server.get("EIO=abc&transport=polling").await,
+        err(UNSUPPORTED)
+    );
+    assert_eq!(
+        server.get("EIO=3&transport=polling").await,
+        err(UNSUPPORTED)
+    );
+    assert_eq!(
+        server.ws_refused("EIO=3&transport=websocket").await,
+        err(UNSUPPORTED)
+    );
+    // On a live session, a different EIO is a protocol mismatch (code 3).
+    let sid = server.open_polling().await;
+    assert_eq!(
+        server
+            .get(&format!("EIO=3&transport=polling&sid={sid}"))
+            .await,
+        err(BAD_REQUEST)
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn oversized_polling_body_is_413_and_the_session_survives() {
+    let server = TestServer::with(|b| common::fast(b).max_http_buffer_size(1000)).await;
+    let sid = server.open_polling().await;
+    let big = format!("4{}", "x".repeat(1000));
+    let (status, _) = server.send(&sid, &big).await;
+    assert_eq!(status, 413);
+    // Exactly at the limit is fine.
+    let fits = format!("4{}", "y".repeat(999));
+    assert_eq!(server.send(&sid, &fits).await, (200, "ok".to_owned()));
+    let (status, body) = server.poll(&sid).await;
+    assert_eq!((status, body), (200, fits));
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn oversized_websocket_message_closes_with_1009() {
+    let server = TestServer::with(|b| common::fast(b).max_http_buffer_size(1000)).await;
+    let mut ws = server.ws("EIO=4&transport=websocket").await;
+    let open = common::next_text(&mut ws).await;
+    let sid = common::sid_of(&open);
+    common::send_text(&mut ws, &format!("4{}", "x".repeat(2000))).await;
+    match next_frame(&mut ws).await {
+        Some(WsMessage::Close(Some(frame))) => assert_eq!(frame.code, CloseCode::Size),
+        other => panic!("expected a 1009 close, got {other:?}"),
+    }
+    assert_eq!(
+        server.recorder().disconnect_of(&sid).await,
+        DisconnectReason::TransportError
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn invalid_origin_characters_are_a_bad_request() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let server = TestServer::start().await;
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tcp.write_all(
+        b"GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nOrigin: http://a\x01.test\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let mut buf = Vec::new();
+    tcp.read_to_end(&mut buf).await.unwrap();
+    let head = String::from_utf8_lossy(&buf);
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    assert!(server.engine.is_empty());
+    server.stop().await;
+}

@@ -1,0 +1,272 @@
+//! Engine.IO over WebSocket, directly and upgraded from polling, with a real WebSocket client.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::{TestServer, next_frame, next_text, send_text, sid_of};
+use futures_util::SinkExt as _;
+use sio_core::engine::{DisconnectReason, Message, TransportType};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+const BAD_REQUEST: &str = r#"{"code":3,"message":"Bad request"}"#;
+
+#[actix_web::test]
+async fn direct_websocket_handshake_and_echo() {
+    let server = TestServer::start().await;
+    let mut ws = server.ws("EIO=4&transport=websocket").await;
+    let open = next_text(&mut ws).await;
+    let sid = sid_of(&open);
+    assert_eq!(
+        open,
+        format!(
+            r#"0{{"sid":"{sid}","upgrades":[],"pingInterval":300,"pingTimeout":200,"maxPayload":1000000}}"#
+        )
+    );
+    send_text(&mut ws, "4hello €").await;
+    assert_eq!(next_text(&mut ws).await, "4hello €");
+    // Binary frames carry raw bytes, no type prefix.
+    ws.send(WsMessage::binary(vec![1u8, 2, 3])).await.unwrap();
+    assert_eq!(
+        next_frame(&mut ws).await,
+        Some(WsMessage::binary(vec![1u8, 2, 3]))
+    );
+    assert_eq!(
+        server.recorder().messages_of(&sid),
+        vec![
+            Message::from("hello €"),
+            Message::Binary(Bytes::from_static(&[1, 2, 3]))
+        ]
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn heartbeat_over_websocket() {
+    let server = TestServer::start().await;
+    let mut ws = server.ws("EIO=4&transport=websocket").await;
+    let sid = sid_of(&next_text(&mut ws).await);
+    let started = tokio::time::Instant::now();
+    for _ in 0..3 {
+        match next_frame(&mut ws).await {
+            Some(WsMessage::Text(t)) => assert_eq!(t.as_str(), "2"),
+            other => panic!("expected a ping, got {other:?}"),
+        }
+        send_text(&mut ws, "3").await;
+    }
+    assert!(started.elapsed() >= Duration::from_millis(850));
+    assert!(
+        server
+            .engine
+            .socket(sio_core::engine::Sid::parse(&sid).unwrap())
+            .is_some()
+    );
+    // Now stop answering: the server gives up after the ping timeout.
+    assert_eq!(
+        server.recorder().disconnect_of(&sid).await,
+        DisconnectReason::PingTimeout
+    );
+    loop {
+        match next_frame(&mut ws).await {
+            Some(WsMessage::Close(_)) | None => break,
+            Some(WsMessage::Text(t)) if t.as_str() == "2" => continue,
+            other => panic!("expected the WebSocket to close, got {other:?}"),
+        }
+    }
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn websocket_pings_are_answered() {
+    let server = TestServer::start().await;
+    let mut ws = server.ws("EIO=4&transport=websocket").await;
+    next_text(&mut ws).await;
+    ws.send(WsMessage::Ping(Bytes::from_static(b"hi")))
+        .await
+        .unwrap();
+    use futures_util::StreamExt as _;
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        if let WsMessage::Pong(p) = msg {
+            assert_eq!(&p[..], b"hi");
+            break;
+        }
+    }
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn client_closing_the_websocket_ends_the_session() {
+    let server = TestServer::start().await;
+    let mut ws = server.ws("EIO=4&transport=websocket").await;
+    let sid = sid_of(&next_text(&mut ws).await);
+    ws.close(None).await.unwrap();
+    assert_eq!(
+        server.recorder().disconnect_of(&sid).await,
+        DisconnectReason::TransportClose
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn server_close_closes_the_websocket() {
+    let server = TestServer::start().await;
+    let mut ws = server.ws("EIO=4&transport=websocket").await;
+    let sid = sid_of(&next_text(&mut ws).await);
+    send_text(&mut ws, "4close-me").await;
+    assert!(matches!(
+        next_frame(&mut ws).await,
+        Some(WsMessage::Close(_)) | None
+    ));
+    assert_eq!(
+        server.recorder().disconnect_of(&sid).await,
+        DisconnectReason::ForcedClose
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn undecodable_frame_closes_the_session() {
+    let server = TestServer::start().await;
+    let mut ws = server.ws("EIO=4&transport=websocket").await;
+    let sid = sid_of(&next_text(&mut ws).await);
+    send_text(&mut ws, "9nope").await;
+    assert_eq!(
+        server.recorder().disconnect_of(&sid).await,
+        DisconnectReason::ParseError
+    );
+    assert!(matches!(
+        next_frame(&mut ws).await,
+        Some(WsMessage::Close(_)) | None
+    ));
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn upgrade_from_polling() {
+    let server = TestServer::start().await;
+    let sid = server.open_polling().await;
+    let socket = server.engine.sockets().pop().unwrap();
+
+    // A long-poll is pending while the client probes the WebSocket.
+    let poll = server.poll(&sid);
+    let probe = async {
+        let mut ws = server
+            .ws(&format!("EIO=4&transport=websocket&sid={sid}"))
+            .await;
+        // While probing, polling is still the transport.
+        assert_eq!(socket.transport(), TransportType::Polling);
+        send_text(&mut ws, "2probe").await;
+        assert_eq!(next_text(&mut ws).await, "3probe");
+        ws
+    };
+    let ((status, body), mut ws) = tokio::join!(poll, probe);
+    // The pending poll is released with a noop.
+    assert_eq!((status, body.as_str()), (200, "6"));
+    // Messages sent before the switch wait for the WebSocket.
+    socket.send("queued").unwrap();
+    send_text(&mut ws, "5").await;
+    assert_eq!(next_text(&mut ws).await, "4queued");
+    assert_eq!(socket.transport(), TransportType::Websocket);
+    send_text(&mut ws, "4after").await;
+    assert_eq!(next_text(&mut ws).await, "4after");
+
+    // Polling is refused after the upgrade, and so is a second WebSocket.
+    assert_eq!(server.poll(&sid).await, (400, BAD_REQUEST.to_owned()));
+    assert_eq!(
+        server
+            .ws_refused(&format!("EIO=4&transport=websocket&sid={sid}"))
+            .await,
+        (400, BAD_REQUEST.to_owned())
+    );
+    assert!(socket.is_connected());
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn a_second_probe_during_an_upgrade_is_refused() {
+    let server = TestServer::start().await;
+    let sid = server.open_polling().await;
+    let _ws = server
+        .ws(&format!("EIO=4&transport=websocket&sid={sid}"))
+        .await;
+    assert_eq!(
+        server
+            .ws_refused(&format!("EIO=4&transport=websocket&sid={sid}"))
+            .await,
+        (400, BAD_REQUEST.to_owned())
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn an_unexpected_packet_aborts_the_upgrade_but_not_the_session() {
+    let server = TestServer::start().await;
+    let sid = server.open_polling().await;
+    let mut ws = server
+        .ws(&format!("EIO=4&transport=websocket&sid={sid}"))
+        .await;
+    send_text(&mut ws, "4not-a-probe").await;
+    assert!(matches!(
+        next_frame(&mut ws).await,
+        Some(WsMessage::Close(_)) | None
+    ));
+    // Still a polling session; it can even upgrade again.
+    assert_eq!(
+        server.send(&sid, "4still here").await,
+        (200, "ok".to_owned())
+    );
+    assert_eq!(server.poll(&sid).await, (200, "4still here".to_owned()));
+    let mut ws = server
+        .ws(&format!("EIO=4&transport=websocket&sid={sid}"))
+        .await;
+    send_text(&mut ws, "2probe").await;
+    assert_eq!(next_text(&mut ws).await, "3probe");
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn upgrade_times_out() {
+    let server = TestServer::with(|b| {
+        common::fast(b)
+            .ping_interval(Duration::from_secs(10))
+            .upgrade_timeout(Duration::from_millis(200))
+    })
+    .await;
+    let sid = server.open_polling().await;
+    let mut ws = server
+        .ws(&format!("EIO=4&transport=websocket&sid={sid}"))
+        .await;
+    send_text(&mut ws, "2probe").await;
+    assert_eq!(next_text(&mut ws).await, "3probe");
+    // No `5` within the upgrade timeout: the probe is closed, polling goes on.
+    assert!(matches!(
+        next_frame(&mut ws).await,
+        Some(WsMessage::Close(_)) | None
+    ));
+    assert_eq!(server.send(&sid, "4poll").await, (200, "ok".to_owned()));
+    assert_eq!(server.poll(&sid).await, (200, "4poll".to_owned()));
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn upgrades_can_be_disabled() {
+    let server = TestServer::with(|b| common::fast(b).allow_upgrades(false)).await;
+    let (_, open) = server.get("EIO=4&transport=polling").await;
+    assert!(open.contains(r#""upgrades":[]"#), "{open}");
+    let sid = sid_of(&open);
+    assert_eq!(
+        server
+            .ws_refused(&format!("EIO=4&transport=websocket&sid={sid}"))
+            .await,
+        (400, BAD_REQUEST.to_owned())
+    );
+    server.stop().await;
+}

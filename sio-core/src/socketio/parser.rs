@@ -1,0 +1,1487 @@
+//! Socket.IO parsers: the [`Parser`] plug-in point and the default [`JsonParser`].
+//!
+//! A parser turns a [`Packet`] into the [`Frame`]s of Engine.IO messages and back. Decoding
+//! keeps per-connection state (a binary packet spans several frames), so each connection gets
+//! its own [`PacketDecoder`] from [`Parser::new_decoder`].
+//!
+//! The default parser (PROTOCOL.md B.2, Node's `socket.io-parser` 4.2) writes one text frame
+//!
+//! ```text
+//! <type>[<attachments>-][<namespace>,][<ack id>][<JSON payload>]
+//! ```
+//!
+//! followed, for BINARY_EVENT and BINARY_ACK, by one binary frame per attachment.
+
+use std::fmt::{self, Display, Write as _};
+
+use bytes::Bytes;
+use bytestring::ByteString;
+use serde_json::Value;
+use thiserror::Error;
+
+use super::packet::{
+    DEFAULT_NAMESPACE, Packet, PacketKind, PacketType, check_payload, check_placeholders,
+};
+
+/// How many attachments the default parser accepts in one packet unless told otherwise
+/// (`maxAttachments` in `socket.io-parser`).
+pub const DEFAULT_MAX_ATTACHMENTS: usize = 10;
+
+/// One Engine.IO message, as a parser reads and writes it.
+///
+/// ```
+/// use sio_core::socketio::Frame;
+///
+/// assert_eq!(Frame::from("2[\"hi\"]"), Frame::Text("2[\"hi\"]".into()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    /// A text message.
+    Text(ByteString),
+    /// A binary message.
+    Binary(Bytes),
+}
+
+impl From<&str> for Frame {
+    fn from(s: &str) -> Self {
+        Frame::Text(ByteString::from(s))
+    }
+}
+
+impl From<String> for Frame {
+    fn from(s: String) -> Self {
+        Frame::Text(ByteString::from(s))
+    }
+}
+
+impl From<ByteString> for Frame {
+    fn from(s: ByteString) -> Self {
+        Frame::Text(s)
+    }
+}
+
+impl From<Bytes> for Frame {
+    fn from(b: Bytes) -> Self {
+        Frame::Binary(b)
+    }
+}
+
+/// Why a packet could not be decoded. Every error is fatal to the connection (Node closes it).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// An empty text frame.
+    #[error("empty packet")]
+    Empty,
+    /// The first character is not a packet type digit (`0` to `6`).
+    #[error("unknown packet type `{0}`")]
+    UnknownType(char),
+    /// A binary packet whose attachment count is not decimal digits followed by `-`.
+    #[error("invalid attachment count")]
+    InvalidAttachmentCount,
+    /// A binary packet announcing zero attachments.
+    #[error("a binary packet must announce at least one attachment")]
+    NoAttachments,
+    /// A binary packet announcing more attachments than allowed.
+    #[error("too many attachments (at most {max})")]
+    TooManyAttachments {
+        /// The limit in force.
+        max: usize,
+    },
+    /// An ack id too large for a `u64`.
+    #[error("invalid ack id")]
+    InvalidAckId,
+    /// A payload that is not valid JSON.
+    #[error("invalid JSON payload: {0}")]
+    InvalidJson(#[source] serde_json::Error),
+    /// A CONNECT payload that is not an object.
+    #[error("CONNECT payload must be an object")]
+    InvalidConnectPayload,
+    /// A DISCONNECT with a payload.
+    #[error("DISCONNECT must not have a payload")]
+    DisconnectPayload,
+    /// A CONNECT_ERROR payload that is neither a string nor an object.
+    #[error("CONNECT_ERROR payload must be a string or an object")]
+    InvalidConnectErrorPayload,
+    /// An EVENT payload that is not a non-empty array.
+    #[error("EVENT payload must be a non-empty array")]
+    InvalidEventPayload,
+    /// An EVENT whose name is neither a string nor a number.
+    #[error("event name must be a string or a number")]
+    InvalidEventName,
+    /// An EVENT whose name is reserved (see [`RESERVED_EVENTS`](super::packet::RESERVED_EVENTS)).
+    #[error("event name `{0}` is reserved")]
+    ReservedEventName(String),
+    /// An ACK payload that is not an array.
+    #[error("ACK payload must be an array")]
+    InvalidAckPayload,
+    /// A placeholder whose `num` is not a non-negative integer.
+    #[error("invalid attachment placeholder")]
+    InvalidPlaceholder,
+    /// A placeholder that indexes past the attachments the packet announced.
+    #[error("placeholder refers to attachment {num} of {count}")]
+    PlaceholderOutOfRange {
+        /// The index in the placeholder.
+        num: u64,
+        /// How many attachments the packet announced.
+        count: usize,
+    },
+    /// A text frame while binary attachments were still expected.
+    #[error("text frame while {remaining} attachment(s) are still expected")]
+    UnexpectedText {
+        /// How many attachments were still expected.
+        remaining: usize,
+    },
+    /// A binary frame while no attachment was expected.
+    #[error("binary frame while no attachment is expected")]
+    UnexpectedBinary,
+}
+
+/// Why [`JsonParser::encode_event_json`] could not encode an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The serialized arguments are not a JSON array.
+    #[error("event arguments must be serialized as a JSON array")]
+    ArgsNotArray,
+}
+
+/// What feeding one frame to a [`PacketDecoder`] produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecodeStatus {
+    /// A whole packet.
+    Complete(Packet),
+    /// A binary packet has started; this many attachments are still expected.
+    Pending {
+        /// Binary frames still to come.
+        remaining: usize,
+    },
+}
+
+/// A Socket.IO parser: the plug-in point for the packet encoding (JSON with attachments by
+/// default, msgpack later). A server uses one parser for every namespace.
+///
+/// It is object safe, so a server can hold an `Arc<dyn Parser>`.
+///
+/// ```
+/// use serde_json::json;
+/// use sio_core::socketio::{DecodeStatus, Frame, JsonParser, Packet, Parser};
+///
+/// let parser: Box<dyn Parser> = Box::new(JsonParser::new());
+/// let packet = Packet::event("/", "message", vec![json!("hi")]);
+/// let frames = parser.encode(&packet);
+/// assert_eq!(frames, [Frame::from(r#"2["message","hi"]"#)]);
+///
+/// let mut decoder = parser.new_decoder();
+/// let mut status = None;
+/// for frame in frames {
+///     status = Some(decoder.decode(frame)?);
+/// }
+/// assert_eq!(status, Some(DecodeStatus::Complete(packet)));
+/// # Ok::<(), sio_core::socketio::DecodeError>(())
+/// ```
+pub trait Parser: fmt::Debug + Send + Sync + 'static {
+    /// Encodes a packet into the frames to send, in order. The frames can be cloned cheaply,
+    /// so a broadcast encodes once and shares them.
+    fn encode(&self, packet: &Packet) -> Vec<Frame>;
+
+    /// A decoder for one connection.
+    fn new_decoder(&self) -> Box<dyn PacketDecoder>;
+}
+
+/// The decoding state of one connection (see [`Parser::new_decoder`]).
+pub trait PacketDecoder: fmt::Debug + Send + 'static {
+    /// Feeds one received frame. After an error the decoder is idle again, but the connection
+    /// should be closed.
+    fn decode(&mut self, frame: Frame) -> Result<DecodeStatus, DecodeError>;
+
+    /// How many binary frames the packet being decoded still expects; `0` when idle.
+    fn remaining(&self) -> usize;
+
+    /// Drops a partly received packet.
+    fn reset(&mut self);
+}
+
+/// The default parser: JSON text with binary attachments (PROTOCOL.md B.2).
+///
+/// ```
+/// use bytes::Bytes;
+/// use serde_json::json;
+/// use sio_core::socketio::{Frame, JsonParser, Packet, Parser, placeholder};
+///
+/// let packet = Packet::ack("/", 789, vec![placeholder(0)])
+///     .with_attachments(vec![Bytes::from_static(&[1, 2, 3])]);
+/// assert_eq!(
+///     JsonParser::new().encode(&packet),
+///     [
+///         Frame::from(r#"61-789[{"_placeholder":true,"num":0}]"#),
+///         Frame::Binary(Bytes::from_static(&[1, 2, 3])),
+///     ]
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsonParser {
+    max_attachments: usize,
+}
+
+impl Default for JsonParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl JsonParser {
+    /// A parser accepting up to [`DEFAULT_MAX_ATTACHMENTS`] attachments per packet.
+    pub const fn new() -> Self {
+        Self {
+            max_attachments: DEFAULT_MAX_ATTACHMENTS,
+        }
+    }
+
+    /// Sets how many attachments a received packet may announce.
+    ///
+    /// ```
+    /// use sio_core::socketio::JsonParser;
+    ///
+    /// assert_eq!(JsonParser::new().with_max_attachments(2).max_attachments(), 2);
+    /// ```
+    #[must_use]
+    pub const fn with_max_attachments(mut self, max: usize) -> Self {
+        self.max_attachments = max;
+        self
+    }
+
+    /// How many attachments a received packet may announce.
+    pub const fn max_attachments(&self) -> usize {
+        self.max_attachments
+    }
+
+    /// A decoder for one connection, with this parser's limits.
+    pub const fn decoder(&self) -> JsonDecoder {
+        JsonDecoder::new(self.max_attachments)
+    }
+
+    /// The text frame of a packet, without its attachments.
+    ///
+    /// The namespace is written when it is not `/` (or empty), the payload when it is neither
+    /// absent nor `null`. The namespace must start with `/` and hold no `,`; nothing checks.
+    ///
+    /// ```
+    /// use sio_core::socketio::{JsonParser, Packet};
+    ///
+    /// assert_eq!(JsonParser::encode_text(&Packet::disconnect("/custom")), "1/custom,");
+    /// ```
+    pub fn encode_text(packet: &Packet) -> ByteString {
+        let binary = packet.is_binary();
+        let mut out = String::with_capacity(24 + packet.nsp.len());
+        push_header(
+            &mut out,
+            packet.kind.packet_type(binary),
+            if binary { packet.attachments.len() } else { 0 },
+            &packet.nsp,
+            packet.id,
+        );
+        if let Some(data) = packet.data.as_ref().filter(|d| !d.is_null()) {
+            push_display(&mut out, data);
+        }
+        ByteString::from(out)
+    }
+
+    /// Encodes an EVENT whose arguments are already serialized, so a broadcast can be encoded
+    /// once without building a [`Value`].
+    ///
+    /// `args_json` is the JSON array of the arguments (`[]` for none), as `serde_json`
+    /// writes a tuple or a `Vec`; it is spliced in as it is, after the event name. With
+    /// attachments the packet is a BINARY_EVENT and `args_json` must hold their placeholders.
+    ///
+    /// ```
+    /// use sio_core::socketio::{Frame, JsonParser};
+    ///
+    /// let args = serde_json::to_string(&(1, "2"))?;
+    /// let frames = JsonParser::encode_event_json("/admin", Some(4), "sum", &args, Vec::new())?;
+    /// assert_eq!(frames, [Frame::from(r#"2/admin,4["sum",1,"2"]"#)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encode_event_json(
+        nsp: &str,
+        id: Option<u64>,
+        event: &str,
+        args_json: &str,
+        attachments: Vec<Bytes>,
+    ) -> Result<Vec<Frame>, EncodeError> {
+        let args = args_json
+            .trim()
+            .strip_prefix('[')
+            .and_then(|rest| rest.strip_suffix(']'))
+            .ok_or(EncodeError::ArgsNotArray)?
+            .trim();
+        let binary = !attachments.is_empty();
+        let mut out = String::with_capacity(32 + nsp.len() + event.len() + args.len());
+        push_header(
+            &mut out,
+            PacketKind::Event.packet_type(binary),
+            attachments.len(),
+            nsp,
+            id,
+        );
+        out.push('[');
+        push_json_str(&mut out, event);
+        if !args.is_empty() {
+            out.push(',');
+            out.push_str(args);
+        }
+        out.push(']');
+        Ok(frames(ByteString::from(out), attachments))
+    }
+}
+
+impl Parser for JsonParser {
+    fn encode(&self, packet: &Packet) -> Vec<Frame> {
+        let attachments = if packet.is_binary() {
+            packet.attachments.clone()
+        } else {
+            Vec::new()
+        };
+        frames(Self::encode_text(packet), attachments)
+    }
+
+    fn new_decoder(&self) -> Box<dyn PacketDecoder> {
+        Box::new(self.decoder())
+    }
+}
+
+/// The text frame followed by one binary frame per attachment.
+fn frames(text: ByteString, attachments: Vec<Bytes>) -> Vec<Frame> {
+    let mut frames = Vec::with_capacity(1 + attachments.len());
+    frames.push(Frame::Text(text));
+    frames.extend(attachments.into_iter().map(Frame::Binary));
+    frames
+}
+
+/// Writes `<type>[<attachments>-][<nsp>,][<id>]`.
+fn push_header(out: &mut String, ty: PacketType, attachments: usize, nsp: &str, id: Option<u64>) {
+    out.push(char::from(b'0' + ty.as_u8()));
+    if ty.is_binary() {
+        push_display(out, attachments);
+        out.push('-');
+    }
+    if !nsp.is_empty() && nsp != DEFAULT_NAMESPACE {
+        out.push_str(nsp);
+        out.push(',');
+    }
+    if let Some(id) = id {
+        push_display(out, id);
+    }
+}
+
+fn push_display(out: &mut String, value: impl Display) {
+    // Writing to a `String` cannot fail, and neither can displaying an integer or a `Value`
+    // (its `Display` is compact JSON).
+    let _ = write!(out, "{value}");
+}
+
+/// Writes `s` as a JSON string, escaped as `serde_json` and `JSON.stringify` do.
+fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c < ' ' => {
+                let n = u32::from(c);
+                out.push_str("\\u00");
+                out.push(char::from_digit(n >> 4, 16).unwrap_or('0'));
+                out.push(char::from_digit(n & 0xf, 16).unwrap_or('0'));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// The default parser's decoder: a text frame starts a packet, and a binary packet completes
+/// when all its attachments have arrived.
+///
+/// ```
+/// use bytes::Bytes;
+/// use sio_core::socketio::{DecodeStatus, JsonDecoder, placeholder};
+///
+/// let mut decoder = JsonDecoder::default();
+/// let status = decoder.decode_text(r#"51-/admin,456["project:delete",{"_placeholder":true,"num":0}]"#)?;
+/// assert_eq!(status, DecodeStatus::Pending { remaining: 1 });
+///
+/// let DecodeStatus::Complete(packet) = decoder.decode_binary(Bytes::from_static(&[1, 2, 3]))? else {
+///     panic!("the packet is complete");
+/// };
+/// assert_eq!((packet.nsp.as_str(), packet.id), ("/admin", Some(456)));
+/// assert_eq!(packet.event_name(), Some("project:delete"));
+/// assert_eq!(packet.attachment(&packet.args()[0]), Some(&Bytes::from_static(&[1, 2, 3])));
+/// # Ok::<(), sio_core::socketio::DecodeError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct JsonDecoder {
+    max_attachments: usize,
+    /// A binary packet waiting for attachments, and how many it announced.
+    pending: Option<(Packet, usize)>,
+}
+
+impl Default for JsonDecoder {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_ATTACHMENTS)
+    }
+}
+
+impl JsonDecoder {
+    /// A decoder accepting up to `max_attachments` attachments per packet.
+    pub const fn new(max_attachments: usize) -> Self {
+        Self {
+            max_attachments,
+            pending: None,
+        }
+    }
+
+    /// Feeds a text frame, which must start a new packet.
+    pub fn decode_text(&mut self, text: &str) -> Result<DecodeStatus, DecodeError> {
+        if let Some((packet, expected)) = self.pending.take() {
+            return Err(DecodeError::UnexpectedText {
+                remaining: expected - packet.attachments.len(),
+            });
+        }
+        let (mut packet, expected) = parse_text(text, self.max_attachments)?;
+        if expected == 0 {
+            return Ok(DecodeStatus::Complete(packet));
+        }
+        packet.attachments.reserve_exact(expected);
+        self.pending = Some((packet, expected));
+        Ok(DecodeStatus::Pending {
+            remaining: expected,
+        })
+    }
+
+    /// Feeds a binary frame, the next attachment of the packet being decoded.
+    pub fn decode_binary(&mut self, data: Bytes) -> Result<DecodeStatus, DecodeError> {
+        let Some((mut packet, expected)) = self.pending.take() else {
+            return Err(DecodeError::UnexpectedBinary);
+        };
+        packet.attachments.push(data);
+        let remaining = expected - packet.attachments.len();
+        if remaining == 0 {
+            return Ok(DecodeStatus::Complete(packet));
+        }
+        self.pending = Some((packet, expected));
+        Ok(DecodeStatus::Pending { remaining })
+    }
+}
+
+impl PacketDecoder for JsonDecoder {
+    fn decode(&mut self, frame: Frame) -> Result<DecodeStatus, DecodeError> {
+        match frame {
+            Frame::Text(text) => self.decode_text(&text),
+            Frame::Binary(data) => self.decode_binary(data),
+        }
+    }
+
+    fn remaining(&self) -> usize {
+        self.pending
+            .as_ref()
+            .map_or(0, |(packet, expected)| expected - packet.attachments.len())
+    }
+
+    fn reset(&mut self) {
+        self.pending = None;
+    }
+}
+
+/// Parses one text packet; returns it with the number of attachments it announced.
+///
+/// Follows `Decoder.decodeString` of `socket.io-parser` 4.2, except that it refuses an empty
+/// string (Node reads it as CONNECT), counts and ack ids that are not plain decimal digits or
+/// overflow, and an EVENT, ACK or CONNECT_ERROR without a payload.
+fn parse_text(text: &str, max_attachments: usize) -> Result<(Packet, usize), DecodeError> {
+    let mut chars = text.chars();
+    let first = chars.next().ok_or(DecodeError::Empty)?;
+    let ty = first
+        .to_digit(10)
+        .and_then(|d| u8::try_from(d).ok())
+        .and_then(PacketType::from_u8)
+        .ok_or(DecodeError::UnknownType(first))?;
+    let mut rest = chars.as_str();
+
+    let mut expected = 0;
+    if ty.is_binary() {
+        let (count, after) = rest
+            .split_once('-')
+            .ok_or(DecodeError::InvalidAttachmentCount)?;
+        if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(DecodeError::InvalidAttachmentCount);
+        }
+        // Only digits are left, so parsing fails on overflow alone.
+        expected = count
+            .parse::<usize>()
+            .map_err(|_| DecodeError::TooManyAttachments {
+                max: max_attachments,
+            })?;
+        if expected == 0 {
+            return Err(DecodeError::NoAttachments);
+        }
+        if expected > max_attachments {
+            return Err(DecodeError::TooManyAttachments {
+                max: max_attachments,
+            });
+        }
+        rest = after;
+    }
+
+    // The namespace runs to the first `,`, or to the end when there is none (`0/custom`).
+    let mut nsp = DEFAULT_NAMESPACE;
+    if rest.starts_with('/') {
+        (nsp, rest) = rest.split_once(',').unwrap_or((rest, ""));
+    }
+
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let mut id = None;
+    if digits > 0 {
+        let (number, after) = rest
+            .split_at_checked(digits)
+            .ok_or(DecodeError::InvalidAckId)?;
+        id = Some(
+            number
+                .parse::<u64>()
+                .map_err(|_| DecodeError::InvalidAckId)?,
+        );
+        rest = after;
+    }
+
+    let kind = ty.kind();
+    let data = if rest.is_empty() {
+        None
+    } else if kind == PacketKind::Disconnect {
+        return Err(DecodeError::DisconnectPayload);
+    } else {
+        Some(serde_json::from_str::<Value>(rest).map_err(DecodeError::InvalidJson)?)
+    };
+    check_payload(kind, data.as_ref())?;
+    if let (true, Some(data)) = (expected > 0, &data) {
+        check_placeholders(data, expected)?;
+    }
+
+    let packet = Packet {
+        kind,
+        nsp: nsp.to_owned(),
+        id,
+        data,
+        attachments: Vec::new(),
+    };
+    Ok((packet, expected))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::packet::placeholder;
+    use super::*;
+
+    const B1: Bytes = Bytes::from_static(&[1, 2, 3]);
+    const B2: Bytes = Bytes::from_static(&[4, 5, 6]);
+
+    /// Decodes a whole frame sequence with a fresh default decoder; every frame but the last
+    /// must leave the packet pending.
+    fn decode_all(frames: &[Frame]) -> Result<Packet, DecodeError> {
+        let mut decoder = JsonParser::new().decoder();
+        let mut result = None;
+        for (i, frame) in frames.iter().enumerate() {
+            match decoder.decode(frame.clone())? {
+                DecodeStatus::Complete(packet) => {
+                    assert_eq!(i, frames.len() - 1, "complete before the last frame");
+                    result = Some(packet);
+                }
+                DecodeStatus::Pending { remaining } => {
+                    assert_eq!(remaining, frames.len() - 1 - i);
+                }
+            }
+        }
+        assert_eq!(decoder.remaining(), 0);
+        Ok(result.expect("the last frame completes the packet"))
+    }
+
+    fn decode(text: &str) -> Result<Packet, DecodeError> {
+        decode_all(&[Frame::from(text)])
+    }
+
+    fn encode(packet: &Packet) -> Vec<Frame> {
+        JsonParser::new().encode(packet)
+    }
+
+    fn text(s: &str) -> Frame {
+        Frame::from(s)
+    }
+
+    /// Decodes `frames`, checks the packet is `expected`, and that encoding it gives `frames`
+    /// back byte for byte.
+    #[track_caller]
+    fn round_trip(frames: &[Frame], expected: &Packet) {
+        let decoded = match decode_all(frames) {
+            Ok(packet) => packet,
+            Err(e) => panic!("decoding {frames:?} failed: {e}"),
+        };
+        assert_eq!(&decoded, expected);
+        assert_eq!(encode(expected), frames);
+        assert!(expected.validate().is_ok());
+    }
+
+    #[track_caller]
+    fn assert_err(text: &str, check: impl FnOnce(&DecodeError) -> bool) {
+        match decode(text) {
+            Ok(packet) => panic!("{text:?} decoded as {packet:?}"),
+            Err(e) => assert!(check(&e), "{text:?} failed with {e:?}"),
+        }
+    }
+
+    // PROTOCOL.md B.2, the table of examples (without the Engine.IO `4` prefix).
+
+    #[test]
+    fn b2_connect_to_root_without_auth() {
+        round_trip(&[text("0")], &Packet::connect("/", None));
+    }
+
+    #[test]
+    fn b2_connect_to_root_with_auth() {
+        round_trip(
+            &[text(r#"0{"token":"123"}"#)],
+            &Packet::connect("/", Some(json!({"token": "123"}))),
+        );
+    }
+
+    #[test]
+    fn b2_connect_to_custom_with_auth() {
+        round_trip(
+            &[text(r#"0/custom,{"token":"abc"}"#)],
+            &Packet::connect("/custom", Some(json!({"token": "abc"}))),
+        );
+    }
+
+    #[test]
+    fn b2_server_accepts_root() {
+        round_trip(
+            &[text(r#"0{"sid":"jJ5KTSAPbVtFujgyAAK8"}"#)],
+            &Packet::connect("/", Some(json!({"sid": "jJ5KTSAPbVtFujgyAAK8"}))),
+        );
+    }
+
+    #[test]
+    fn b2_server_accepts_custom() {
+        round_trip(
+            &[text(r#"0/custom,{"sid":"AI0-9Xr9UX-N_4uHAAK9"}"#)],
+            &Packet::connect("/custom", Some(json!({"sid": "AI0-9Xr9UX-N_4uHAAK9"}))),
+        );
+    }
+
+    #[test]
+    fn b2_refused_unknown_namespace() {
+        round_trip(
+            &[text(r#"4/random,{"message":"Invalid namespace"}"#)],
+            &Packet::connect_error("/random", "Invalid namespace", None),
+        );
+    }
+
+    #[test]
+    fn b2_refused_by_middleware_with_data() {
+        let expected = Packet::connect_error(
+            "/admin",
+            "Not authorized",
+            Some(json!({"reason": "no token"})),
+        );
+        let wire = r#"4/admin,{"message":"Not authorized","data":{"reason":"no token"}}"#;
+        assert_eq!(decode(wire).ok(), Some(expected.clone()));
+        // `serde_json::Map` sorts keys, so the members come out in another (equivalent) order.
+        assert_eq!(
+            encode(&expected),
+            [text(
+                r#"4/admin,{"data":{"reason":"no token"},"message":"Not authorized"}"#
+            )]
+        );
+    }
+
+    #[test]
+    fn b2_disconnect_from_root() {
+        round_trip(&[text("1")], &Packet::disconnect("/"));
+    }
+
+    #[test]
+    fn b2_disconnect_from_custom() {
+        round_trip(&[text("1/custom,")], &Packet::disconnect("/custom"));
+    }
+
+    #[test]
+    fn b2_event() {
+        round_trip(
+            &[text(r#"2["message","hi"]"#)],
+            &Packet::event("/", "message", vec![json!("hi")]),
+        );
+    }
+
+    #[test]
+    fn b2_event_in_namespace() {
+        round_trip(
+            &[text(r#"2/custom,["auth",{}]"#)],
+            &Packet::event("/custom", "auth", vec![json!({})]),
+        );
+    }
+
+    #[test]
+    fn b2_event_with_ack_id() {
+        round_trip(
+            &[text(r#"2456["message-with-ack",1,"2",{"3":[false]}]"#)],
+            &Packet::event(
+                "/",
+                "message-with-ack",
+                vec![json!(1), json!("2"), json!({"3": [false]})],
+            )
+            .with_id(456),
+        );
+    }
+
+    #[test]
+    fn b2_ack() {
+        round_trip(
+            &[text(r#"3456[1,"2",{"3":[false]}]"#)],
+            &Packet::ack("/", 456, vec![json!(1), json!("2"), json!({"3": [false]})]),
+        );
+    }
+
+    #[test]
+    fn b2_ack_in_namespace() {
+        round_trip(
+            &[text(r#"3/admin,13["bar"]"#)],
+            &Packet::ack("/admin", 13, vec![json!("bar")]),
+        );
+    }
+
+    #[test]
+    fn b2_binary_event_two_attachments() {
+        let expected = Packet::event("/", "message", vec![placeholder(0), placeholder(1)])
+            .with_attachments(vec![B1, B2]);
+        round_trip(
+            &[
+                text(
+                    r#"52-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#,
+                ),
+                Frame::Binary(B1),
+                Frame::Binary(B2),
+            ],
+            &expected,
+        );
+        assert_eq!(expected.attachment(&expected.args()[0]), Some(&B1));
+        assert_eq!(expected.attachment(&expected.args()[1]), Some(&B2));
+    }
+
+    #[test]
+    fn b2_binary_event_in_namespace_with_ack() {
+        round_trip(
+            &[
+                text(r#"51-/admin,456["project:delete",{"_placeholder":true,"num":0}]"#),
+                Frame::Binary(B1),
+            ],
+            &Packet::event("/admin", "project:delete", vec![placeholder(0)])
+                .with_id(456)
+                .with_attachments(vec![B1]),
+        );
+    }
+
+    #[test]
+    fn b2_binary_ack() {
+        round_trip(
+            &[
+                text(r#"62-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#),
+                Frame::Binary(B1),
+                Frame::Binary(B2),
+            ],
+            &Packet::ack("/", 789, vec![placeholder(0), placeholder(1)])
+                .with_attachments(vec![B1, B2]),
+        );
+    }
+
+    #[test]
+    fn b2_server_asks_for_ack_id_zero() {
+        round_trip(
+            &[text(r#"20["question","q?"]"#)],
+            &Packet::event("/", "question", vec![json!("q?")]).with_id(0),
+        );
+        round_trip(
+            &[text(r#"30["yes"]"#)],
+            &Packet::ack("/", 0, vec![json!("yes")]),
+        );
+    }
+
+    #[test]
+    fn b2_binary_ack_over_polling() {
+        // `461-3[…]\x1ebAQID`: the engine layer splits the body and decodes `bAQID` to 01 02 03.
+        round_trip(
+            &[
+                text(r#"61-3[{"_placeholder":true,"num":0}]"#),
+                Frame::Binary(B1),
+            ],
+            &Packet::ack("/", 3, vec![placeholder(0)]).with_attachments(vec![B1]),
+        );
+    }
+
+    // PROTOCOL.md B.6, the multiplexing sample.
+
+    #[test]
+    fn b6_multiplexing() {
+        round_trip(&[text("0")], &Packet::connect("/", None));
+        round_trip(
+            &[text(r#"0{"sid":"A"}"#)],
+            &Packet::connect("/", Some(json!({"sid": "A"}))),
+        );
+        round_trip(&[text("0/admin,")], &Packet::connect("/admin", None));
+        round_trip(
+            &[text(r#"0/admin,{"sid":"B"}"#)],
+            &Packet::connect("/admin", Some(json!({"sid": "B"}))),
+        );
+        round_trip(
+            &[text(r#"2/admin,1["tellme"]"#)],
+            &Packet::event("/admin", "tellme", vec![]).with_id(1),
+        );
+        round_trip(
+            &[
+                text(r#"61-/admin,1[{"_placeholder":true,"num":0}]"#),
+                Frame::Binary(B1),
+            ],
+            &Packet::ack("/admin", 1, vec![placeholder(0)]).with_attachments(vec![B1]),
+        );
+        round_trip(&[text("1/admin,")], &Packet::disconnect("/admin"));
+    }
+
+    // Namespaces and ack ids.
+
+    #[test]
+    fn namespace_without_trailing_comma() {
+        assert_eq!(
+            decode("0/custom").ok(),
+            Some(Packet::connect("/custom", None))
+        );
+        assert_eq!(decode("1/custom").ok(), Some(Packet::disconnect("/custom")));
+        assert_eq!(
+            decode("0/random").ok(),
+            Some(Packet::connect("/random", None))
+        );
+    }
+
+    #[test]
+    fn namespace_without_comma_runs_to_the_end() {
+        // As in Node: everything after `/` is the namespace, so this EVENT has no payload.
+        assert_err(r#"2/chat["x"]"#, |e| {
+            matches!(e, DecodeError::InvalidEventPayload)
+        });
+        assert_eq!(
+            decode(r#"0/chat{"a":1}"#).ok(),
+            Some(Packet::connect(r#"/chat{"a":1}"#, None))
+        );
+    }
+
+    #[test]
+    fn root_namespace_written_out() {
+        assert_eq!(decode("0/,").ok(), Some(Packet::connect("/", None)));
+        assert_eq!(decode("0/").ok(), Some(Packet::connect("/", None)));
+        assert_eq!(encode(&Packet::connect("", None)), [text("0")]);
+    }
+
+    #[test]
+    fn ack_ids() {
+        let max = format!(r#"2{}["e"]"#, u64::MAX);
+        assert_eq!(
+            decode(&max).ok(),
+            Some(Packet::event("/", "e", vec![]).with_id(u64::MAX))
+        );
+        assert_eq!(
+            encode(&Packet::event("/", "e", vec![]).with_id(u64::MAX)),
+            [text(&max)]
+        );
+        assert_eq!(
+            decode(r#"2007["e"]"#).ok(),
+            Some(Packet::event("/", "e", vec![]).with_id(7))
+        );
+        assert_eq!(
+            decode(r#"2/a,12["e"]"#).ok(),
+            Some(Packet::event("/a", "e", vec![]).with_id(12))
+        );
+        assert_eq!(decode("31[]").ok(), Some(Packet::ack("/", 1, vec![])));
+        assert_eq!(
+            decode("3[]").ok().map(|p| (p.kind, p.id)),
+            Some((PacketKind::Ack, None))
+        );
+    }
+
+    #[test]
+    fn ack_id_overflow() {
+        assert_err(r#"218446744073709551616["e"]"#, |e| {
+            matches!(e, DecodeError::InvalidAckId)
+        });
+        let huge = format!(r#"2{}["e"]"#, "9".repeat(10_000));
+        assert_err(&huge, |e| matches!(e, DecodeError::InvalidAckId));
+    }
+
+    #[test]
+    fn numeric_event_name_is_accepted() {
+        let packet = decode(r#"2[1,"x"]"#).ok();
+        assert_eq!(
+            packet.as_ref().map(|p| p.data.clone()),
+            Some(Some(json!([1, "x"])))
+        );
+        assert_eq!(packet.and_then(|p| p.event_name().map(str::to_owned)), None);
+    }
+
+    #[test]
+    fn whitespace_around_json_is_accepted() {
+        assert_eq!(
+            decode("2 [\"e\"] ").ok(),
+            Some(Packet::event("/", "e", vec![]))
+        );
+    }
+
+    // Malformed packets: one assertion per rule of B.2.
+
+    #[test]
+    fn rejects_empty_frame() {
+        assert_err("", |e| matches!(e, DecodeError::Empty));
+    }
+
+    #[test]
+    fn rejects_unknown_type() {
+        assert_err("7", |e| matches!(e, DecodeError::UnknownType('7')));
+        assert_err("9[]", |e| matches!(e, DecodeError::UnknownType('9')));
+        assert_err("a", |e| matches!(e, DecodeError::UnknownType('a')));
+        assert_err(" 0", |e| matches!(e, DecodeError::UnknownType(' ')));
+        assert_err("é", |e| matches!(e, DecodeError::UnknownType('é')));
+        assert_err("٣", |e| matches!(e, DecodeError::UnknownType('٣')));
+    }
+
+    #[test]
+    fn rejects_attachment_count_without_digits() {
+        assert_err(r#"5-["e"]"#, |e| {
+            matches!(e, DecodeError::InvalidAttachmentCount)
+        });
+    }
+
+    #[test]
+    fn rejects_attachment_count_without_dash() {
+        assert_err("5", |e| matches!(e, DecodeError::InvalidAttachmentCount));
+        assert_err(r#"51["e"]"#, |e| {
+            matches!(e, DecodeError::InvalidAttachmentCount)
+        });
+        // The first `-` is inside the payload.
+        assert_err(r#"61["a-b"]"#, |e| {
+            matches!(e, DecodeError::InvalidAttachmentCount)
+        });
+    }
+
+    #[test]
+    fn rejects_attachment_count_not_decimal() {
+        for bad in ["5x-", "5+1-", "5 1-", "51e0-", "50x1-", "5-1-", "5١-"] {
+            assert_err(&format!(r#"{bad}["e"]"#), |e| {
+                matches!(e, DecodeError::InvalidAttachmentCount)
+            });
+        }
+    }
+
+    #[test]
+    fn rejects_zero_attachments() {
+        assert_err(r#"50-["e"]"#, |e| matches!(e, DecodeError::NoAttachments));
+        assert_err("600-[]", |e| matches!(e, DecodeError::NoAttachments));
+    }
+
+    #[test]
+    fn rejects_too_many_attachments() {
+        assert_err(r#"511-["e"]"#, |e| {
+            matches!(e, DecodeError::TooManyAttachments { max: 10 })
+        });
+    }
+
+    #[test]
+    fn rejects_overflowing_attachment_count() {
+        let huge = format!(r#"5{}-["e"]"#, "9".repeat(10_000));
+        assert_err(&huge, |e| {
+            matches!(e, DecodeError::TooManyAttachments { max: 10 })
+        });
+        assert_err(r#"5184467440737095516160-["e"]"#, |e| {
+            matches!(e, DecodeError::TooManyAttachments { max: 10 })
+        });
+    }
+
+    #[test]
+    fn attachment_limit_is_configurable() {
+        let mut decoder = JsonParser::new().with_max_attachments(2).decoder();
+        assert!(matches!(
+            decoder.decode_text(r#"53-["e"]"#),
+            Err(DecodeError::TooManyAttachments { max: 2 })
+        ));
+        assert_eq!(
+            decoder.decode_text(r#"52-["e"]"#).ok(),
+            Some(DecodeStatus::Pending { remaining: 2 })
+        );
+        let mut ten = JsonDecoder::default();
+        assert_eq!(
+            ten.decode_text(r#"510-["e"]"#).ok(),
+            Some(DecodeStatus::Pending { remaining: 10 })
+        );
+    }
+
+    #[test]
+    fn attachment_count_with_leading_zeros() {
+        assert_eq!(
+            JsonDecoder::default().decode_text(r#"502-["e"]"#).ok(),
+            Some(DecodeStatus::Pending { remaining: 2 })
+        );
+    }
+
+    #[test]
+    fn rejects_invalid_json() {
+        for bad in [
+            r#"2["e""#,
+            r#"2["e"]x"#,
+            "2[\"e\",]",
+            "0{token:1}",
+            "0 ",
+            "3[1]]",
+        ] {
+            assert_err(bad, |e| matches!(e, DecodeError::InvalidJson(_)));
+        }
+    }
+
+    #[test]
+    fn rejects_deeply_nested_json_without_overflowing_the_stack() {
+        let deep = format!("2[\"e\",{}{}]", "[".repeat(100_000), "]".repeat(100_000));
+        assert_err(&deep, |e| matches!(e, DecodeError::InvalidJson(_)));
+    }
+
+    #[test]
+    fn rejects_connect_payload_not_object() {
+        for bad in ["0[]", r#"0"token""#, "0null", "0/custom,true"] {
+            assert_err(bad, |e| matches!(e, DecodeError::InvalidConnectPayload));
+        }
+    }
+
+    #[test]
+    fn rejects_disconnect_with_payload() {
+        for bad in ["1{}", "1/custom,{}", "1[]", "1null", "1x"] {
+            assert_err(bad, |e| matches!(e, DecodeError::DisconnectPayload));
+        }
+    }
+
+    #[test]
+    fn rejects_connect_error_payload() {
+        for bad in ["4[]", "4/admin,1", "4null", "4", "4/admin,"] {
+            assert_err(bad, |e| {
+                matches!(e, DecodeError::InvalidConnectErrorPayload)
+            });
+        }
+        assert_eq!(
+            decode(r#"4/admin,"Not authorized""#).ok(),
+            Some(Packet {
+                data: Some(json!("Not authorized")),
+                ..Packet::connect_error("/admin", "", None)
+            })
+        );
+    }
+
+    #[test]
+    fn rejects_event_payload_not_array() {
+        for bad in ["2{}", r#"2"message""#, "2null", "2", "212", "2/custom,"] {
+            assert_err(bad, |e| matches!(e, DecodeError::InvalidEventPayload));
+        }
+    }
+
+    #[test]
+    fn rejects_empty_event_array() {
+        assert_err("2[]", |e| matches!(e, DecodeError::InvalidEventPayload));
+    }
+
+    #[test]
+    fn rejects_event_name_of_wrong_type() {
+        for bad in ["2[null]", "2[{}]", "2[[\"e\"]]", "2[true,1]"] {
+            assert_err(bad, |e| matches!(e, DecodeError::InvalidEventName));
+        }
+    }
+
+    #[test]
+    fn rejects_reserved_event_names() {
+        let reserved = [
+            "connect",
+            "connect_error",
+            "disconnect",
+            "disconnecting",
+            "newListener",
+            "removeListener",
+        ];
+        assert_eq!(super::super::packet::RESERVED_EVENTS, reserved);
+        for name in reserved {
+            assert_err(
+                &format!(r#"2["{name}",1]"#),
+                |e| matches!(e, DecodeError::ReservedEventName(n) if n == name),
+            );
+        }
+        // Also when binary.
+        assert_err(
+            r#"51-["disconnect",{"_placeholder":true,"num":0}]"#,
+            |e| matches!(e, DecodeError::ReservedEventName(n) if n == "disconnect"),
+        );
+        // Names are compared exactly.
+        assert!(decode(r#"2["Connect"]"#).is_ok());
+    }
+
+    #[test]
+    fn rejects_ack_payload_not_array() {
+        for bad in ["3{}", r#"31"x""#, "31null", "31", "3"] {
+            assert_err(bad, |e| matches!(e, DecodeError::InvalidAckPayload));
+        }
+        assert_err(r#"61-1{"_placeholder":true,"num":0}"#, |e| {
+            matches!(e, DecodeError::InvalidAckPayload)
+        });
+    }
+
+    #[test]
+    fn rejects_text_while_attachments_expected() {
+        let mut decoder = JsonDecoder::default();
+        assert_eq!(
+            decoder
+                .decode_text(
+                    r#"52-["e",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#
+                )
+                .ok(),
+            Some(DecodeStatus::Pending { remaining: 2 })
+        );
+        assert_eq!(
+            decoder.decode_binary(B1).ok(),
+            Some(DecodeStatus::Pending { remaining: 1 })
+        );
+        assert_eq!(decoder.remaining(), 1);
+        assert!(matches!(
+            decoder.decode_text(r#"2["e"]"#),
+            Err(DecodeError::UnexpectedText { remaining: 1 })
+        ));
+        // The partial packet is dropped: the decoder is idle again.
+        assert_eq!(decoder.remaining(), 0);
+        assert!(matches!(
+            decoder.decode_binary(B2),
+            Err(DecodeError::UnexpectedBinary)
+        ));
+    }
+
+    #[test]
+    fn rejects_binary_when_none_expected() {
+        let mut decoder = JsonDecoder::default();
+        assert!(matches!(
+            decoder.decode(Frame::Binary(B1)),
+            Err(DecodeError::UnexpectedBinary)
+        ));
+        assert_eq!(
+            decoder.decode(text(r#"2["e"]"#)).ok(),
+            Some(DecodeStatus::Complete(Packet::event("/", "e", vec![])))
+        );
+        assert!(matches!(
+            decoder.decode(Frame::Binary(B1)),
+            Err(DecodeError::UnexpectedBinary)
+        ));
+    }
+
+    #[test]
+    fn rejects_placeholder_out_of_range() {
+        assert_err(r#"51-["e",{"_placeholder":true,"num":1}]"#, |e| {
+            matches!(e, DecodeError::PlaceholderOutOfRange { num: 1, count: 1 })
+        });
+        assert_err(
+            r#"62-1[{"_placeholder":true,"num":0},[{"_placeholder":true,"num":18446744073709551615}]]"#,
+            |e| {
+                matches!(
+                    e,
+                    DecodeError::PlaceholderOutOfRange {
+                        num: u64::MAX,
+                        count: 2
+                    }
+                )
+            },
+        );
+    }
+
+    #[test]
+    fn rejects_placeholder_with_bad_num() {
+        for num in [r#""0""#, "-1", "0.5", "null", "[0]", "1e400"] {
+            let wire = format!(r#"51-["e",{{"_placeholder":true,"num":{num}}}]"#);
+            if num == "1e400" {
+                // Out of `f64` range: `serde_json` refuses the number itself.
+                assert_err(&wire, |e| matches!(e, DecodeError::InvalidJson(_)));
+            } else {
+                assert_err(&wire, |e| matches!(e, DecodeError::InvalidPlaceholder));
+            }
+        }
+        assert_err(r#"51-["e",{"_placeholder":true}]"#, |e| {
+            matches!(e, DecodeError::InvalidPlaceholder)
+        });
+    }
+
+    #[test]
+    fn nested_placeholders() {
+        let wire = r#"53-["e",{"a":[{"b":{"_placeholder":true,"num":2}}]},[[{"_placeholder":true,"num":0}]],{"_placeholder":true,"num":1,"x":{"_placeholder":true,"num":99}}]"#;
+        let packet = decode_all(&[
+            text(wire),
+            Frame::Binary(Bytes::from_static(b"zero")),
+            Frame::Binary(Bytes::from_static(b"one")),
+            Frame::Binary(Bytes::from_static(b"two")),
+        ]);
+        let Ok(packet) = packet else {
+            panic!("{packet:?}");
+        };
+        let data = packet.data.clone().unwrap_or_default();
+        let found: Vec<_> = packet
+            .attachments_in(&data)
+            .map(|(_, b)| b.clone())
+            .collect();
+        // The placeholder's own `x` member is not looked into (Node replaces the whole object).
+        assert_eq!(
+            found,
+            [
+                Bytes::from_static(b"two"),
+                Bytes::from_static(b"zero"),
+                Bytes::from_static(b"one")
+            ]
+        );
+        assert_eq!(encode(&packet)[0], text(wire));
+    }
+
+    #[test]
+    fn placeholders_in_a_text_packet_are_plain_data() {
+        let packet = decode(r#"2["e",{"_placeholder":true,"num":7}]"#);
+        let Ok(packet) = packet else {
+            panic!("{packet:?}");
+        };
+        assert!(packet.attachments.is_empty());
+        assert_eq!(packet.attachment(&packet.args()[0]), None);
+    }
+
+    #[test]
+    fn placeholder_lookalikes_are_plain_data() {
+        let packet = decode_all(&[
+            text(r#"51-["e",{"_placeholder":"true","num":5},{"_placeholder":true,"num":0}]"#),
+            Frame::Binary(B1),
+        ]);
+        let Ok(packet) = packet else {
+            panic!("{packet:?}");
+        };
+        assert_eq!(packet.attachment(&packet.args()[0]), None);
+        assert_eq!(packet.attachment(&packet.args()[1]), Some(&B1));
+    }
+
+    #[test]
+    fn binary_event_over_several_frames() {
+        let mut decoder = JsonParser::new().new_decoder();
+        let frames = [
+            text(
+                r#"53-/up,9["files",{"_placeholder":true,"num":2},{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#,
+            ),
+            Frame::Binary(Bytes::from_static(b"a")),
+            Frame::Binary(Bytes::new()),
+            Frame::Binary(Bytes::from_static(b"c")),
+        ];
+        let mut statuses = Vec::new();
+        for frame in frames {
+            statuses.push(decoder.decode(frame).ok());
+        }
+        let expected = Packet::event(
+            "/up",
+            "files",
+            vec![placeholder(2), placeholder(0), placeholder(1)],
+        )
+        .with_id(9)
+        .with_attachments(vec![
+            Bytes::from_static(b"a"),
+            Bytes::new(),
+            Bytes::from_static(b"c"),
+        ]);
+        assert_eq!(
+            statuses,
+            [
+                Some(DecodeStatus::Pending { remaining: 3 }),
+                Some(DecodeStatus::Pending { remaining: 2 }),
+                Some(DecodeStatus::Pending { remaining: 1 }),
+                Some(DecodeStatus::Complete(expected.clone())),
+            ]
+        );
+        let args = expected.args();
+        assert_eq!(
+            expected.attachment(&args[0]),
+            Some(&Bytes::from_static(b"c"))
+        );
+        assert_eq!(
+            expected.attachment(&args[1]),
+            Some(&Bytes::from_static(b"a"))
+        );
+        assert_eq!(expected.attachment(&args[2]), Some(&Bytes::new()));
+        // The decoder is ready for the next packet.
+        assert_eq!(decoder.remaining(), 0);
+        assert_eq!(
+            decoder.decode(text("1")).ok(),
+            Some(DecodeStatus::Complete(Packet::disconnect("/")))
+        );
+    }
+
+    #[test]
+    fn reset_drops_a_partial_packet() {
+        let mut decoder = JsonDecoder::default();
+        assert!(
+            decoder
+                .decode_text(r#"51-["e",{"_placeholder":true,"num":0}]"#)
+                .is_ok()
+        );
+        decoder.reset();
+        assert_eq!(decoder.remaining(), 0);
+        assert_eq!(
+            decoder.decode_text("0").ok(),
+            Some(DecodeStatus::Complete(Packet::connect("/", None)))
+        );
+    }
+
+    #[test]
+    fn error_leaves_the_decoder_usable() {
+        let mut decoder = JsonDecoder::default();
+        assert!(decoder.decode_text("2[]").is_err());
+        assert_eq!(decoder.remaining(), 0);
+        assert!(decoder.decode_text("0").is_ok());
+    }
+
+    // Encoding.
+
+    #[test]
+    fn encoder_writes_null_data_as_no_payload() {
+        let packet = Packet {
+            data: Some(Value::Null),
+            ..Packet::connect("/x", None)
+        };
+        assert_eq!(encode(&packet), [text("0/x,")]);
+    }
+
+    #[test]
+    fn encoder_ignores_attachments_on_other_kinds() {
+        let packet = Packet::connect("/", Some(json!({"sid": "a"}))).with_attachments(vec![B1]);
+        assert_eq!(encode(&packet), [text(r#"0{"sid":"a"}"#)]);
+    }
+
+    #[test]
+    fn encoder_escapes_strings() {
+        let packet = Packet::event("/", "a\"b\\c\n\u{1}é\u{2028}", vec![json!("</script>")]);
+        let frames = encode(&packet);
+        assert_eq!(
+            frames,
+            [text("2[\"a\\\"b\\\\c\\n\\u0001é\u{2028}\",\"</script>\"]")]
+        );
+    }
+
+    #[test]
+    fn encode_text_alone() {
+        let packet = Packet::ack("/a", 5, vec![placeholder(0)]).with_attachments(vec![B1]);
+        assert_eq!(
+            JsonParser::encode_text(&packet),
+            r#"61-/a,5[{"_placeholder":true,"num":0}]"#
+        );
+    }
+
+    #[test]
+    fn fast_path_event() {
+        assert_eq!(
+            JsonParser::encode_event_json("/", None, "message", r#"["hi"]"#, Vec::new()),
+            Ok(vec![text(r#"2["message","hi"]"#)])
+        );
+        assert_eq!(
+            JsonParser::encode_event_json("/", Some(0), "question", "[]", Vec::new()),
+            Ok(vec![text(r#"20["question"]"#)])
+        );
+        assert_eq!(
+            JsonParser::encode_event_json("/custom", None, "auth", " [ {} ] ", Vec::new()),
+            Ok(vec![text(r#"2/custom,["auth",{}]"#)])
+        );
+    }
+
+    #[test]
+    fn fast_path_matches_the_generic_encoder() {
+        let args = vec![json!(1), json!("2"), json!({"3": [false]})];
+        let generic = encode(&Packet::event("/n", "x\"y", args.clone()).with_id(42));
+        let args_json = serde_json::to_string(&args).unwrap_or_default();
+        assert_eq!(
+            JsonParser::encode_event_json("/n", Some(42), "x\"y", &args_json, Vec::new()),
+            Ok(generic)
+        );
+    }
+
+    #[test]
+    fn fast_path_binary_event() {
+        let args = serde_json::to_string(&[placeholder(0), placeholder(1)]).unwrap_or_default();
+        assert_eq!(
+            JsonParser::encode_event_json("/admin", Some(456), "message", &args, vec![B1, B2]),
+            Ok(vec![
+                text(
+                    r#"52-/admin,456["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#
+                ),
+                Frame::Binary(B1),
+                Frame::Binary(B2),
+            ])
+        );
+    }
+
+    #[test]
+    fn fast_path_rejects_non_arrays() {
+        for bad in ["", "{}", "1", "\"[]\"", "[", "]"] {
+            assert_eq!(
+                JsonParser::encode_event_json("/", None, "e", bad, Vec::new()),
+                Err(EncodeError::ArgsNotArray),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_string_escaping_matches_serde_json() {
+        let mut all = String::new();
+        for c in (0u32..0x80).filter_map(char::from_u32) {
+            all.push(c);
+        }
+        all.push_str("é€😀\u{2028}\u{2029}\u{7f}");
+        let mut ours = String::new();
+        push_json_str(&mut ours, &all);
+        assert_eq!(Some(ours), serde_json::to_string(&all).ok());
+    }
+
+    #[test]
+    fn dyn_parser_round_trip() {
+        let parser: Box<dyn Parser> = Box::new(JsonParser::default());
+        let packet = Packet::ack("/admin", 1, vec![placeholder(0)]).with_attachments(vec![B1]);
+        let frames = parser.encode(&packet);
+        let mut decoder = parser.new_decoder();
+        let mut last = None;
+        for frame in frames {
+            last = decoder.decode(frame).ok();
+        }
+        assert_eq!(last, Some(DecodeStatus::Complete(packet)));
+    }
+
+    #[test]
+    fn error_messages() {
+        assert_eq!(
+            DecodeError::ReservedEventName("connect".into()).to_string(),
+            "event name `connect` is reserved"
+        );
+        assert_eq!(
+            DecodeError::UnexpectedText { remaining: 2 }.to_string(),
+            "text frame while 2 attachment(s) are still expected"
+        );
+        assert_eq!(
+            DecodeError::TooManyAttachments { max: 10 }.to_string(),
+            "too many attachments (at most 10)"
+        );
+    }
+}
