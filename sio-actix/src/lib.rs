@@ -41,3 +41,16 @@ mod ws;
 
 pub use request::request_info;
 pub use service::{engine_io, handle};
+
+/// The book's Rust samples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+mod book {
+    #[doc = include_str!("../../book/src/getting-started.md")]
+    struct GettingStarted;
+    #[doc = include_str!("../../book/src/engine-io.md")]
+    struct EngineIo;
+    #[doc = include_str!("../../book/src/configuration.md")]
+    struct Configuration;
+    #[doc = include_str!("../../book/src/protocol-errors.md")]
+    struct ProtocolErrors;
+}
