@@ -40,7 +40,7 @@ mod service;
 mod ws;
 
 pub use request::request_info;
-pub use service::{engine_io, handle};
+pub use service::{configure, engine_io, handle};
 
 /// The book's Rust samples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]

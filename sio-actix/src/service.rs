@@ -31,6 +31,25 @@ pub fn engine_io<H: EngineHandler>(engine: Arc<Engine<H>>) -> impl FnOnce(&mut w
     }
 }
 
+/// Mounts a Socket.IO server at its path, for [`App::configure`](actix_web::App::configure):
+///
+/// ```no_run
+/// use actix_web::{App, HttpServer};
+/// use sio_core::socketio::SocketIo;
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let io = SocketIo::builder().build().expect("valid namespaces");
+/// HttpServer::new(move || App::new().configure(sio_actix::configure(io.clone())))
+///     .h1_allow_half_closed(false)
+///     .bind(("127.0.0.1", 3000))?
+///     .run()
+///     .await
+/// # }
+/// ```
+pub fn configure(io: sio_core::socketio::SocketIo) -> impl FnOnce(&mut web::ServiceConfig) {
+    engine_io(io.engine().clone())
+}
+
 /// Handles one Engine.IO request: a polling `GET`/`POST`, a WebSocket handshake or upgrade, or a
 /// CORS preflight. Use it to mount the engine by hand.
 pub async fn handle<H: EngineHandler>(

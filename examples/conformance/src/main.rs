@@ -1,13 +1,19 @@
-//! `conformance-server`: the protocol's reference test server, served by sio.
+//! `conformance-server`: the protocols' reference test server, served by sio.
 //!
-//! Listens on `127.0.0.1:$PORT` (default 3000) and serves a standalone Engine.IO endpoint at
-//! `/engine.io/` configured as the official test suite expects: `pingInterval` 300 ms,
-//! `pingTimeout` 200 ms, `maxPayload` 1,000,000, CORS for any origin, and every message (text or
-//! binary) echoed back to its sender.
+//! Listens on `127.0.0.1:$PORT` (default 3000) and serves, with `pingInterval` 300 ms,
+//! `pingTimeout` 200 ms, `maxPayload` 1,000,000 and CORS for any origin:
+//!
+//! - `/engine.io/`: a standalone Engine.IO endpoint that echoes every message (text or binary)
+//!   back to its sender;
+//! - `/socket.io/`: a Socket.IO server (`connectTimeout` 1 s) with the namespaces `/` and
+//!   `/custom` of the protocol's test suite, plus hooks that exercise server behaviours (see
+//!   [`socketio`]).
 //!
 //! ```text
 //! cargo build --release --bin conformance-server && PORT=3000 target/release/conformance-server
 //! ```
+
+mod socketio;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,15 +72,21 @@ async fn main() -> std::io::Result<()> {
             .build(),
         Echo,
     );
+    let io = socketio::server()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
 
     tracing::info!(
-        "conformance-server listening on http://127.0.0.1:{port} (engine.io at /engine.io/)"
+        "conformance-server listening on http://127.0.0.1:{port} (engine.io at /engine.io/, socket.io at /socket.io/)"
     );
-    HttpServer::new(move || App::new().configure(sio_actix::engine_io(engine.clone())))
-        // Detect a client that abandons its long-poll as soon as its connection closes.
-        .h1_allow_half_closed(false)
-        .workers(2)
-        .bind(("127.0.0.1", port))?
-        .run()
-        .await
+    HttpServer::new(move || {
+        App::new()
+            .configure(sio_actix::engine_io(engine.clone()))
+            .configure(sio_actix::configure(io.clone()))
+    })
+    // Detect a client that abandons its long-poll as soon as its connection closes.
+    .h1_allow_half_closed(false)
+    .workers(2)
+    .bind(("127.0.0.1", port))?
+    .run()
+    .await
 }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use super::error::DecodeError;
-use super::packet::{Message, Packet};
+use super::packet::{Message, Packet, WsFrame};
 
 /// The byte that separates the packets of a polling payload.
 pub const RECORD_SEPARATOR: char = '\x1e';
@@ -28,6 +28,31 @@ pub fn encode_payload(packets: &[Packet]) -> String {
             out.push(RECORD_SEPARATOR);
         }
         packet.encode_text_into(&mut out);
+    }
+    out
+}
+
+/// Encodes frames already encoded for WebSocket ([`Packet::into_ws_frame`]) into one polling
+/// payload: text frames as they are, binary frames as `b` + base64.
+///
+/// ```
+/// use sio_core::engine::{encode_frames, WsFrame};
+/// let body = encode_frames([WsFrame::Text("4hi".into()), WsFrame::Binary(vec![1, 2].into())]);
+/// assert_eq!(body, "4hi\x1ebAQI=");
+/// ```
+pub fn encode_frames<I: IntoIterator<Item = WsFrame>>(frames: I) -> String {
+    let mut out = String::new();
+    for (i, frame) in frames.into_iter().enumerate() {
+        if i > 0 {
+            out.push(RECORD_SEPARATOR);
+        }
+        match frame {
+            WsFrame::Text(text) => out.push_str(&text),
+            WsFrame::Binary(bytes) => {
+                out.push('b');
+                base64::engine::general_purpose::STANDARD.encode_string(&bytes, &mut out);
+            }
+        }
     }
     out
 }
@@ -113,6 +138,19 @@ mod tests {
                 Packet::Message("".into())
             ])
         );
+    }
+
+    #[test]
+    fn frames_encode_like_packets() {
+        let packets = [
+            Packet::Message("hello".into()),
+            Packet::ping(),
+            Packet::Message(Message::Binary(Bytes::from_static(&[1, 2, 3, 4]))),
+            Packet::Noop,
+            Packet::Close,
+        ];
+        let frames = packets.iter().cloned().map(Packet::into_ws_frame);
+        assert_eq!(encode_frames(frames), encode_payload(&packets));
     }
 
     #[test]

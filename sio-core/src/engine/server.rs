@@ -10,7 +10,7 @@ use super::config::{EngineConfig, TransportType};
 use super::error::EngineError;
 use super::handler::{DisconnectReason, EngineHandler};
 use super::packet::Packet;
-use super::payload::{decode_payload, encode_payload};
+use super::payload::{decode_payload, encode_frames, encode_payload};
 use super::request::RequestInfo;
 use super::sid::Sid;
 use super::socket::{ReadyState, Socket, SocketOwner, UpgradeState};
@@ -233,7 +233,7 @@ impl<H: EngineHandler> Engine<H> {
         socket
             .lock()
             .outbox
-            .push_back(Packet::Open(handshake.into()));
+            .push_back(Packet::Open(handshake.into()).into_ws_frame());
         let engine = self.this.upgrade();
         let conn = WsConnection::active(engine, socket.clone());
         self.start(&socket);
@@ -284,7 +284,7 @@ impl<H: EngineHandler> Engine<H> {
             {
                 let mut st = socket.lock();
                 if !st.outbox.is_empty() {
-                    let packets: Vec<Packet> = st.outbox.drain(..).collect();
+                    let body = encode_frames(st.outbox.drain(..));
                     st.poll_get = false;
                     let closed = st.ready != ReadyState::Open;
                     if st.ready == ReadyState::Closing {
@@ -295,7 +295,7 @@ impl<H: EngineHandler> Engine<H> {
                     if closed {
                         self.forget(&socket);
                     }
-                    return Ok(encode_payload(&packets));
+                    return Ok(body);
                 }
                 if st.ready != ReadyState::Open {
                     st.poll_get = false;

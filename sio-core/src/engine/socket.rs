@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::config::TransportType;
 use super::handler::DisconnectReason;
-use super::packet::{Message, Packet};
+use super::packet::{Message, Packet, WsFrame};
 use super::request::RequestInfo;
 use super::sid::Sid;
 
@@ -42,7 +42,8 @@ pub(crate) struct State {
     pub(crate) ready: ReadyState,
     pub(crate) transport: TransportType,
     pub(crate) upgrade: UpgradeState,
-    pub(crate) outbox: VecDeque<Packet>,
+    /// Packets waiting for the transport, already encoded (text frames carry their type digit).
+    pub(crate) outbox: VecDeque<WsFrame>,
     pub(crate) poll_get: bool,
     pub(crate) poll_post: bool,
     pub(crate) awaiting_pong: bool,
@@ -65,7 +66,7 @@ pub(crate) trait SocketOwner<D>: Send + Sync {
 /// transport writes the queue out (one polling response, or one WebSocket frame per packet).
 pub struct Socket<D> {
     id: Sid,
-    request: RequestInfo,
+    request: Arc<RequestInfo>,
     data: D,
     state: Mutex<State>,
     /// Wakes the transport writer (the pending long-poll, or the WebSocket task).
@@ -98,7 +99,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
         let now = Instant::now();
         Socket {
             id,
-            request,
+            request: Arc::new(request),
             data,
             state: Mutex::new(State {
                 ready: ReadyState::Open,
@@ -125,7 +126,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
     }
 
     /// The HTTP request that opened the session (headers, query, remote address, …).
-    pub fn request(&self) -> &RequestInfo {
+    pub fn request(&self) -> &Arc<RequestInfo> {
         &self.request
     }
 
@@ -160,8 +161,11 @@ impl<D: Send + Sync + 'static> Socket<D> {
             if st.ready != ReadyState::Open {
                 return Err(SocketClosed);
             }
-            st.outbox
-                .extend(messages.into_iter().map(|m| Packet::Message(m.into())));
+            st.outbox.extend(
+                messages
+                    .into_iter()
+                    .map(|m| Packet::Message(m.into()).into_ws_frame()),
+            );
         }
         self.writer.notify_one();
         Ok(())
@@ -172,16 +176,40 @@ impl<D: Send + Sync + 'static> Socket<D> {
         self.lock().outbox.len()
     }
 
-    pub(crate) fn push(&self, packet: Packet) -> Result<(), SocketClosed> {
+    /// Queues packets that are already encoded, as they go on a WebSocket: a text frame is
+    /// `<type digit><data>` (`4…` for a message), a binary frame is a binary message. Polling
+    /// writes the same text, and binary as `b` + base64.
+    ///
+    /// This is how one encoding of a broadcast is shared by every recipient: the frames are
+    /// reference-counted, so queueing them copies nothing.
+    pub fn send_frames<I>(&self, frames: I) -> Result<(), SocketClosed>
+    where
+        I: IntoIterator<Item = WsFrame>,
+    {
         {
             let mut st = self.lock();
             if st.ready != ReadyState::Open {
                 return Err(SocketClosed);
             }
-            st.outbox.push_back(packet);
+            st.outbox.extend(frames);
         }
         self.writer.notify_one();
         Ok(())
+    }
+
+    /// Whether a packet sent now would be written at once rather than wait in the queue: over
+    /// polling, a long-poll is pending and nothing is queued; over WebSocket, nothing is queued.
+    /// Volatile packets are dropped when this is false.
+    pub fn is_writable(&self) -> bool {
+        let st = self.lock();
+        st.ready == ReadyState::Open
+            && st.upgrade == UpgradeState::None
+            && st.outbox.is_empty()
+            && (st.transport == TransportType::Websocket || st.poll_get)
+    }
+
+    pub(crate) fn push(&self, packet: Packet) -> Result<(), SocketClosed> {
+        self.send_frames([packet.into_ws_frame()])
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
@@ -195,7 +223,10 @@ impl<D: Send + Sync + 'static> Socket<D> {
     }
 
     /// Ends the session with `reason`; returns false when it had already ended.
-    pub(crate) fn close_with(self: &Arc<Self>, reason: DisconnectReason) -> bool {
+    ///
+    /// Used by the layer above when it must end the connection for a reason of its own (a
+    /// Socket.IO packet that does not decode is a "parse error").
+    pub fn close_with(self: &Arc<Self>, reason: DisconnectReason) -> bool {
         let remove_now = {
             let mut st = self.lock();
             if st.ready != ReadyState::Open {
@@ -205,9 +236,9 @@ impl<D: Send + Sync + 'static> Socket<D> {
             if polling && reason == DisconnectReason::ForcedClose {
                 // Graceful: the close packet waits for the next long-poll, as Node does.
                 if !st.poll_get && st.outbox.is_empty() {
-                    st.outbox.push_back(Packet::Noop);
+                    st.outbox.push_back(Packet::Noop.into_ws_frame());
                 }
-                st.outbox.push_back(Packet::Close);
+                st.outbox.push_back(Packet::Close.into_ws_frame());
                 st.ready = ReadyState::Closing;
                 false
             } else {
@@ -215,12 +246,12 @@ impl<D: Send + Sync + 'static> Socket<D> {
                     // Release the pending long-poll: a noop when the client asked to close,
                     // a close packet otherwise.
                     st.outbox.clear();
-                    st.outbox
-                        .push_back(if reason == DisconnectReason::TransportClose {
-                            Packet::Noop
-                        } else {
-                            Packet::Close
-                        });
+                    let last = if reason == DisconnectReason::TransportClose {
+                        Packet::Noop
+                    } else {
+                        Packet::Close
+                    };
+                    st.outbox.push_back(last.into_ws_frame());
                 } else {
                     st.outbox.clear();
                 }
@@ -284,7 +315,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 let deadline = Instant::now() + self.ping_timeout;
                 st.awaiting_pong = true;
                 st.pong_deadline = deadline;
-                st.outbox.push_back(Packet::ping());
+                st.outbox.push_back(Packet::ping().into_ws_frame());
                 deadline
             };
             self.writer.notify_one();

@@ -123,7 +123,7 @@ impl<H: EngineHandler> WsConnection<H> {
                     {
                         let mut st = self.socket.lock();
                         if !st.outbox.is_empty() {
-                            let frames = st.outbox.drain(..).map(Packet::into_ws_frame).collect();
+                            let frames = st.outbox.drain(..).collect();
                             return WsOutgoing::Frames(frames);
                         }
                         if st.ready != ReadyState::Open {

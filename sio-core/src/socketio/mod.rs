@@ -1,11 +1,47 @@
-//! The Socket.IO v5 layer: packets and their parsers.
+//! The Socket.IO v5 layer: namespaces, sockets, events, acknowledgements, rooms and
+//! broadcasting, on top of the [engine](crate::engine).
 //!
-//! This module grows with the Socket.IO core issue; today it holds the packet model and the
-//! default parser (JSON with binary attachments).
+//! - Build a server with [`SocketIo::builder`], mount namespace handlers ([`Namespace`], or
+//!   [`Handlers`] from plain async functions), and hand [`SocketIo::engine`] to a transport
+//!   (`sio_actix::configure`).
+//! - Handlers take extractors ([`SocketRef`], [`Data`], [`TryData`], [`AckSender`], [`Event`],
+//!   [`Extension`], [`State`], [`Handshake`], [`DisconnectReason`], [`SocketIo`]) and return an
+//!   ack ([`IntoAck`]: `()`, [`Ack`], `Result`).
+//! - Rooms and broadcasts go through the namespace's [`Adapter`] ([`LocalAdapter`] by default);
+//!   [`BroadcastOperator`] builds `to` / `except` / `volatile` / `timeout` emits.
+//! - Packets are encoded by a [`Parser`] ([`JsonParser`], JSON with binary attachments, by
+//!   default).
 
+mod ack;
+mod adapter;
+mod client;
+mod error;
+mod extensions;
+mod extract;
+mod handlers;
+mod handshake;
+mod namespace;
+mod operators;
 pub mod packet;
 pub mod parser;
+mod reason;
+mod server;
+mod socket;
+pub mod value;
 
+pub use ack::{Ack, AckError, AckReply, AckResponse, AckSender, IntoAck, IntoAckError};
+pub use adapter::{
+    AckReplies, Adapter, AdapterError, AdapterFactory, BroadcastOptions, LocalAdapter,
+    NamespaceHandle, Room, RoomEvent,
+};
+pub use client::{ClientData, EngineSocket};
+pub use error::ConnectError;
+pub use extensions::Extensions;
+pub use extract::{Data, Event, Extension, ExtractError, FromEvent, RawData, State, TryData};
+pub use handlers::{EventHandler, Handlers, MiddlewareHandler};
+pub use handshake::Handshake;
+pub use namespace::{EventParts, Namespace, Nsp};
+pub use operators::{BroadcastAcks, BroadcastOperator, IntoRooms};
 pub use packet::{
     DEFAULT_NAMESPACE, Packet, PacketKind, PacketType, Placeholders, RESERVED_EVENTS,
     is_placeholder, placeholder, placeholder_num, placeholders,
@@ -14,3 +50,6 @@ pub use parser::{
     DEFAULT_MAX_ATTACHMENTS, DecodeError, DecodeStatus, EncodeError, Frame, JsonDecoder,
     JsonParser, PacketDecoder, Parser,
 };
+pub use reason::DisconnectReason;
+pub use server::{BuildError, NamespaceRef, ServerInner, SioHandler, SocketIo, SocketIoBuilder};
+pub use socket::{EmitError, Socket, SocketEmitter, SocketRef};

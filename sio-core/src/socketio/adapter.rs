@@ -1,0 +1,321 @@
+//! The adapter: the rooms index and the fan-out of broadcasts. The in-memory
+//! [`LocalAdapter`] is the default; a networked adapter (Redis) implements the same trait to
+//! carry broadcasts to other servers.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock, Weak};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use tokio::sync::broadcast;
+
+use super::ack::{AckError, AckResponse};
+use super::namespace::Nsp;
+use super::packet::Packet;
+use super::socket::{SocketRef, wait_ack};
+use crate::engine::Sid;
+
+/// A room name. Every socket is in the room named by its own id.
+pub type Room = String;
+
+/// Who a broadcast goes to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BroadcastOptions {
+    /// The rooms to reach; empty means every socket of the namespace.
+    pub rooms: Vec<Room>,
+    /// Sockets in these rooms are left out.
+    pub except: Vec<Room>,
+    /// Stay on this server (no effect with the in-memory adapter).
+    pub local: bool,
+    /// Drop the packet for sockets whose transport is not ready to write.
+    pub volatile: bool,
+}
+
+/// A change in the rooms index (Node's `create-room`, `delete-room`, `join-room`,
+/// `leave-room` adapter events).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomEvent {
+    /// A room got its first member.
+    Create(Room),
+    /// A room lost its last member.
+    Delete(Room),
+    /// A socket joined a room.
+    Join(Room, Sid),
+    /// A socket left a room.
+    Leave(Room, Sid),
+}
+
+/// Why an adapter operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdapterError {
+    /// The namespace is gone.
+    #[error("the namespace is gone")]
+    NamespaceGone,
+    /// A remote operation failed.
+    #[error("{0}")]
+    Remote(String),
+}
+
+/// The replies of a broadcast with acknowledgements: one entry per socket reached.
+pub type AckReplies = Vec<(Sid, Result<AckResponse, AckError>)>;
+
+/// The plug-in point for rooms and fan-out (Node's `Adapter`).
+///
+/// Room bookkeeping is synchronous and local; operations that may cross servers return
+/// futures, so a networked adapter (Redis pub/sub, request/response between nodes) fits the
+/// same trait. Remote operations (fetch sockets, server-side emit, …) join it in a later step.
+pub trait Adapter: Send + Sync + 'static {
+    /// Adds a socket to rooms.
+    fn add_all(&self, sid: Sid, rooms: &[Room]);
+    /// Removes a socket from one room.
+    fn del(&self, sid: Sid, room: &str);
+    /// Removes a socket from every room.
+    fn del_all(&self, sid: Sid);
+    /// The rooms a local socket is in.
+    fn socket_rooms(&self, sid: Sid) -> Vec<Room>;
+    /// The local sockets a broadcast with these options reaches.
+    fn sockets(&self, opts: &BroadcastOptions) -> Vec<Sid>;
+    /// The rooms that exist on this server.
+    fn rooms(&self) -> Vec<Room>;
+    /// Broadcasts a packet: encoded once, the same frames go to every recipient.
+    fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError>;
+    /// Broadcasts a packet that carries an ack id and collects every reply until `timeout`.
+    fn broadcast_with_ack(
+        &self,
+        packet: Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<AckReplies, AdapterError>>;
+    /// A stream of room events.
+    fn subscribe(&self) -> broadcast::Receiver<RoomEvent>;
+}
+
+/// Builds the adapter of each namespace.
+pub type AdapterFactory = Arc<dyn Fn(NamespaceHandle) -> Arc<dyn Adapter> + Send + Sync>;
+
+/// What an adapter may know of its namespace: its path and its local sockets.
+#[derive(Debug, Clone)]
+pub struct NamespaceHandle(pub(crate) Weak<Nsp>);
+
+impl NamespaceHandle {
+    /// The namespace path, when the namespace still exists.
+    pub fn path(&self) -> Option<String> {
+        self.0.upgrade().map(|n| n.path().to_owned())
+    }
+
+    /// A local socket by id.
+    pub fn socket(&self, sid: Sid) -> Option<SocketRef> {
+        self.0.upgrade()?.socket(sid)
+    }
+
+    /// Encodes a packet with the server's parser, as frames ready for the engine.
+    pub fn encode(&self, packet: &Packet) -> Option<Vec<crate::engine::WsFrame>> {
+        Some(self.0.upgrade()?.encode(packet))
+    }
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    rooms: HashMap<Room, HashSet<Sid>>,
+    sids: HashMap<Sid, HashSet<Room>>,
+}
+
+/// The in-memory adapter: rooms of this server only. The default.
+#[derive(Debug)]
+pub struct LocalAdapter {
+    nsp: NamespaceHandle,
+    index: RwLock<Index>,
+    events: broadcast::Sender<RoomEvent>,
+}
+
+impl LocalAdapter {
+    /// A new adapter for a namespace.
+    pub fn new(nsp: NamespaceHandle) -> Self {
+        LocalAdapter {
+            nsp,
+            index: RwLock::new(Index::default()),
+            events: broadcast::channel(64).0,
+        }
+    }
+
+    /// The factory for [`SocketIoBuilder::adapter`](super::SocketIoBuilder::adapter).
+    pub fn factory() -> AdapterFactory {
+        Arc::new(|nsp| Arc::new(LocalAdapter::new(nsp)))
+    }
+
+    fn emit(&self, event: RoomEvent) {
+        if self.events.receiver_count() > 0 {
+            let _ = self.events.send(event);
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Index> {
+        self.index.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn targets(&self, opts: &BroadcastOptions) -> Vec<SocketRef> {
+        self.sockets(opts)
+            .into_iter()
+            .filter_map(|sid| self.nsp.socket(sid))
+            .filter(|s| !opts.volatile || s.conn.is_writable())
+            .collect()
+    }
+}
+
+impl Adapter for LocalAdapter {
+    fn add_all(&self, sid: Sid, rooms: &[Room]) {
+        let mut events = Vec::new();
+        {
+            let mut index = self.write();
+            for room in rooms {
+                let members = index.rooms.entry(room.clone()).or_default();
+                if members.is_empty() {
+                    events.push(RoomEvent::Create(room.clone()));
+                }
+                if members.insert(sid) {
+                    events.push(RoomEvent::Join(room.clone(), sid));
+                }
+                index.sids.entry(sid).or_default().insert(room.clone());
+            }
+        }
+        events.into_iter().for_each(|e| self.emit(e));
+    }
+
+    fn del(&self, sid: Sid, room: &str) {
+        let mut events = Vec::new();
+        {
+            let mut index = self.write();
+            if let Some(rooms) = index.sids.get_mut(&sid) {
+                rooms.remove(room);
+            }
+            if let Some(members) = index.rooms.get_mut(room)
+                && members.remove(&sid)
+            {
+                events.push(RoomEvent::Leave(room.to_owned(), sid));
+                if members.is_empty() {
+                    index.rooms.remove(room);
+                    events.push(RoomEvent::Delete(room.to_owned()));
+                }
+            }
+        }
+        events.into_iter().for_each(|e| self.emit(e));
+    }
+
+    fn del_all(&self, sid: Sid) {
+        let mut events = Vec::new();
+        {
+            let mut index = self.write();
+            let Some(rooms) = index.sids.remove(&sid) else {
+                return;
+            };
+            for room in rooms {
+                if let Some(members) = index.rooms.get_mut(&room)
+                    && members.remove(&sid)
+                {
+                    let empty = members.is_empty();
+                    events.push(RoomEvent::Leave(room.clone(), sid));
+                    if empty {
+                        index.rooms.remove(&room);
+                        events.push(RoomEvent::Delete(room));
+                    }
+                }
+            }
+        }
+        events.into_iter().for_each(|e| self.emit(e));
+    }
+
+    fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
+        self.read()
+            .sids
+            .get(&sid)
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn sockets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
+        let index = self.read();
+        let except: HashSet<Sid> = opts
+            .except
+            .iter()
+            .filter_map(|room| index.rooms.get(room))
+            .flatten()
+            .copied()
+            .collect();
+        if opts.rooms.is_empty() {
+            index
+                .sids
+                .keys()
+                .filter(|sid| !except.contains(sid))
+                .copied()
+                .collect()
+        } else {
+            let mut seen = HashSet::new();
+            opts.rooms
+                .iter()
+                .filter_map(|room| index.rooms.get(room))
+                .flatten()
+                .filter(|sid| !except.contains(sid) && seen.insert(**sid))
+                .copied()
+                .collect()
+        }
+    }
+
+    fn rooms(&self) -> Vec<Room> {
+        self.read().rooms.keys().cloned().collect()
+    }
+
+    fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
+        let frames = self
+            .nsp
+            .encode(&packet)
+            .ok_or(AdapterError::NamespaceGone)?;
+        for socket in self.targets(opts) {
+            let _ = socket.conn.send_frames(frames.iter().cloned());
+        }
+        Ok(())
+    }
+
+    fn broadcast_with_ack(
+        &self,
+        packet: Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<AckReplies, AdapterError>> {
+        let prepared = (|| {
+            let id = packet.id?;
+            let frames = self.nsp.encode(&packet)?;
+            let mut waiting = Vec::new();
+            for socket in self.targets(opts) {
+                let rx = socket.register_ack(id);
+                if socket.conn.send_frames(frames.iter().cloned()).is_ok() {
+                    waiting.push((socket, rx));
+                } else {
+                    socket.forget_ack(id);
+                }
+            }
+            Some((id, waiting))
+        })();
+        Box::pin(async move {
+            let Some((id, waiting)) = prepared else {
+                return Err(AdapterError::NamespaceGone);
+            };
+            let replies = waiting.into_iter().map(|(socket, rx)| async move {
+                let reply = wait_ack(rx, timeout).await;
+                if reply.is_err() {
+                    socket.forget_ack(id);
+                }
+                (socket.id(), reply)
+            });
+            Ok(futures_util::future::join_all(replies).await)
+        })
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<RoomEvent> {
+        self.events.subscribe()
+    }
+}

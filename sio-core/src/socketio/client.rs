@@ -1,0 +1,222 @@
+//! One engine connection as the Socket.IO layer sees it: its decoder and the namespaces it
+//! joined. Routes each decoded packet.
+
+use std::sync::{Arc, Mutex};
+
+use super::ack::AckResponse;
+use super::namespace::EventParts;
+use super::packet::{Packet, PacketKind};
+use super::parser::{DecodeStatus, Frame, PacketDecoder};
+use super::reason::DisconnectReason;
+use super::server::ServerInner;
+use super::socket::SocketRef;
+use crate::engine::{self, Message};
+
+/// The engine session type of a Socket.IO server.
+pub type EngineSocket = engine::Socket<ClientData>;
+
+#[derive(Debug)]
+enum Slot {
+    /// CONNECT received, middlewares running.
+    Connecting,
+    Connected(SocketRef),
+}
+
+#[derive(Debug, Default)]
+struct ClientState {
+    decoder: Option<Box<dyn PacketDecoder>>,
+    namespaces: Vec<(String, Slot)>,
+}
+
+/// The Socket.IO state of one engine connection (the engine's per-session data).
+#[derive(Debug, Default)]
+pub struct ClientData {
+    state: Mutex<ClientState>,
+}
+
+impl ClientData {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ClientState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The namespaces this connection has joined.
+    pub fn namespaces(&self) -> Vec<String> {
+        self.lock()
+            .namespaces
+            .iter()
+            .filter(|(_, slot)| matches!(slot, Slot::Connected(_)))
+            .map(|(path, _)| path.clone())
+            .collect()
+    }
+}
+
+/// Removes a namespace from the connection's table.
+pub(crate) fn forget_socket(conn: &Arc<EngineSocket>, path: &str) {
+    conn.data().lock().namespaces.retain(|(p, _)| p != path);
+}
+
+/// Disconnects every namespace socket (each gets a DISCONNECT packet), then closes the engine
+/// connection: Node's `socket.disconnect(true)`.
+pub(crate) fn close_connection(conn: &Arc<EngineSocket>) {
+    for socket in connected_sockets(conn) {
+        socket.disconnect();
+    }
+    conn.close();
+}
+
+fn connected_sockets(conn: &Arc<EngineSocket>) -> Vec<SocketRef> {
+    conn.data()
+        .lock()
+        .namespaces
+        .iter()
+        .filter_map(|(_, slot)| match slot {
+            Slot::Connected(s) => Some(s.clone()),
+            Slot::Connecting => None,
+        })
+        .collect()
+}
+
+/// The engine connection ended: every namespace socket leaves with the engine's reason.
+pub(crate) fn on_close(conn: &Arc<EngineSocket>, reason: engine::DisconnectReason) {
+    let reason = DisconnectReason::from(reason);
+    let sockets = connected_sockets(conn);
+    {
+        let mut st = conn.data().lock();
+        st.namespaces.clear();
+        st.decoder = None;
+    }
+    for socket in sockets {
+        let nsp = socket.nsp.clone();
+        nsp.remove_socket(&socket, reason);
+    }
+}
+
+/// A message from the engine: decode it, and route the packet once complete.
+pub(crate) fn on_message(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, message: Message) {
+    let frame = match message {
+        Message::Text(text) => Frame::Text(text),
+        Message::Binary(bytes) => Frame::Binary(bytes),
+    };
+    let decoded = {
+        let mut st = conn.data().lock();
+        let decoder = st
+            .decoder
+            .get_or_insert_with(|| server.parser().new_decoder());
+        decoder.decode(frame)
+    };
+    match decoded {
+        Ok(DecodeStatus::Complete(packet)) => on_packet(server, conn, packet),
+        Ok(DecodeStatus::Pending { .. }) => {}
+        Err(err) => {
+            tracing::debug!(sid = %conn.id(), %err, "undecodable Socket.IO packet");
+            conn.close_with(engine::DisconnectReason::ParseError);
+        }
+    }
+}
+
+fn invalid_state(conn: &Arc<EngineSocket>, why: &str) {
+    tracing::debug!(sid = %conn.id(), why, "invalid state: closing the connection");
+    close_connection(conn);
+}
+
+fn on_packet(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet) {
+    let socket = {
+        let st = conn.data().lock();
+        st.namespaces
+            .iter()
+            .find(|(p, _)| *p == packet.nsp)
+            .map(|(_, slot)| match slot {
+                Slot::Connected(s) => Some(s.clone()),
+                Slot::Connecting => None,
+            })
+    };
+    match (packet.kind, socket) {
+        (PacketKind::Connect, None) => connect(server, conn, packet),
+        (PacketKind::Connect, Some(_)) => invalid_state(conn, "CONNECT for a joined namespace"),
+        (_, None) | (_, Some(None)) => invalid_state(conn, "packet for a namespace not joined"),
+        (kind, Some(Some(socket))) => match kind {
+            PacketKind::Event => {
+                let mut args = match packet.data {
+                    Some(serde_json::Value::Array(args)) => args,
+                    _ => Vec::new(),
+                };
+                let event = match args.first() {
+                    Some(serde_json::Value::String(name)) => name.clone(),
+                    Some(other) => other.to_string(),
+                    None => String::new(),
+                };
+                if !args.is_empty() {
+                    args.remove(0);
+                }
+                let parts = EventParts {
+                    event,
+                    args,
+                    attachments: packet.attachments,
+                    ack_id: packet.id,
+                    reason: None,
+                };
+                let nsp = socket.nsp.clone();
+                nsp.dispatch(socket, parts);
+            }
+            PacketKind::Ack => {
+                let args = match packet.data {
+                    Some(serde_json::Value::Array(args)) => args,
+                    _ => Vec::new(),
+                };
+                if let Some(id) = packet.id {
+                    socket.on_ack(
+                        id,
+                        AckResponse {
+                            args,
+                            attachments: packet.attachments,
+                        },
+                    );
+                }
+            }
+            PacketKind::Disconnect => {
+                let nsp = socket.nsp.clone();
+                nsp.remove_socket(&socket, DisconnectReason::ClientNamespaceDisconnect);
+            }
+            PacketKind::ConnectError | PacketKind::Connect => {
+                tracing::debug!(sid = %conn.id(), "ignored packet from the client");
+            }
+        },
+    }
+}
+
+fn connect(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet) {
+    let Some(nsp) = server.namespace(&packet.nsp) else {
+        tracing::debug!(nsp = %packet.nsp, "connection to an unknown namespace");
+        let refusal = Packet::connect_error(&packet.nsp, "Invalid namespace", None);
+        let frames = server.encode(&refusal);
+        let _ = conn.send_frames(frames);
+        return;
+    };
+    let auth = packet
+        .data
+        .unwrap_or_else(|| serde_json::Value::Object(Default::default()));
+    conn.data()
+        .lock()
+        .namespaces
+        .push((packet.nsp.clone(), Slot::Connecting));
+    let socket = SocketRef::new(nsp.clone(), conn.clone(), auth.clone());
+    let conn = conn.clone();
+    tokio::spawn(async move {
+        let path = nsp.path().to_owned();
+        let admit = |socket: &SocketRef| {
+            let mut st = conn.data().lock();
+            match st.namespaces.iter_mut().find(|(p, _)| *p == path) {
+                Some(slot) => {
+                    slot.1 = Slot::Connected(socket.clone());
+                    true
+                }
+                None => false,
+            }
+        };
+        if !nsp.connect(socket, auth, admit).await {
+            let mut st = conn.data().lock();
+            st.namespaces
+                .retain(|(p, slot)| !(*p == path && matches!(slot, Slot::Connecting)));
+        }
+    });
+}

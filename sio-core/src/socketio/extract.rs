@@ -1,0 +1,173 @@
+//! Extractors: what a handler's parameters can be. Each one is taken from the socket and the
+//! incoming event ([`FromEvent`]).
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+use super::ack::AckSender;
+use super::handshake::Handshake;
+use super::namespace::EventParts;
+use super::reason::DisconnectReason;
+use super::server::SocketIo;
+use super::socket::SocketRef;
+use super::value::{ValueError, args_from};
+
+/// Why an extractor could not produce its value. The client gets it as an error ack when it
+/// asked for an ack; otherwise it is logged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ExtractError(pub String);
+
+/// A handler parameter, taken from the socket and the incoming event.
+///
+/// Implement it for your own types to make guards: an extractor that fails refuses the event
+/// (an error ack when one was requested).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a Socket.IO handler parameter",
+    note = "parameters are extractors: SocketRef, Data<T>, TryData<T>, AckSender<T>, Event, Extension<T>, State<T>, Handshake, DisconnectReason, SocketIo, or a type implementing FromEvent"
+)]
+pub trait FromEvent: Sized + Send + 'static {
+    /// Extracts the value.
+    fn from_event(socket: &SocketRef, parts: &mut EventParts) -> Result<Self, ExtractError>;
+}
+
+impl FromEvent for SocketRef {
+    fn from_event(socket: &SocketRef, _: &mut EventParts) -> Result<Self, ExtractError> {
+        Ok(socket.clone())
+    }
+}
+
+/// The event's payload, deserialized with serde: no argument as `()` (or `None`), one
+/// argument as itself, several as a tuple. For a middleware or the connect hook, the auth
+/// payload. Binary attachments deserialize into `bytes::Bytes` or `Vec<u8>`.
+///
+/// It takes the arguments: use one `Data` or `TryData` per handler.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Data<T>(pub T);
+
+impl<T: DeserializeOwned + Send + 'static> FromEvent for Data<T> {
+    fn from_event(_: &SocketRef, parts: &mut EventParts) -> Result<Self, ExtractError> {
+        let args = std::mem::take(&mut parts.args);
+        args_from(&args, &parts.attachments)
+            .map(Data)
+            .map_err(|e| ExtractError(format!("invalid payload for {:?}: {e}", parts.event)))
+    }
+}
+
+/// The event's arguments as they came: JSON values with binary parts as placeholders, and the
+/// attachments they point to. Re-emit them unchanged with [`SocketRef::emit_args`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RawData {
+    /// The arguments.
+    pub args: Vec<serde_json::Value>,
+    /// The binary attachments.
+    pub attachments: Vec<bytes::Bytes>,
+}
+
+impl FromEvent for RawData {
+    fn from_event(_: &SocketRef, parts: &mut EventParts) -> Result<Self, ExtractError> {
+        Ok(RawData {
+            args: std::mem::take(&mut parts.args),
+            attachments: std::mem::take(&mut parts.attachments),
+        })
+    }
+}
+
+/// Like [`Data`], but a payload that does not deserialize reaches the handler as `Err`.
+#[derive(Debug)]
+pub struct TryData<T>(pub Result<T, ValueError>);
+
+impl<T: DeserializeOwned + Send + 'static> FromEvent for TryData<T> {
+    fn from_event(_: &SocketRef, parts: &mut EventParts) -> Result<Self, ExtractError> {
+        let args = std::mem::take(&mut parts.args);
+        Ok(TryData(args_from(&args, &parts.attachments)))
+    }
+}
+
+impl<T: Send + 'static> FromEvent for AckSender<T> {
+    fn from_event(socket: &SocketRef, parts: &mut EventParts) -> Result<Self, ExtractError> {
+        Ok(AckSender::new(socket.clone(), parts.ack_id.take()))
+    }
+}
+
+/// The event's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event(pub String);
+
+impl FromEvent for Event {
+    fn from_event(_: &SocketRef, parts: &mut EventParts) -> Result<Self, ExtractError> {
+        Ok(Event(parts.event.clone()))
+    }
+}
+
+/// A clone of the socket's extension of type `T` ([`Extensions`](super::Extensions)); refuses
+/// the event when there is none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extension<T>(pub T);
+
+impl<T: Clone + Send + Sync + 'static> FromEvent for Extension<T> {
+    fn from_event(socket: &SocketRef, _: &mut EventParts) -> Result<Self, ExtractError> {
+        socket
+            .extensions()
+            .get::<T>()
+            .map(Extension)
+            .ok_or_else(|| {
+                ExtractError(format!(
+                    "no extension of type {} on this socket",
+                    std::any::type_name::<T>()
+                ))
+            })
+    }
+}
+
+/// A clone of the shared state of type `T` given to
+/// [`SocketIoBuilder::with_state`](super::SocketIoBuilder::with_state).
+#[derive(Debug, Clone, PartialEq)]
+pub struct State<T>(pub T);
+
+impl<T: Clone + Send + Sync + 'static> FromEvent for State<T> {
+    fn from_event(socket: &SocketRef, _: &mut EventParts) -> Result<Self, ExtractError> {
+        socket
+            .nsp
+            .server()
+            .and_then(|s| s.state::<T>())
+            .map(State)
+            .ok_or_else(|| {
+                ExtractError(format!(
+                    "no state of type {} (add it with SocketIoBuilder::with_state)",
+                    std::any::type_name::<T>()
+                ))
+            })
+    }
+}
+
+impl FromEvent for Handshake {
+    fn from_event(socket: &SocketRef, _: &mut EventParts) -> Result<Self, ExtractError> {
+        Ok(socket.handshake().clone())
+    }
+}
+
+impl FromEvent for DisconnectReason {
+    fn from_event(_: &SocketRef, parts: &mut EventParts) -> Result<Self, ExtractError> {
+        parts.reason.ok_or_else(|| {
+            ExtractError("DisconnectReason is only known to disconnect hooks".into())
+        })
+    }
+}
+
+impl FromEvent for SocketIo {
+    fn from_event(socket: &SocketRef, _: &mut EventParts) -> Result<Self, ExtractError> {
+        socket
+            .nsp
+            .server()
+            .and_then(|s| s.handle())
+            .ok_or_else(|| ExtractError("the server is gone".into()))
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

@@ -1,0 +1,303 @@
+//! Namespaces: the handler trait ([`Namespace`]) and the runtime namespace ([`Nsp`]) that holds
+//! its sockets and adapter.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, Weak};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::FutureExt as _;
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+
+use super::ack::AckReply;
+use super::adapter::{Adapter, AdapterFactory, NamespaceHandle};
+use super::error::ConnectError;
+use super::packet::Packet;
+use super::parser::{Frame, Parser};
+use super::reason::DisconnectReason;
+use super::server::ServerInner;
+use super::socket::SocketRef;
+use crate::engine::{Sid, WsFrame};
+
+/// An incoming event (or a lifecycle moment) as handlers and extractors see it.
+#[derive(Debug, Clone, Default)]
+pub struct EventParts {
+    /// The event name (`"connect"` for middlewares and the connect hook, `"disconnect"` for
+    /// the disconnect hooks).
+    pub event: String,
+    /// The arguments, binary parts as placeholders (for a CONNECT: the auth payload).
+    pub args: Vec<Value>,
+    /// The binary attachments.
+    pub attachments: Vec<Bytes>,
+    /// The ack id, while the client waits for an ack that nobody has taken charge of.
+    pub ack_id: Option<u64>,
+    /// Why the socket disconnected, for the disconnect hooks.
+    pub reason: Option<DisconnectReason>,
+}
+
+/// What a namespace does: the trait `#[namespace]` implements, and that hand-written handlers
+/// (or [`Handlers`](super::Handlers)) implement too.
+///
+/// Every method returns a `'static` future and gets `self` as an `Arc`, so the runtime can run
+/// it on its own task. A panic in any of them is caught and logged; an event that asked for an
+/// ack then gets an error ack.
+pub trait Namespace: Send + Sync + 'static {
+    /// Connect middleware: runs before the socket joins; `Err` refuses it with CONNECT_ERROR
+    /// `{message, data}`. `parts.args[0]` is the auth payload.
+    fn middleware(
+        self: Arc<Self>,
+        socket: SocketRef,
+        parts: EventParts,
+    ) -> BoxFuture<'static, Result<(), ConnectError>> {
+        let _ = (socket, parts);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// The socket joined the namespace.
+    fn on_connect(self: Arc<Self>, socket: SocketRef, parts: EventParts) -> BoxFuture<'static, ()> {
+        let _ = (socket, parts);
+        Box::pin(async {})
+    }
+
+    /// An event from the client. The implementation acks it when `parts.ack_id` is set
+    /// (see [`SocketRef::ack`]); the runtime sends an error ack if the future panics.
+    fn on_event(self: Arc<Self>, socket: SocketRef, parts: EventParts) -> BoxFuture<'static, ()>;
+
+    /// The socket is leaving: its rooms are still there.
+    fn on_disconnecting(
+        self: Arc<Self>,
+        socket: SocketRef,
+        parts: EventParts,
+    ) -> BoxFuture<'static, ()> {
+        let _ = (socket, parts);
+        Box::pin(async {})
+    }
+
+    /// The socket left (`parts.reason` says why).
+    fn on_disconnect(
+        self: Arc<Self>,
+        socket: SocketRef,
+        parts: EventParts,
+    ) -> BoxFuture<'static, ()> {
+        let _ = (socket, parts);
+        Box::pin(async {})
+    }
+}
+
+impl SocketRef {
+    /// Acknowledges the client's event `id` with `reply` (what handlers' return values
+    /// become).
+    pub fn ack(&self, id: u64, reply: impl super::ack::IntoAck) {
+        self.send_ack(id, reply.into_ack());
+    }
+}
+
+/// A namespace at run time: its path, handler, adapter and connected sockets.
+pub struct Nsp {
+    path: String,
+    handler: Arc<dyn Namespace>,
+    adapter: Arc<dyn Adapter>,
+    sockets: RwLock<HashMap<Sid, SocketRef>>,
+    server: Weak<ServerInner>,
+    parser: Arc<dyn Parser>,
+    ack_ids: AtomicU64,
+    ack_timeout: Duration,
+}
+
+impl std::fmt::Debug for Nsp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Nsp")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Nsp {
+    pub(crate) fn new(
+        path: String,
+        handler: Arc<dyn Namespace>,
+        adapter: &AdapterFactory,
+        server: Weak<ServerInner>,
+        parser: Arc<dyn Parser>,
+        ack_timeout: Duration,
+    ) -> Arc<Nsp> {
+        Arc::new_cyclic(|this| Nsp {
+            path,
+            handler,
+            adapter: adapter(NamespaceHandle(this.clone())),
+            sockets: RwLock::new(HashMap::new()),
+            server,
+            parser,
+            ack_ids: AtomicU64::new(0),
+            ack_timeout,
+        })
+    }
+
+    /// The namespace path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The namespace's adapter.
+    pub fn adapter(&self) -> &Arc<dyn Adapter> {
+        &self.adapter
+    }
+
+    pub(crate) fn server(&self) -> Option<Arc<ServerInner>> {
+        self.server.upgrade()
+    }
+
+    pub(crate) fn ack_timeout(&self) -> Duration {
+        self.ack_timeout
+    }
+
+    /// A connected socket by id.
+    pub fn socket(&self, sid: Sid) -> Option<SocketRef> {
+        self.sockets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&sid)
+            .cloned()
+    }
+
+    /// Every connected socket.
+    pub fn sockets(&self) -> Vec<SocketRef> {
+        self.sockets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    pub(crate) fn next_ack_id(&self) -> u64 {
+        self.ack_ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Encodes a packet once into engine frames (text frames carry the `4` message prefix).
+    pub(crate) fn encode(&self, packet: &Packet) -> Vec<WsFrame> {
+        self.parser
+            .encode(packet)
+            .into_iter()
+            .map(|frame| match frame {
+                Frame::Text(text) => {
+                    let mut s = String::with_capacity(text.len() + 1);
+                    s.push('4');
+                    s.push_str(&text);
+                    WsFrame::Text(s.into())
+                }
+                Frame::Binary(bytes) => WsFrame::Binary(bytes),
+            })
+            .collect()
+    }
+
+    /// Runs the middlewares, then adds the socket and answers CONNECT; or answers
+    /// CONNECT_ERROR. `admit` records the socket in its connection before CONNECT is sent
+    /// (false: the connection is gone). Returns whether the socket joined.
+    pub(crate) async fn connect(
+        self: &Arc<Self>,
+        socket: SocketRef,
+        auth: Value,
+        admit: impl FnOnce(&SocketRef) -> bool,
+    ) -> bool {
+        let parts = EventParts {
+            event: "connect".to_owned(),
+            args: vec![auth],
+            ..EventParts::default()
+        };
+        let verdict = AssertUnwindSafe(self.handler.clone().middleware(socket.clone(), parts.clone()))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| {
+                tracing::error!(nsp = %self.path, panic = panic_message(&panic), "connect middleware panicked");
+                Err(ConnectError::new("internal server error"))
+            });
+        if let Err(err) = verdict {
+            tracing::debug!(nsp = %self.path, message = %err.message, "connection refused");
+            socket.send_packet(Packet::connect_error(&self.path, err.message, err.data));
+            return false;
+        }
+        if !socket.conn.is_connected() || !admit(&socket) {
+            return false;
+        }
+        socket.set_connected(true);
+        self.sockets
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(socket.id(), socket.clone());
+        self.adapter
+            .add_all(socket.id(), &[socket.id().as_str().to_owned()]);
+        socket.send_packet(Packet::connect(
+            &self.path,
+            Some(serde_json::json!({ "sid": socket.id().as_str() })),
+        ));
+        tracing::debug!(nsp = %self.path, sid = %socket.id(), "socket connected");
+        self.run(
+            "connect hook",
+            self.handler.clone().on_connect(socket, parts),
+            None,
+        )
+        .await;
+        true
+    }
+
+    /// Dispatches an event to the handler on its own task.
+    pub(crate) fn dispatch(self: &Arc<Self>, socket: SocketRef, parts: EventParts) {
+        let ack = parts.ack_id.map(|id| (socket.clone(), id));
+        let fut = self.handler.clone().on_event(socket, parts);
+        let nsp = self.clone();
+        tokio::spawn(async move { nsp.run("event handler", fut, ack).await });
+    }
+
+    async fn run(&self, what: &str, fut: BoxFuture<'static, ()>, ack: Option<(SocketRef, u64)>) {
+        if let Err(panic) = AssertUnwindSafe(fut).catch_unwind().await {
+            tracing::error!(nsp = %self.path, panic = panic_message(&panic), "{what} panicked");
+            if let Some((socket, id)) = ack {
+                socket.send_ack(id, AckReply::Error("internal server error".to_owned()));
+            }
+        }
+    }
+
+    /// Removes a socket: the disconnecting hook (rooms intact), then the rooms, then the
+    /// disconnect hook. Does nothing if it was not connected.
+    pub(crate) fn remove_socket(self: &Arc<Self>, socket: &SocketRef, reason: DisconnectReason) {
+        if !socket.set_connected(false) {
+            return;
+        }
+        super::client::forget_socket(&socket.conn, &self.path);
+        self.sockets
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&socket.id());
+        socket.fail_pending_acks();
+        tracing::debug!(nsp = %self.path, sid = %socket.id(), %reason, "socket disconnected");
+        let nsp = self.clone();
+        let socket = socket.clone();
+        let parts = EventParts {
+            event: "disconnect".to_owned(),
+            reason: Some(reason),
+            ..EventParts::default()
+        };
+        tokio::spawn(async move {
+            let hook = nsp
+                .handler
+                .clone()
+                .on_disconnecting(socket.clone(), parts.clone());
+            nsp.run("disconnecting hook", hook, None).await;
+            nsp.adapter.del_all(socket.id());
+            let hook = nsp.handler.clone().on_disconnect(socket, parts);
+            nsp.run("disconnect hook", hook, None).await;
+        });
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic".to_owned())
+}

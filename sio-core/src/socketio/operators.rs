@@ -1,0 +1,205 @@
+//! Broadcast operators: `to`, `except`, `local`, `volatile`, `timeout`, then `emit`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::ack::AckError;
+use super::adapter::{BroadcastOptions, Room};
+use super::namespace::Nsp;
+use super::socket::{EmitError, SocketRef, event_packet};
+use crate::engine::Sid;
+
+/// Anything that names one or several rooms: `&str`, `String`, a [`Sid`], or a `Vec`, array or
+/// slice of those.
+pub trait IntoRooms {
+    /// The room names.
+    fn into_rooms(self) -> Vec<Room>;
+}
+
+impl IntoRooms for &str {
+    fn into_rooms(self) -> Vec<Room> {
+        vec![self.to_owned()]
+    }
+}
+
+impl IntoRooms for String {
+    fn into_rooms(self) -> Vec<Room> {
+        vec![self]
+    }
+}
+
+impl IntoRooms for &String {
+    fn into_rooms(self) -> Vec<Room> {
+        vec![self.clone()]
+    }
+}
+
+impl IntoRooms for Sid {
+    fn into_rooms(self) -> Vec<Room> {
+        vec![self.as_str().to_owned()]
+    }
+}
+
+impl<T: IntoRooms> IntoRooms for Vec<T> {
+    fn into_rooms(self) -> Vec<Room> {
+        self.into_iter().flat_map(IntoRooms::into_rooms).collect()
+    }
+}
+
+impl<T: IntoRooms, const N: usize> IntoRooms for [T; N] {
+    fn into_rooms(self) -> Vec<Room> {
+        self.into_iter().flat_map(IntoRooms::into_rooms).collect()
+    }
+}
+
+impl<T: IntoRooms + Clone> IntoRooms for &[T] {
+    fn into_rooms(self) -> Vec<Room> {
+        self.iter()
+            .cloned()
+            .flat_map(IntoRooms::into_rooms)
+            .collect()
+    }
+}
+
+/// Replies to a broadcast with acknowledgements, one per socket reached.
+pub type BroadcastAcks<R> = Vec<(Sid, Result<R, AckError>)>;
+
+/// A broadcast being built: choose the recipients and flags, then `emit`.
+///
+/// ```no_run
+/// # fn f(socket: sio_core::socketio::SocketRef) -> Result<(), sio_core::socketio::EmitError> {
+/// // Everyone in "rust" but the sender and those in "muted":
+/// socket.to("rust").except("muted").emit("message", &"hi")?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct BroadcastOperator {
+    nsp: Arc<Nsp>,
+    opts: BroadcastOptions,
+    timeout: Option<Duration>,
+}
+
+impl BroadcastOperator {
+    pub(crate) fn new(nsp: Arc<Nsp>) -> Self {
+        BroadcastOperator {
+            nsp,
+            opts: BroadcastOptions::default(),
+            timeout: None,
+        }
+    }
+
+    /// Adds rooms to reach (a union with the rooms already chosen).
+    pub fn to(mut self, rooms: impl IntoRooms) -> Self {
+        for room in rooms.into_rooms() {
+            if !self.opts.rooms.contains(&room) {
+                self.opts.rooms.push(room);
+            }
+        }
+        self
+    }
+
+    /// Same as [`BroadcastOperator::to`].
+    pub fn within(self, rooms: impl IntoRooms) -> Self {
+        self.to(rooms)
+    }
+
+    /// Leaves out the sockets in these rooms.
+    pub fn except(mut self, rooms: impl IntoRooms) -> Self {
+        for room in rooms.into_rooms() {
+            if !self.opts.except.contains(&room) {
+                self.opts.except.push(room);
+            }
+        }
+        self
+    }
+
+    /// Only this server's sockets.
+    pub fn local(mut self) -> Self {
+        self.opts.local = true;
+        self
+    }
+
+    /// Drops the packet for sockets whose transport is not ready to write.
+    pub fn volatile(mut self) -> Self {
+        self.opts.volatile = true;
+        self
+    }
+
+    /// How long [`BroadcastOperator::emit_with_ack`] waits for replies.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The options built so far.
+    pub fn options(&self) -> &BroadcastOptions {
+        &self.opts
+    }
+
+    /// Emits the event to every chosen socket; encoded once, the same frames go to all.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        let packet = event_packet(self.nsp.path(), event, data)?;
+        self.nsp
+            .adapter()
+            .broadcast(packet, &self.opts)
+            .map_err(|e| EmitError::Adapter(e.to_string()))
+    }
+
+    /// Emits an event with arguments already in wire form (binary parts as placeholders
+    /// pointing into `attachments`).
+    pub fn emit_args(
+        &self,
+        event: &str,
+        args: Vec<serde_json::Value>,
+        attachments: Vec<bytes::Bytes>,
+    ) -> Result<(), EmitError> {
+        let packet = super::packet::Packet::event(self.nsp.path(), event, args)
+            .with_attachments(attachments);
+        self.nsp
+            .adapter()
+            .broadcast(packet, &self.opts)
+            .map_err(|e| EmitError::Adapter(e.to_string()))
+    }
+
+    /// Emits the event and collects every socket's acknowledgement until the timeout (the
+    /// operator's, or the server's `ack_timeout`). Sockets that did not answer in time have
+    /// [`AckError::Timeout`].
+    pub async fn emit_with_ack<T: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<BroadcastAcks<R>, EmitError> {
+        let packet = event_packet(self.nsp.path(), event, data)?.with_id(self.nsp.next_ack_id());
+        let timeout = self.timeout.unwrap_or_else(|| self.nsp.ack_timeout());
+        let replies = self
+            .nsp
+            .adapter()
+            .broadcast_with_ack(packet, &self.opts, timeout)
+            .await
+            .map_err(|e| EmitError::Adapter(e.to_string()))?;
+        Ok(replies
+            .into_iter()
+            .map(|(sid, reply)| (sid, reply.and_then(|r| r.deserialize())))
+            .collect())
+    }
+
+    /// The local sockets the broadcast reaches.
+    pub fn sockets(&self) -> Vec<SocketRef> {
+        self.nsp
+            .adapter()
+            .sockets(&self.opts)
+            .into_iter()
+            .filter_map(|sid| self.nsp.socket(sid))
+            .collect()
+    }
+
+    /// Disconnects every socket the broadcast reaches (this server's).
+    pub fn disconnect(&self) {
+        for socket in self.sockets() {
+            socket.disconnect();
+        }
+    }
+}

@@ -1,0 +1,437 @@
+//! The Socket.IO server: its builder, its handle ([`SocketIo`]) and the engine handler that
+//! connects the Socket.IO layer to the engine.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock, Weak};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::ack::AckError;
+use super::adapter::{AdapterFactory, LocalAdapter};
+use super::client::{self, ClientData, EngineSocket};
+use super::handlers::Handlers;
+use super::namespace::{Namespace, Nsp};
+use super::operators::{BroadcastAcks, BroadcastOperator, IntoRooms};
+use super::packet::Packet;
+use super::parser::{JsonParser, Parser};
+use super::socket::{EmitError, SocketRef};
+use crate::engine::{
+    self, Cors, Engine, EngineConfig, EngineConfigBuilder, EngineHandler, Message, Sid,
+    TransportType, WsFrame,
+};
+
+/// Why a server could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// Two handlers claim one namespace path.
+    #[error("namespace {path} is claimed by both {first} and {second}")]
+    DuplicateNamespace {
+        /// The path.
+        path: String,
+        /// The first handler's type.
+        first: &'static str,
+        /// The second handler's type.
+        second: &'static str,
+    },
+    /// A namespace path that does not start with `/`.
+    #[error("namespace path {0:?} must start with '/'")]
+    InvalidPath(String),
+}
+
+type StateMap = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
+
+/// Builds a [`SocketIo`] server. The defaults are Node's.
+pub struct SocketIoBuilder {
+    engine: EngineConfigBuilder,
+    connect_timeout: Duration,
+    ack_timeout: Duration,
+    parser: Arc<dyn Parser>,
+    adapter: AdapterFactory,
+    namespaces: Vec<(String, Arc<dyn Namespace>, &'static str)>,
+    state: StateMap,
+}
+
+impl std::fmt::Debug for SocketIoBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketIoBuilder")
+            .field("engine", &self.engine)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for SocketIoBuilder {
+    fn default() -> Self {
+        SocketIoBuilder {
+            engine: EngineConfig::builder(),
+            connect_timeout: Duration::from_secs(45),
+            ack_timeout: Duration::from_secs(5),
+            parser: Arc::new(JsonParser::new()),
+            adapter: LocalAdapter::factory(),
+            namespaces: Vec::new(),
+            state: HashMap::new(),
+        }
+    }
+}
+
+impl SocketIoBuilder {
+    /// Configures the engine (path, heartbeat, limits, transports, CORS, `allow_request`).
+    pub fn engine(mut self, f: impl FnOnce(EngineConfigBuilder) -> EngineConfigBuilder) -> Self {
+        self.engine = f(self.engine);
+        self
+    }
+
+    /// The path to answer on; default `/socket.io/`.
+    pub fn path(self, path: impl Into<String>) -> Self {
+        self.engine(|e| e.path(path))
+    }
+
+    /// How often the server pings; default 25 s.
+    pub fn ping_interval(self, d: Duration) -> Self {
+        self.engine(|e| e.ping_interval(d))
+    }
+
+    /// How long a client has to answer a ping; default 20 s.
+    pub fn ping_timeout(self, d: Duration) -> Self {
+        self.engine(|e| e.ping_timeout(d))
+    }
+
+    /// The largest polling body or WebSocket message, in bytes; default 1,000,000.
+    pub fn max_http_buffer_size(self, bytes: usize) -> Self {
+        self.engine(|e| e.max_http_buffer_size(bytes))
+    }
+
+    /// Which transports are allowed.
+    pub fn transports(self, transports: &[TransportType]) -> Self {
+        self.engine(|e| e.transports(transports))
+    }
+
+    /// CORS settings.
+    pub fn cors(self, cors: Cors) -> Self {
+        self.engine(|e| e.cors(cors))
+    }
+
+    /// How long a client may stay connected without joining a namespace; default 45 s.
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// How long `emit_with_ack` waits when no timeout is given; default 5 s.
+    pub fn ack_timeout(mut self, d: Duration) -> Self {
+        self.ack_timeout = d;
+        self
+    }
+
+    /// The packet parser (default: JSON with binary attachments).
+    pub fn parser(mut self, parser: impl Parser) -> Self {
+        self.parser = Arc::new(parser);
+        self
+    }
+
+    /// The adapter of every namespace (default: [`LocalAdapter`]).
+    pub fn adapter(mut self, factory: AdapterFactory) -> Self {
+        self.adapter = factory;
+        self
+    }
+
+    /// Shared state, for the [`State`](super::State) extractor.
+    pub fn with_state<T: Clone + Send + Sync + 'static>(mut self, state: T) -> Self {
+        self.state.insert(TypeId::of::<T>(), Box::new(state));
+        self
+    }
+
+    /// Mounts a namespace handler at `path`.
+    pub fn ns<N: Namespace>(mut self, path: impl Into<String>, handler: N) -> Self {
+        self.namespaces
+            .push((path.into(), Arc::new(handler), std::any::type_name::<N>()));
+        self
+    }
+
+    /// Builds the server. Fails when two handlers claim one path or a path does not start
+    /// with `/`. The main namespace `/` always exists (without handlers unless one is given),
+    /// as in Node.
+    pub fn build(self) -> Result<SocketIo, BuildError> {
+        let mut seen: HashMap<&str, &'static str> = HashMap::new();
+        for (path, _, ty) in &self.namespaces {
+            if !path.starts_with('/') {
+                return Err(BuildError::InvalidPath(path.clone()));
+            }
+            if let Some(first) = seen.insert(path, ty) {
+                return Err(BuildError::DuplicateNamespace {
+                    path: path.clone(),
+                    first,
+                    second: ty,
+                });
+            }
+        }
+        let inner = Arc::new_cyclic(|this: &Weak<ServerInner>| {
+            let mut namespaces = HashMap::new();
+            let mut handlers = self.namespaces;
+            if !handlers.iter().any(|(p, _, _)| p == "/") {
+                handlers.push(("/".to_owned(), Arc::new(Handlers::new()), "Handlers"));
+            }
+            for (path, handler, _) in handlers {
+                let nsp = Nsp::new(
+                    path.clone(),
+                    handler,
+                    &self.adapter,
+                    this.clone(),
+                    self.parser.clone(),
+                    self.ack_timeout,
+                );
+                namespaces.insert(path, nsp);
+            }
+            ServerInner {
+                connect_timeout: self.connect_timeout,
+                parser: self.parser,
+                namespaces: RwLock::new(namespaces),
+                state: self.state,
+                engine: OnceLock::new(),
+            }
+        });
+        let engine = Engine::new(self.engine.build(), SioHandler(inner.clone()));
+        let _ = inner.engine.set(Arc::downgrade(&engine));
+        Ok(SocketIo { engine })
+    }
+}
+
+/// The server-wide state behind a [`SocketIo`].
+pub struct ServerInner {
+    connect_timeout: Duration,
+    parser: Arc<dyn Parser>,
+    namespaces: RwLock<HashMap<String, Arc<Nsp>>>,
+    state: StateMap,
+    engine: OnceLock<Weak<Engine<SioHandler>>>,
+}
+
+impl std::fmt::Debug for ServerInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerInner").finish_non_exhaustive()
+    }
+}
+
+impl ServerInner {
+    pub(crate) fn parser(&self) -> &Arc<dyn Parser> {
+        &self.parser
+    }
+
+    pub(crate) fn namespace(&self, path: &str) -> Option<Arc<Nsp>> {
+        self.namespaces
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+            .cloned()
+    }
+
+    pub(crate) fn state<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+        self.state
+            .get(&TypeId::of::<T>())?
+            .downcast_ref::<T>()
+            .cloned()
+    }
+
+    pub(crate) fn handle(&self) -> Option<SocketIo> {
+        self.engine
+            .get()?
+            .upgrade()
+            .map(|engine| SocketIo { engine })
+    }
+
+    pub(crate) fn encode(&self, packet: &Packet) -> Vec<WsFrame> {
+        self.namespace("/")
+            .map(|nsp| nsp.encode(packet))
+            .unwrap_or_default()
+    }
+}
+
+/// The engine handler of a Socket.IO server.
+#[derive(Debug)]
+pub struct SioHandler(Arc<ServerInner>);
+
+impl EngineHandler for SioHandler {
+    type Data = ClientData;
+
+    fn on_connect(&self, conn: &Arc<EngineSocket>) {
+        let timeout = self.0.connect_timeout;
+        let conn = Arc::downgrade(conn);
+        tokio::spawn(async move {
+            tokio::time::sleep(timeout).await;
+            if let Some(conn) = conn.upgrade()
+                && conn.is_connected()
+                && conn.data().namespaces().is_empty()
+            {
+                tracing::debug!(sid = %conn.id(), "no namespace joined within connect_timeout");
+                conn.close();
+            }
+        });
+    }
+
+    fn on_message(&self, conn: &Arc<EngineSocket>, message: Message) {
+        client::on_message(&self.0, conn, message);
+    }
+
+    fn on_disconnect(&self, conn: &Arc<EngineSocket>, reason: engine::DisconnectReason) {
+        client::on_close(conn, reason);
+    }
+}
+
+/// A Socket.IO server: build it with [`SocketIo::builder`], mount it in actix-web with
+/// `sio_actix::configure`, and use it to emit from anywhere. Cheap to clone.
+///
+/// ```
+/// use sio_core::socketio::{Data, Handlers, SocketIo, SocketRef};
+///
+/// let io = SocketIo::builder()
+///     .ns("/", Handlers::new().on("ping", |socket: SocketRef, Data(n): Data<u32>| async move {
+///         let _ = socket.emit("pong", &(n + 1));
+///     }))
+///     .build()
+///     .unwrap();
+/// assert!(io.of("/").is_some());
+/// ```
+#[derive(Clone)]
+pub struct SocketIo {
+    engine: Arc<Engine<SioHandler>>,
+}
+
+impl std::fmt::Debug for SocketIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketIo").finish_non_exhaustive()
+    }
+}
+
+impl SocketIo {
+    /// A builder with Node's defaults.
+    pub fn builder() -> SocketIoBuilder {
+        SocketIoBuilder::default()
+    }
+
+    /// The engine carrying the server (to mount it in a transport).
+    pub fn engine(&self) -> &Arc<Engine<SioHandler>> {
+        &self.engine
+    }
+
+    fn inner(&self) -> &Arc<ServerInner> {
+        &self.engine.handler().0
+    }
+
+    /// A namespace by path.
+    pub fn of(&self, path: &str) -> Option<NamespaceRef> {
+        self.inner().namespace(path).map(NamespaceRef)
+    }
+
+    fn main(&self) -> NamespaceRef {
+        // "/" is created by `build` and never removed.
+        self.of("/")
+            .unwrap_or_else(|| unreachable!("the main namespace always exists"))
+    }
+
+    /// Emits to the sockets of `/` in `rooms`.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.main().to(rooms)
+    }
+
+    /// Emits to every socket of `/` but those in `rooms`.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.main().except(rooms)
+    }
+
+    /// Emits to every socket of `/`.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.main().emit(event, data)
+    }
+
+    /// Every connected socket of `/`.
+    pub fn sockets(&self) -> Vec<SocketRef> {
+        self.main().sockets()
+    }
+
+    /// Closes every connection ("server shutting down").
+    pub fn close(&self) {
+        self.engine.close_all();
+    }
+}
+
+/// A handle to one namespace, to emit from outside handlers.
+#[derive(Debug, Clone)]
+pub struct NamespaceRef(pub(crate) Arc<Nsp>);
+
+impl NamespaceRef {
+    /// The namespace path.
+    pub fn path(&self) -> &str {
+        self.0.path()
+    }
+
+    /// A broadcast to every socket of the namespace.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.0.clone())
+    }
+
+    /// A broadcast to the sockets in `rooms`.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().to(rooms)
+    }
+
+    /// A broadcast to every socket but those in `rooms`.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().except(rooms)
+    }
+
+    /// A volatile broadcast.
+    pub fn volatile(&self) -> BroadcastOperator {
+        self.broadcast().volatile()
+    }
+
+    /// A local broadcast.
+    pub fn local(&self) -> BroadcastOperator {
+        self.broadcast().local()
+    }
+
+    /// A broadcast whose acks are awaited at most `timeout`.
+    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
+        self.broadcast().timeout(timeout)
+    }
+
+    /// Emits to every socket of the namespace.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.broadcast().emit(event, data)
+    }
+
+    /// Emits to every socket and collects their acks.
+    pub async fn emit_with_ack<T: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<BroadcastAcks<R>, EmitError> {
+        self.broadcast().emit_with_ack(event, data).await
+    }
+
+    /// Every connected socket.
+    pub fn sockets(&self) -> Vec<SocketRef> {
+        self.0.sockets()
+    }
+
+    /// A connected socket by id.
+    pub fn socket(&self, sid: Sid) -> Option<SocketRef> {
+        self.0.socket(sid)
+    }
+
+    /// The namespace's adapter.
+    pub fn adapter(&self) -> &Arc<dyn super::adapter::Adapter> {
+        self.0.adapter()
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn is<T: Send + Sync>() {}
+    is::<SocketIo>();
+    is::<SocketRef>();
+    is::<BroadcastOperator>();
+    let _ = AckError::Timeout;
+}

@@ -1,0 +1,417 @@
+//! A Socket.IO socket: one client in one namespace.
+
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::oneshot;
+
+use super::ack::{AckError, AckReply, AckResponse};
+use super::adapter::Room;
+use super::client::{ClientData, EngineSocket};
+use super::extensions::Extensions;
+use super::handshake::Handshake;
+use super::namespace::Nsp;
+use super::operators::{BroadcastOperator, IntoRooms};
+use super::packet::Packet;
+use super::reason::DisconnectReason;
+use super::value::args_to;
+use crate::engine::{self, Sid};
+
+/// Why an emit failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmitError {
+    /// The data could not be serialized.
+    #[error("cannot serialize the event data: {0}")]
+    Serialize(String),
+    /// The socket is disconnected.
+    #[error("the socket is disconnected")]
+    Disconnected,
+    /// The adapter failed to broadcast.
+    #[error("broadcast failed: {0}")]
+    Adapter(String),
+}
+
+/// A socket: one client connected to one namespace. Cheap to clone (an `Arc`), and the
+/// handle handlers receive ([`SocketRef`]).
+pub struct Socket {
+    id: Sid,
+    pub(crate) nsp: Arc<Nsp>,
+    pub(crate) conn: Arc<EngineSocket>,
+    handshake: Handshake,
+    extensions: Extensions,
+    acks: Mutex<HashMap<u64, oneshot::Sender<AckResponse>>>,
+    connected: AtomicBool,
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("id", &self.id)
+            .field("nsp", &self.nsp.path())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A shared handle to a [`Socket`]; the extractor handlers take to reach their socket.
+#[derive(Debug, Clone)]
+pub struct SocketRef(pub(crate) Arc<Socket>);
+
+impl Deref for SocketRef {
+    type Target = Socket;
+    fn deref(&self) -> &Socket {
+        &self.0
+    }
+}
+
+impl PartialEq for SocketRef {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl SocketRef {
+    pub(crate) fn new(nsp: Arc<Nsp>, conn: Arc<EngineSocket>, auth: serde_json::Value) -> Self {
+        let handshake = Handshake::new(conn.request().clone(), auth);
+        SocketRef(Arc::new(Socket {
+            id: Sid::random(),
+            nsp,
+            conn,
+            handshake,
+            extensions: Extensions::default(),
+            acks: Mutex::new(HashMap::new()),
+            connected: AtomicBool::new(false),
+        }))
+    }
+
+    /// Disconnects this socket from its namespace: the client gets a DISCONNECT packet and
+    /// sees "io server disconnect"; the connection and its other namespaces stay.
+    pub fn disconnect(&self) {
+        if !self.connected() {
+            return;
+        }
+        self.send_packet(Packet::disconnect(self.nsp.path()));
+        self.nsp
+            .remove_socket(self, DisconnectReason::ServerNamespaceDisconnect);
+    }
+
+    /// Closes the whole connection (every namespace), like Node's `socket.disconnect(true)`:
+    /// each namespace socket is disconnected first, so the client sees "io server disconnect".
+    pub fn close(&self) {
+        super::client::close_connection(&self.conn);
+    }
+
+    /// Emits to every socket in `rooms` but this one.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().to(rooms)
+    }
+
+    /// Same as [`SocketRef::to`].
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.to(rooms)
+    }
+
+    /// Emits to every socket of the namespace but this one and those in `rooms`.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().except(rooms)
+    }
+
+    /// Emits to every socket of the namespace but this one.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.nsp.clone()).except(self.id.as_str().to_owned())
+    }
+
+    /// Emits to this socket only on this node (no effect with the in-memory adapter).
+    pub fn local(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.nsp.clone()).local()
+    }
+
+    /// The next emit is dropped if the transport is not ready to write it.
+    pub fn volatile(&self) -> SocketEmitter {
+        SocketEmitter {
+            socket: self.clone(),
+            volatile: true,
+            timeout: None,
+        }
+    }
+
+    /// The next [`SocketEmitter::emit_with_ack`] waits at most `timeout`.
+    pub fn timeout(&self, timeout: Duration) -> SocketEmitter {
+        SocketEmitter {
+            socket: self.clone(),
+            volatile: false,
+            timeout: Some(timeout),
+        }
+    }
+
+    /// Emits an event to this socket. `data` is the arguments: a tuple spreads into several
+    /// arguments, `()` sends none, anything else is one argument; `bytes::Bytes` and `Vec<u8>`
+    /// inside it travel as binary attachments.
+    ///
+    /// ```no_run
+    /// # fn f(socket: sio_core::socketio::SocketRef) -> Result<(), sio_core::socketio::EmitError> {
+    /// socket.emit("hello", &"world")?;                // one argument
+    /// socket.emit("pair", &("a", 1))?;                // two arguments
+    /// socket.emit("file", &bytes::Bytes::from_static(b"\x01\x02"))?; // binary
+    /// # Ok(()) }
+    /// ```
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.volatile_emit(event, data, false)
+    }
+
+    /// Emits an event with arguments already in wire form (binary parts as placeholders
+    /// pointing into `attachments`), for example a [`RawData`](super::RawData) received.
+    pub fn emit_args(
+        &self,
+        event: &str,
+        args: Vec<serde_json::Value>,
+        attachments: Vec<bytes::Bytes>,
+    ) -> Result<(), EmitError> {
+        if !self.connected() {
+            return Err(EmitError::Disconnected);
+        }
+        self.send_packet(Packet::event(self.nsp.path(), event, args).with_attachments(attachments));
+        Ok(())
+    }
+
+    fn volatile_emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+        volatile: bool,
+    ) -> Result<(), EmitError> {
+        if !self.connected() {
+            return Err(EmitError::Disconnected);
+        }
+        if volatile && !self.conn.is_writable() {
+            tracing::trace!(sid = %self.id, event, "volatile packet dropped");
+            return Ok(());
+        }
+        let packet = event_packet(self.nsp.path(), event, data)?;
+        self.send_packet(packet);
+        Ok(())
+    }
+
+    /// Emits an event and waits for the client's acknowledgement, up to the server's
+    /// `ack_timeout` (see [`SocketRef::timeout`] for another bound). The reply deserializes
+    /// into `R` (several arguments into a tuple).
+    pub async fn emit_with_ack<T: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<R, AckError> {
+        let timeout = self.nsp.ack_timeout();
+        self.emit_with_ack_timeout(event, data, timeout).await
+    }
+
+    async fn emit_with_ack_timeout<T: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        event: &str,
+        data: &T,
+        timeout: Duration,
+    ) -> Result<R, AckError> {
+        if !self.connected() {
+            return Err(AckError::Disconnected);
+        }
+        let packet = event_packet(self.nsp.path(), event, data)
+            .map_err(|e| AckError::Send(e.to_string()))?;
+        let id = self.nsp.next_ack_id();
+        let rx = self.register_ack(id);
+        self.send_packet(packet.with_id(id));
+        let response = wait_ack(rx, timeout).await;
+        if response.is_err() {
+            self.forget_ack(id);
+        }
+        response?.deserialize()
+    }
+
+    pub(crate) fn register_ack(&self, id: u64) -> oneshot::Receiver<AckResponse> {
+        let (tx, rx) = oneshot::channel();
+        self.acks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, tx);
+        rx
+    }
+
+    pub(crate) fn forget_ack(&self, id: u64) {
+        self.acks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+
+    /// An ACK packet from the client.
+    pub(crate) fn on_ack(&self, id: u64, response: AckResponse) {
+        let tx = self
+            .acks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+        match tx {
+            Some(tx) => {
+                let _ = tx.send(response);
+            }
+            None => tracing::debug!(sid = %self.id, id, "ack with an unknown id"),
+        }
+    }
+
+    /// Sends an acknowledgement for the client's event `id`.
+    pub(crate) fn send_ack(&self, id: u64, reply: AckReply) {
+        let (args, attachments) = reply.into_args();
+        let packet = Packet::ack(self.nsp.path(), id, args).with_attachments(attachments);
+        self.send_packet(packet);
+    }
+
+    /// Joins rooms.
+    pub fn join(&self, rooms: impl IntoRooms) {
+        self.nsp.adapter().add_all(self.id, &rooms.into_rooms());
+    }
+
+    /// Leaves rooms.
+    pub fn leave(&self, rooms: impl IntoRooms) {
+        for room in rooms.into_rooms() {
+            self.nsp.adapter().del(self.id, &room);
+        }
+    }
+
+    pub(crate) fn set_connected(&self, connected: bool) -> bool {
+        self.connected.swap(connected, Ordering::AcqRel)
+    }
+
+    pub(crate) fn fail_pending_acks(&self) {
+        // Dropping the senders wakes every waiter with "disconnected".
+        self.acks.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+impl Socket {
+    /// The socket id: 20 URL-safe characters, distinct from the engine session id.
+    pub fn id(&self) -> Sid {
+        self.id
+    }
+
+    /// The namespace path.
+    pub fn ns(&self) -> &str {
+        self.nsp.path()
+    }
+
+    /// The handshake: request headers, query, address, auth payload…
+    pub fn handshake(&self) -> &Handshake {
+        &self.handshake
+    }
+
+    /// Typed per-socket state.
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    /// Whether the socket is connected to its namespace.
+    pub fn connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
+    /// The rooms the socket is in (its own id included).
+    pub fn rooms(&self) -> Vec<Room> {
+        let mut rooms = self.nsp.adapter().socket_rooms(self.id);
+        rooms.sort();
+        rooms
+    }
+
+    /// The engine session carrying this socket (shared by its other namespaces).
+    pub fn engine(&self) -> &Arc<engine::Socket<ClientData>> {
+        &self.conn
+    }
+
+    /// The transport in use.
+    pub fn transport(&self) -> engine::TransportType {
+        self.conn.transport()
+    }
+
+    pub(crate) fn send_packet(&self, packet: Packet) {
+        let frames = self.nsp.encode(&packet);
+        if self.conn.send_frames(frames).is_err() {
+            tracing::trace!(sid = %self.id, "send on a closed connection");
+        }
+    }
+}
+
+/// Emits to one socket with options ([`SocketRef::volatile`], [`SocketRef::timeout`]).
+#[derive(Debug, Clone)]
+pub struct SocketEmitter {
+    socket: SocketRef,
+    volatile: bool,
+    timeout: Option<Duration>,
+}
+
+impl SocketEmitter {
+    /// Marks the emit volatile.
+    pub fn volatile(mut self) -> Self {
+        self.volatile = true;
+        self
+    }
+
+    /// Bounds the wait of [`SocketEmitter::emit_with_ack`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Emits the event (see [`SocketRef::emit`]).
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.socket.volatile_emit(event, data, self.volatile)
+    }
+
+    /// Emits arguments already in wire form (see [`SocketRef::emit_args`]).
+    pub fn emit_args(
+        &self,
+        event: &str,
+        args: Vec<serde_json::Value>,
+        attachments: Vec<bytes::Bytes>,
+    ) -> Result<(), EmitError> {
+        if self.volatile && self.socket.connected() && !self.socket.conn.is_writable() {
+            tracing::trace!(sid = %self.socket.id(), event, "volatile packet dropped");
+            return Ok(());
+        }
+        self.socket.emit_args(event, args, attachments)
+    }
+
+    /// Emits and waits for the acknowledgement (see [`SocketRef::emit_with_ack`]).
+    pub async fn emit_with_ack<T: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<R, AckError> {
+        let timeout = self
+            .timeout
+            .unwrap_or_else(|| self.socket.nsp.ack_timeout());
+        self.socket
+            .emit_with_ack_timeout(event, data, timeout)
+            .await
+    }
+}
+
+pub(crate) fn event_packet<T: Serialize + ?Sized>(
+    nsp: &str,
+    event: &str,
+    data: &T,
+) -> Result<Packet, EmitError> {
+    let (args, attachments) = args_to(data).map_err(|e| EmitError::Serialize(e.to_string()))?;
+    Ok(Packet::event(nsp, event, args).with_attachments(attachments))
+}
+
+pub(crate) async fn wait_ack(
+    rx: oneshot::Receiver<AckResponse>,
+    timeout: Duration,
+) -> Result<AckResponse, AckError> {
+    match tokio::time::timeout(timeout, rx).await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(_)) => Err(AckError::Disconnected),
+        Err(_) => Err(AckError::Timeout),
+    }
+}
