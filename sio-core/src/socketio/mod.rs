@@ -27,6 +27,7 @@ pub mod parser;
 mod reason;
 mod server;
 mod socket;
+pub mod testing;
 pub mod value;
 
 pub use ack::{Ack, AckError, AckReply, AckResponse, AckSender, IntoAck, IntoAckError};
