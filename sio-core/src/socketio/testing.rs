@@ -216,10 +216,10 @@ impl TestClient {
     ) -> Result<Packet, TestError> {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            if let Some(i) = self.inbox.iter().position(&pred) {
-                if let Some(p) = self.inbox.remove(i) {
-                    return Ok(p);
-                }
+            if let Some(i) = self.inbox.iter().position(&pred)
+                && let Some(p) = self.inbox.remove(i)
+            {
+                return Ok(p);
             }
             let packet = tokio::time::timeout_at(deadline, self.next_packet())
                 .await
