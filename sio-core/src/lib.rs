@@ -10,3 +10,23 @@
 
 pub mod engine;
 pub mod socketio;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use sio_macros::{
+    Room, middleware, namespace, on, on_any, on_connect, on_disconnect, on_disconnecting,
+};
+
+/// Everything a handler module needs: `use sio_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::socketio::{
+        Ack, AckError, AckSender, ConnectError, Data, DisconnectReason, EmitError, Event,
+        Extension, Handlers, Handshake, IntoRooms, NamespaceDef, RawData, SocketIo, SocketRef,
+        State, TryData,
+    };
+    pub use sio_macros::{
+        Room, middleware, namespace, on, on_any, on_connect, on_disconnect, on_disconnecting,
+    };
+}

@@ -18,13 +18,14 @@ mod client;
 mod error;
 mod extensions;
 mod extract;
-mod handlers;
+pub(crate) mod handlers;
 mod handshake;
 mod namespace;
 mod operators;
 pub mod packet;
 pub mod parser;
 mod reason;
+pub(crate) mod registry;
 mod server;
 mod socket;
 pub mod testing;
@@ -41,7 +42,7 @@ pub use extensions::Extensions;
 pub use extract::{Data, Event, Extension, ExtractError, FromEvent, RawData, State, TryData};
 pub use handlers::{EventHandler, Handlers, MiddlewareHandler};
 pub use handshake::Handshake;
-pub use namespace::{EventParts, Namespace, Nsp};
+pub use namespace::{EventParts, Namespace, NamespaceDef, Nsp};
 pub use operators::{BroadcastAcks, BroadcastOperator, IntoRooms};
 pub use packet::{
     DEFAULT_NAMESPACE, Packet, PacketKind, PacketType, Placeholders, RESERVED_EVENTS,
@@ -52,5 +53,6 @@ pub use parser::{
     JsonParser, PacketDecoder, Parser,
 };
 pub use reason::DisconnectReason;
+pub use registry::{BuildContext, EventInfo, Registration};
 pub use server::{BuildError, NamespaceRef, ServerInner, SioHandler, SocketIo, SocketIoBuilder};
 pub use socket::{EmitError, Socket, SocketEmitter, SocketRef};

@@ -87,6 +87,24 @@ pub trait Namespace: Send + Sync + 'static {
     }
 }
 
+/// A namespace type with its path and event table: what `#[namespace]` generates besides the
+/// [`Namespace`] implementation. It is what explicit mounting
+/// ([`SocketIoBuilder::namespace`](super::SocketIoBuilder::namespace)) and the typed handle
+/// ([`NamespaceDef::of`]) use.
+pub trait NamespaceDef: Namespace + Sized {
+    /// The namespace path.
+    const PATH: &'static str;
+    /// The events it handles.
+    const EVENTS: &'static [super::registry::EventInfo];
+
+    /// This namespace on a server, to emit from outside handlers:
+    /// `Chat::of(&io).to("rust").emit("message", &m)`. When the server does not mount it, the
+    /// handle reaches no socket (and says so in a warning).
+    fn of(io: &super::SocketIo) -> super::NamespaceRef {
+        io.of_or_detached(Self::PATH)
+    }
+}
+
 impl SocketRef {
     /// Acknowledges the client's event `id` with `reply` (what handlers' return values
     /// become).

@@ -13,7 +13,7 @@ use super::ack::AckError;
 use super::adapter::{AdapterFactory, LocalAdapter};
 use super::client::{self, ClientData, EngineSocket};
 use super::handlers::Handlers;
-use super::namespace::{Namespace, Nsp};
+use super::namespace::{Namespace, NamespaceDef, Nsp};
 use super::operators::{BroadcastAcks, BroadcastOperator, IntoRooms};
 use super::packet::Packet;
 use super::parser::{JsonParser, Parser};
@@ -37,6 +37,14 @@ pub enum BuildError {
         /// The second handler's type.
         second: &'static str,
     },
+    /// A registered namespace's constructor failed.
+    #[error("cannot construct namespace {path}: {message}")]
+    Init {
+        /// The path.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A namespace path that does not start with `/`.
     #[error("namespace path {0:?} must start with '/'")]
     InvalidPath(String),
@@ -53,6 +61,7 @@ pub struct SocketIoBuilder {
     adapter: AdapterFactory,
     namespaces: Vec<(String, Arc<dyn Namespace>, &'static str)>,
     state: StateMap,
+    auto_mount: bool,
 }
 
 impl std::fmt::Debug for SocketIoBuilder {
@@ -74,6 +83,7 @@ impl Default for SocketIoBuilder {
             adapter: LocalAdapter::factory(),
             namespaces: Vec::new(),
             state: HashMap::new(),
+            auto_mount: true,
         }
     }
 }
@@ -145,6 +155,25 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Mounts a `#[namespace]` value (or any [`NamespaceDef`]) at its path. Use this with
+    /// `#[namespace(..., auto = false)]`, or to give a value instead of letting `build` make
+    /// one.
+    pub fn namespace<N: NamespaceDef>(mut self, value: N) -> Self {
+        self.namespaces.push((
+            N::PATH.to_owned(),
+            Arc::new(value),
+            std::any::type_name::<N>(),
+        ));
+        self
+    }
+
+    /// Whether `build` mounts the namespaces that registered themselves (`#[namespace]` with
+    /// the `inventory` feature); default true.
+    pub fn auto_mount(mut self, auto: bool) -> Self {
+        self.auto_mount = auto;
+        self
+    }
+
     /// Mounts a namespace handler at `path`.
     pub fn ns<N: Namespace>(mut self, path: impl Into<String>, handler: N) -> Self {
         self.namespaces
@@ -152,10 +181,41 @@ impl SocketIoBuilder {
         self
     }
 
-    /// Builds the server. Fails when two handlers claim one path or a path does not start
-    /// with `/`. The main namespace `/` always exists (without handlers unless one is given),
-    /// as in Node.
-    pub fn build(self) -> Result<SocketIo, BuildError> {
+    /// Builds the server: mounts the namespaces given, then (with `auto_mount`) those that
+    /// registered themselves. Fails when two types claim one path, a path does not start with
+    /// `/`, or a registered namespace cannot be constructed. Warns when no namespace was given
+    /// at all: a crate holding `#[namespace]` types must be linked into the binary
+    /// (`use my_handlers as _;`). The main namespace `/` always exists (without handlers unless
+    /// one is given), as in Node.
+    pub fn build(mut self) -> Result<SocketIo, BuildError> {
+        if self.auto_mount {
+            let ctx = super::registry::BuildContext { state: &self.state };
+            for reg in super::registry::registered() {
+                if let Some((_, _, ty)) = self.namespaces.iter().find(|(p, _, _)| p == reg.path) {
+                    if *ty == reg.type_name {
+                        continue;
+                    }
+                    return Err(BuildError::DuplicateNamespace {
+                        path: reg.path.to_owned(),
+                        first: ty,
+                        second: reg.type_name,
+                    });
+                }
+                let handler = (reg.make)(&ctx).map_err(|message| BuildError::Init {
+                    path: reg.path.to_owned(),
+                    message,
+                })?;
+                self.namespaces
+                    .push((reg.path.to_owned(), handler, reg.type_name));
+            }
+        }
+        if self.namespaces.is_empty() {
+            tracing::warn!(
+                "no namespace is registered: if your #[namespace] types live in another crate, \
+                 make sure the binary links it (`use my_handlers as _;`), or mount them with \
+                 SocketIoBuilder::namespace"
+            );
+        }
         let mut seen: HashMap<&str, &'static str> = HashMap::new();
         for (path, _, ty) in &self.namespaces {
             if !path.starts_with('/') {
@@ -323,6 +383,24 @@ impl SocketIo {
     /// A namespace by path.
     pub fn of(&self, path: &str) -> Option<NamespaceRef> {
         self.inner().namespace(path).map(NamespaceRef)
+    }
+
+    /// A namespace by path, or a detached handle that reaches no socket (with a warning).
+    pub(crate) fn of_or_detached(&self, path: &str) -> NamespaceRef {
+        self.of(path).unwrap_or_else(|| {
+            tracing::warn!(
+                path,
+                "this namespace is not mounted: emits to it reach no socket"
+            );
+            NamespaceRef(Nsp::new(
+                path.to_owned(),
+                Arc::new(Handlers::new()),
+                &LocalAdapter::factory(),
+                Arc::downgrade(self.inner()),
+                self.inner().parser.clone(),
+                Duration::from_secs(5),
+            ))
+        })
     }
 
     fn main(&self) -> NamespaceRef {

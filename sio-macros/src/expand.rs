@@ -1,0 +1,278 @@
+//! Writes the code of a `#[namespace]` impl: the `Namespace` and `NamespaceDef` impls and the
+//! registration record. Generated code names only absolute paths and the runtime's hidden
+//! `__private` module.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ItemImpl, LitStr, Type};
+
+use crate::ast::{Handler, Namespace};
+use crate::attr::{NamespaceArgs, Role};
+use crate::ctxt::Ctxt;
+use crate::valid;
+
+pub(crate) fn namespace(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let args = NamespaceArgs::parse(&mut cx, args);
+    let item: ItemImpl = match syn::parse2(input.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            let err = syn::Error::new(
+                Span::call_site(),
+                "`#[namespace]` goes on an `impl` block: `#[namespace(\"/chat\")] impl Chat { … }`",
+            )
+            .to_compile_error();
+            return quote!(#err #input);
+        }
+    };
+    if let Some((_, path, _)) = &item.trait_ {
+        cx.error_spanned_by(
+            path,
+            "`#[namespace]` goes on an inherent `impl` block, not a trait impl",
+        );
+    }
+    if !item.generics.params.is_empty() {
+        cx.error_spanned_by(&item.generics, "a namespace type cannot be generic");
+    }
+    let ns = Namespace::parse(&mut cx, item);
+    valid::check(&mut cx, &ns);
+    let krate = args
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::sio_core));
+    let path = args
+        .path
+        .clone()
+        .unwrap_or_else(|| LitStr::new("/", Span::call_site()));
+    let stripped = &ns.item;
+    if !cx.is_ok() {
+        // The stripped impl and a stub keep the user's code compiling, so the one mistake
+        // above is all they see.
+        let errors = cx.into_tokens();
+        let self_ty = &ns.item.self_ty;
+        return quote! {
+            #errors
+            #stripped
+            const _: () = {
+                impl #krate::__private::Namespace for #self_ty {
+                    fn on_event(
+                        self: #krate::__private::Arc<Self>,
+                        _: #krate::__private::SocketRef,
+                        _: #krate::__private::EventParts,
+                    ) -> #krate::__private::BoxFuture<'static, ()> {
+                        ::std::boxed::Box::pin(async {})
+                    }
+                }
+                impl #krate::__private::NamespaceDef for #self_ty {
+                    const PATH: &'static str = #path;
+                    const EVENTS: &'static [#krate::__private::EventInfo] = &[];
+                }
+            };
+        };
+    }
+    let body = expand(&ns, &args, &krate, &path);
+    quote! {
+        #stripped
+        const _: () = { #body };
+    }
+}
+
+fn expand(ns: &Namespace, args: &NamespaceArgs, krate: &syn::Path, path: &LitStr) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let self_ty = &ns.item.self_ty;
+    let of = |role: fn(&Role) -> bool| ns.handlers.iter().filter(move |h| role(&h.role));
+
+    let middlewares = of(|r| matches!(r, Role::Middleware)).map(|h| {
+        let (extracts, vars) = extractors(h, &p, true);
+        let call = call(h, &p, &vars);
+        let output = h
+            .output
+            .as_ref()
+            .map_or_else(|| h.ident.span(), |t| t.span());
+        let check = quote_spanned!(output=> #p::into_connect(__ret));
+        quote! {
+            {
+                let mut parts = ::core::clone::Clone::clone(&parts);
+                #(#extracts)*
+                let __ret = #call.await;
+                #check?;
+            }
+        }
+    });
+
+    let hook = |role: fn(&Role) -> bool, method: &str| -> TokenStream {
+        let method = format_ident!("{}", method);
+        match of(role).next() {
+            Some(h) => {
+                let body = handler_body(h, &p);
+                quote! {
+                    fn #method(
+                        self: #p::Arc<Self>,
+                        socket: #p::SocketRef,
+                        parts: #p::EventParts,
+                    ) -> #p::BoxFuture<'static, ()> {
+                        ::std::boxed::Box::pin(async move {
+                            let mut parts = parts;
+                            #body
+                        })
+                    }
+                }
+            }
+            None => quote!(),
+        }
+    };
+    let on_connect = hook(|r| matches!(r, Role::Connect), "on_connect");
+    let on_disconnect = hook(|r| matches!(r, Role::Disconnect), "on_disconnect");
+    let on_disconnecting = hook(|r| matches!(r, Role::Disconnecting), "on_disconnecting");
+
+    let arms = of(|r| matches!(r, Role::Event(_))).map(|h| {
+        let Role::Event(name) = &h.role else {
+            unreachable!()
+        };
+        let body = handler_body(h, &p);
+        quote!(if parts.event == #name { #body })
+    });
+    let fallback = match of(|r| matches!(r, Role::Any)).next() {
+        Some(h) => handler_body(h, &p),
+        None => quote!(#p::unhandled(&socket, &parts)),
+    };
+
+    let events = of(|r| matches!(r, Role::Event(_))).map(|h| {
+        let Role::Event(name) = &h.role else {
+            unreachable!()
+        };
+        let payload = h
+            .params
+            .iter()
+            .find(|p| p.data.is_some())
+            .map_or_else(|| quote!("()"), |p| type_string(&p.ty));
+        let ack = h.output.as_ref().map_or_else(|| quote!("()"), type_string);
+        quote!(#p::EventInfo { name: #name, payload: #payload, ack: #ack })
+    });
+
+    let registration = if args.auto {
+        let value = match &args.init {
+            Some(init) => quote_spanned!(init.span()=> #p::call_init(ctx, #init)?),
+            None => {
+                quote_spanned!(self_ty.span()=> <#self_ty as #p::RequireDefault>::__sio_default())
+            }
+        };
+        let type_name = quote!(#self_ty).to_string().replace(' ', "");
+        quote! {
+            fn __sio_make(
+                ctx: &#p::BuildContext<'_>,
+            ) -> ::core::result::Result<#p::Arc<dyn #p::Namespace>, ::std::string::String> {
+                let value: #self_ty = #value;
+                ::core::result::Result::Ok(#p::Arc::new(value))
+            }
+            #p::submit! {
+                #p::Registration {
+                    path: #path,
+                    type_name: ::core::concat!(::core::module_path!(), "::", #type_name),
+                    make: __sio_make,
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+
+    quote! {
+        impl #p::Namespace for #self_ty {
+            fn middleware(
+                self: #p::Arc<Self>,
+                socket: #p::SocketRef,
+                parts: #p::EventParts,
+            ) -> #p::BoxFuture<'static, ::core::result::Result<(), #p::ConnectError>> {
+                ::std::boxed::Box::pin(async move {
+                    #(#middlewares)*
+                    let _ = (&socket, &parts);
+                    ::core::result::Result::Ok(())
+                })
+            }
+
+            #on_connect
+
+            fn on_event(
+                self: #p::Arc<Self>,
+                socket: #p::SocketRef,
+                parts: #p::EventParts,
+            ) -> #p::BoxFuture<'static, ()> {
+                ::std::boxed::Box::pin(async move {
+                    let mut parts = parts;
+                    #(#arms else)* { #fallback }
+                })
+            }
+
+            #on_disconnecting
+            #on_disconnect
+        }
+
+        impl #p::NamespaceDef for #self_ty {
+            const PATH: &'static str = #path;
+            const EVENTS: &'static [#p::EventInfo] = &[#(#events),*];
+        }
+
+        #registration
+    }
+}
+
+fn type_string(ty: &Type) -> TokenStream {
+    let s = quote!(#ty).to_string();
+    quote!(#s)
+}
+
+/// `let __sio_argN = extract…;` for every parameter, and the variable names.
+fn extractors(
+    h: &Handler,
+    p: &TokenStream,
+    middleware: bool,
+) -> (Vec<TokenStream>, Vec<syn::Ident>) {
+    let mut lets = Vec::new();
+    let mut vars = Vec::new();
+    for (i, param) in h.params.iter().enumerate() {
+        let var = format_ident!("__sio_arg{}", i);
+        let ty = &param.ty;
+        let extract = if param.data.is_some() {
+            quote_spanned!(ty.span()=> #p::extract_data::<#ty>)
+        } else {
+            quote_spanned!(ty.span()=> #p::extract::<#ty>)
+        };
+        lets.push(if middleware {
+            quote! {
+                let #var = #extract(&socket, &mut parts).map_err(#p::refusal)?;
+            }
+        } else {
+            quote! {
+                let #var = match #extract(&socket, &mut parts) {
+                    ::core::result::Result::Ok(value) => value,
+                    ::core::result::Result::Err(err) => return #p::reject(&socket, &parts, err),
+                };
+            }
+        });
+        vars.push(var);
+    }
+    (lets, vars)
+}
+
+fn call(h: &Handler, p: &TokenStream, vars: &[syn::Ident]) -> TokenStream {
+    let ident = &h.ident;
+    quote_spanned!(ident.span()=> #p::assert_send(self.#ident(#(#vars),*)))
+}
+
+/// Extract, call, ack.
+fn handler_body(h: &Handler, p: &TokenStream) -> TokenStream {
+    let (extracts, vars) = extractors(h, p, false);
+    let call = call(h, p, &vars);
+    let output = h
+        .output
+        .as_ref()
+        .map_or_else(|| h.ident.span(), |t| t.span());
+    let ack = quote_spanned!(output=> #p::into_ack(__ret));
+    quote! {
+        #(#extracts)*
+        let __ret = #call.await;
+        #p::finish(&socket, &parts, #ack);
+    }
+}

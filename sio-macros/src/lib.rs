@@ -1,0 +1,76 @@
+//! The procedural macros of sio: `#[namespace]` on an `impl` block, the method attributes it
+//! reads (`#[on]`, `#[on_connect]`, `#[on_disconnect]`, `#[on_disconnecting]`, `#[on_any]`,
+//! `#[middleware]`, and `#[data]` on a parameter), and `#[derive(Room)]`.
+//!
+//! Use them through `sio_core` (`sio_core::prelude::*`); this crate is an implementation
+//! detail whose version is pinned by `sio-core`.
+//!
+//! The work is split as serde_derive does it: [`ast`] parses, [`valid`] checks and collects
+//! every error, [`expand`] writes the code (or a fallback that keeps one mistake from causing a
+//! cascade of others).
+
+use proc_macro::TokenStream;
+
+mod ast;
+mod attr;
+mod ctxt;
+mod expand;
+mod room;
+mod valid;
+
+/// Turns an `impl` block into a Socket.IO namespace. See `sio_core`'s documentation.
+#[proc_macro_attribute]
+pub fn namespace(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::namespace(args.into(), input.into()).into()
+}
+
+fn outside(name: &str, input: TokenStream) -> TokenStream {
+    let input = proc_macro2::TokenStream::from(input);
+    let message = format!(
+        "`#[{name}]` only works on a method of an `impl` block marked `#[namespace(\"/path\")]`"
+    );
+    let err = syn::Error::new(proc_macro2::Span::call_site(), message).to_compile_error();
+    quote::quote!(#err #input).into()
+}
+
+/// Marks an event handler inside a `#[namespace]` impl: `#[on("event")]`.
+#[proc_macro_attribute]
+pub fn on(_args: TokenStream, input: TokenStream) -> TokenStream {
+    outside("on", input)
+}
+
+/// Marks the connect hook inside a `#[namespace]` impl.
+#[proc_macro_attribute]
+pub fn on_connect(_args: TokenStream, input: TokenStream) -> TokenStream {
+    outside("on_connect", input)
+}
+
+/// Marks the disconnect hook inside a `#[namespace]` impl.
+#[proc_macro_attribute]
+pub fn on_disconnect(_args: TokenStream, input: TokenStream) -> TokenStream {
+    outside("on_disconnect", input)
+}
+
+/// Marks the disconnecting hook (rooms still joined) inside a `#[namespace]` impl.
+#[proc_macro_attribute]
+pub fn on_disconnecting(_args: TokenStream, input: TokenStream) -> TokenStream {
+    outside("on_disconnecting", input)
+}
+
+/// Marks the catch-all event handler inside a `#[namespace]` impl.
+#[proc_macro_attribute]
+pub fn on_any(_args: TokenStream, input: TokenStream) -> TokenStream {
+    outside("on_any", input)
+}
+
+/// Marks a connect middleware inside a `#[namespace]` impl.
+#[proc_macro_attribute]
+pub fn middleware(_args: TokenStream, input: TokenStream) -> TokenStream {
+    outside("middleware", input)
+}
+
+/// Derives room conversions: `#[room("room:{0}")]` formats the room name from the fields.
+#[proc_macro_derive(Room, attributes(room))]
+pub fn derive_room(input: TokenStream) -> TokenStream {
+    room::derive(input.into()).into()
+}

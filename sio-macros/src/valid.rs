@@ -1,0 +1,78 @@
+//! Checks a parsed namespace; every mistake is reported once, on its token.
+
+use std::collections::HashMap;
+
+use crate::ast::{Handler, Namespace, Receiver};
+use crate::attr::Role;
+use crate::ctxt::Ctxt;
+
+pub(crate) fn check(cx: &mut Ctxt, ns: &Namespace) {
+    let mut events: HashMap<String, &Handler> = HashMap::new();
+    let mut singles: HashMap<&'static str, &Handler> = HashMap::new();
+    for h in &ns.handlers {
+        check_handler(cx, h);
+        match &h.role {
+            Role::Event(name) => {
+                if let Some(first) = events.insert(name.value(), h) {
+                    cx.error_spanned_by(
+                        name,
+                        format!(
+                            "two handlers for event \"{}\": `{}` and `{}`; keep one",
+                            name.value(),
+                            first.ident,
+                            h.ident
+                        ),
+                    );
+                }
+            }
+            Role::Middleware => {}
+            role => {
+                if let Some(first) = singles.insert(role.name(), h) {
+                    cx.error_spanned_by(
+                        &h.role_attr,
+                        format!(
+                            "a namespace has at most one `#[{}]`; `{}` already is",
+                            role.name(),
+                            first.ident
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_handler(cx: &mut Ctxt, h: &Handler) {
+    if !h.is_async {
+        cx.error_spanned_by(
+            h.fn_token,
+            format!("handlers are async: write `async fn {}`", h.ident),
+        );
+    }
+    match &h.receiver {
+        Receiver::Ref => {}
+        Receiver::Other(tokens) => cx.error_spanned_by(
+            tokens,
+            "handlers take `&self`: one namespace value is shared by all its sockets (keep mutable state behind a lock, or per socket in an `Extension`)",
+        ),
+        Receiver::None => cx.error_spanned_by(
+            &h.ident,
+            "handlers take `&self` as their first parameter",
+        ),
+    }
+    let mut data = h.params.iter().filter_map(|p| p.data.as_ref());
+    if let Some(_first) = data.next() {
+        for extra in data {
+            cx.error_spanned_by(
+                extra,
+                "only one parameter can be `#[data]`: take several arguments as a tuple, `#[data] (a, b): (A, B)`",
+            );
+        }
+    }
+    if matches!(h.role, Role::Middleware) && h.output.is_none() {
+        cx.error_spanned_by(
+            &h.ident,
+            "a middleware returns `Result<(), E>` with `E: Into<ConnectError>`",
+        );
+    }
+}
