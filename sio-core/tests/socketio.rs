@@ -525,3 +525,52 @@ fn two_handlers_for_one_path_fail_the_build() {
         Err(BuildError::InvalidPath(_))
     ));
 }
+
+#[tokio::test]
+async fn room_events_and_leaving_one_namespace_keeps_the_others() {
+    use sio_core::socketio::RoomEvent;
+    let io = server(Log::default());
+    let mut events = io.of("/").unwrap().adapter().subscribe();
+    let mut c = client(&io).await;
+    c.connect("/admin", json!({"token": "t"})).await.unwrap();
+    let sid = io.sockets()[0].id();
+    assert_eq!(
+        events.recv().await.unwrap(),
+        RoomEvent::Create(sid.as_str().to_owned())
+    );
+    assert_eq!(
+        events.recv().await.unwrap(),
+        RoomEvent::Join(sid.as_str().to_owned(), sid)
+    );
+    c.emit_with_ack("/", "join", vec![json!("r")])
+        .await
+        .unwrap();
+    assert_eq!(
+        events.recv().await.unwrap(),
+        RoomEvent::Create("r".to_owned())
+    );
+    assert_eq!(
+        events.recv().await.unwrap(),
+        RoomEvent::Join("r".to_owned(), sid)
+    );
+
+    // Leaving "/" deletes its rooms, and /admin still answers on the same connection.
+    c.disconnect("/");
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        seen.push(events.recv().await.unwrap());
+    }
+    assert!(
+        seen.contains(&RoomEvent::Leave("r".to_owned(), sid)),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&RoomEvent::Delete("r".to_owned())),
+        "{seen:?}"
+    );
+    assert_eq!(
+        c.emit_with_ack("/admin", "whoami", vec![]).await.unwrap(),
+        vec![json!("t")]
+    );
+    assert!(io.sockets().is_empty());
+}
