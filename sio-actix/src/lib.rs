@@ -53,4 +53,14 @@ mod book {
     struct Configuration;
     #[doc = include_str!("../../book/src/protocol-errors.md")]
     struct ProtocolErrors;
+    #[doc = include_str!("../../book/src/socketio-server.md")]
+    struct SocketioServer;
+    #[doc = include_str!("../../book/src/handlers.md")]
+    struct Handlers;
+    #[doc = include_str!("../../book/src/events-and-acks.md")]
+    struct EventsAndAcks;
+    #[doc = include_str!("../../book/src/rooms-and-broadcasting.md")]
+    struct RoomsAndBroadcasting;
+    #[doc = include_str!("../../book/src/middleware-and-disconnects.md")]
+    struct MiddlewareAndDisconnects;
 }

@@ -574,3 +574,91 @@ async fn room_events_and_leaving_one_namespace_keeps_the_others() {
     );
     assert!(io.sockets().is_empty());
 }
+
+#[derive(Clone)]
+struct Stamp(u32);
+
+#[tokio::test]
+async fn events_wait_for_the_connect_hook_and_acks_are_never_lost() {
+    let io = SocketIo::builder()
+        .ns(
+            "/",
+            Handlers::new()
+                .on_connect(|socket: SocketRef| async move {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    socket.extensions().insert(Stamp(7));
+                })
+                .on(
+                    "stamp",
+                    |Extension(Stamp(n)): Extension<Stamp>| async move { Ack(n) },
+                )
+                .on(
+                    "deferred",
+                    |ack: AckSender<u32>, Data(n): Data<u32>| async move {
+                        ack.send(&(n * 2));
+                    },
+                )
+                .on("reserved", |socket: SocketRef| async move {
+                    Ack(socket.emit("disconnect", &()).unwrap_err().to_string())
+                }),
+        )
+        .build()
+        .unwrap();
+    let mut c = TestClient::open(&io).await.unwrap();
+    c.connect("/", json!({})).await.unwrap();
+    // Sent at once after CONNECT: still sees what the connect hook set.
+    assert_eq!(
+        c.emit_with_ack("/", "stamp", vec![]).await.unwrap(),
+        vec![json!(7)]
+    );
+    assert_eq!(
+        c.emit_with_ack("/", "deferred", vec![json!(4)])
+            .await
+            .unwrap(),
+        vec![json!(8)]
+    );
+    // The AckSender was taken before the payload failed: the error ack still goes out.
+    let reply = c
+        .emit_with_ack("/", "deferred", vec![json!("x")])
+        .await
+        .unwrap();
+    assert!(reply[0]["error"].is_string(), "{reply:?}");
+    assert_eq!(
+        c.emit_with_ack("/", "reserved", vec![]).await.unwrap(),
+        vec![json!("\"disconnect\" is a reserved event name")]
+    );
+}
+
+#[tokio::test]
+async fn binary_acks_from_the_client_keep_their_attachments() {
+    use sio_core::socketio::{AckReply, Packet, PacketKind, RawData};
+    let io = SocketIo::builder()
+        .ns(
+            "/",
+            Handlers::new().on("ask", |socket: SocketRef, raw: RawData| async move {
+                match socket
+                    .emit_with_ack_args("question", raw.args, raw.attachments)
+                    .await
+                {
+                    Ok(reply) => AckReply::Args(reply.args, reply.attachments),
+                    Err(e) => AckReply::Error(e.to_string()),
+                }
+            }),
+        )
+        .build()
+        .unwrap();
+    let mut c = TestClient::open(&io).await.unwrap();
+    c.connect("/", json!({})).await.unwrap();
+    c.send(&Packet::event("/", "ask", vec![]).with_id(3));
+    let question = c.event("/", "question").await.unwrap();
+    c.send(
+        &Packet::ack("/", question.id.unwrap(), vec![placeholder(0)])
+            .with_attachments(vec![Bytes::from_static(&[1, 2, 3])]),
+    );
+    let ack = c
+        .recv_where(|p| p.kind == PacketKind::Ack && p.id == Some(3))
+        .await
+        .unwrap();
+    assert_eq!(ack.args(), &[placeholder(0)]);
+    assert_eq!(ack.attachments, vec![Bytes::from_static(&[1, 2, 3])]);
+}

@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sio_core::engine::Cors;
 use sio_core::socketio::{
-    Ack, AckReply, BuildError, ConnectError, Data, Handlers, Handshake, RawData, SocketIo,
-    SocketRef,
+    Ack, AckReply, AckSender, BuildError, ConnectError, Data, Handlers, Handshake, RawData,
+    SocketIo, SocketRef,
 };
 
 #[derive(Deserialize, Serialize)]
@@ -60,9 +60,14 @@ fn main_namespace() -> Handlers {
         .on_connect(|socket: SocketRef, handshake: Handshake| async move {
             send_auth(&socket, &handshake);
         })
-        .on("message", |socket: SocketRef, raw: RawData| async move {
-            let _ = socket.emit_args("message-back", raw.args, raw.attachments);
-        })
+        // Taking the AckSender turns the automatic ack off: like Node's reference server,
+        // `message` answers with an event, never an ack.
+        .on(
+            "message",
+            |socket: SocketRef, raw: RawData, _ack: AckSender| async move {
+                let _ = socket.emit_args("message-back", raw.args, raw.attachments);
+            },
+        )
         .on("message-with-ack", |raw: RawData| async move {
             AckReply::Args(raw.args, raw.attachments)
         })
@@ -106,16 +111,20 @@ fn main_namespace() -> Handlers {
         .on("typed", |Data(counter): Data<Counter>| async move {
             Ack(Counter { n: counter.n + 1.0 })
         })
-        .on(
-            "server-ack",
-            |socket: SocketRef, Data(arg): Data<Value>| async move {
-                let answer = socket
-                    .timeout(Duration::from_millis(500))
-                    .emit_with_ack::<_, Value>("question", &arg)
-                    .await;
-                Ack(answer.unwrap_or_else(|_| json!({ "error": "timeout" })))
-            },
-        )
+        .on("server-ack", |socket: SocketRef, raw: RawData| async move {
+            let answer = socket
+                .timeout(Duration::from_millis(500))
+                .emit_with_ack_args("question", raw.args, raw.attachments)
+                .await;
+            // Like `const [answer] = await socket.timeout(500).emitWithAck(...)` in Node.
+            match answer {
+                Ok(mut reply) if !reply.args.is_empty() => {
+                    AckReply::Args(vec![reply.args.swap_remove(0)], reply.attachments)
+                }
+                Ok(reply) => AckReply::Args(vec![Value::Null], reply.attachments),
+                Err(_) => AckReply::Args(vec![json!({ "error": "timeout" })], Vec::new()),
+            }
+        })
         .on("volatile", |socket: SocketRef, raw: RawData| async move {
             let _ = socket
                 .volatile()

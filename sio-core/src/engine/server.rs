@@ -16,6 +16,9 @@ use super::sid::Sid;
 use super::socket::{ReadyState, Socket, SocketOwner, UpgradeState};
 use super::websocket::WsConnection;
 
+/// How long a long-poll that arrives during an upgrade waits for it to complete.
+const PROBED_POLL_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// The only Engine.IO protocol revision served.
 pub const PROTOCOL_VERSION: &str = "4";
 
@@ -266,7 +269,7 @@ impl<H: EngineHandler> Engine<H> {
     /// session. If the returned future is dropped before it completes (the client went away),
     /// the session is closed ("transport close").
     pub async fn poll(&self, socket: Arc<Socket<H::Data>>) -> Result<String, EngineError> {
-        {
+        let arrived_while_probed = {
             let mut st = socket.lock();
             if st.poll_get {
                 drop(st);
@@ -275,7 +278,12 @@ impl<H: EngineHandler> Engine<H> {
                 return Err(EngineError::BadRequest);
             }
             st.poll_get = true;
-        }
+            st.upgrade == UpgradeState::Probed
+        };
+        // A long-poll that arrives once the probe has succeeded may race the client's `5` on
+        // the WebSocket: give the upgrade a moment (Node answers such polls on a 100 ms tick),
+        // and refuse the poll if the session upgraded meanwhile.
+        let mut probed_deadline = None;
         let mut guard = PollGuard {
             socket: &socket,
             done: false,
@@ -286,6 +294,14 @@ impl<H: EngineHandler> Engine<H> {
                 if !st.outbox.is_empty() {
                     let body = encode_frames(st.outbox.drain(..));
                     st.poll_get = false;
+                    if st.close_after_drain {
+                        // The close packet goes in the next long-poll.
+                        st.close_after_drain = false;
+                        st.outbox.push_back(Packet::Noop.into_ws_frame());
+                        st.outbox.push_back(Packet::Close.into_ws_frame());
+                        guard.done = true;
+                        return Ok(body);
+                    }
                     let closed = st.ready != ReadyState::Open;
                     if st.ready == ReadyState::Closing {
                         st.ready = ReadyState::Closed;
@@ -302,13 +318,34 @@ impl<H: EngineHandler> Engine<H> {
                     guard.done = true;
                     return Err(EngineError::UnknownSid);
                 }
-                if st.upgrade == UpgradeState::Probed || st.transport != TransportType::Polling {
+                if st.transport != TransportType::Polling {
                     st.poll_get = false;
                     guard.done = true;
-                    return Ok(encode_payload(&[Packet::Noop]));
+                    return if arrived_while_probed {
+                        Err(EngineError::BadRequest)
+                    } else {
+                        Ok(encode_payload(&[Packet::Noop]))
+                    };
+                }
+                if st.upgrade == UpgradeState::Probed {
+                    let now = tokio::time::Instant::now();
+                    let deadline = *probed_deadline.get_or_insert(now + PROBED_POLL_WAIT);
+                    if !arrived_while_probed || now >= deadline {
+                        st.poll_get = false;
+                        guard.done = true;
+                        return Ok(encode_payload(&[Packet::Noop]));
+                    }
                 }
             }
-            socket.writer.notified().await;
+            match probed_deadline {
+                Some(deadline) => {
+                    tokio::select! {
+                        _ = socket.writer.notified() => {}
+                        _ = tokio::time::sleep_until(deadline) => {}
+                    }
+                }
+                None => socket.writer.notified().await,
+            }
         }
     }
 

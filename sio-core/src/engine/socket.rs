@@ -46,6 +46,8 @@ pub(crate) struct State {
     pub(crate) outbox: VecDeque<WsFrame>,
     pub(crate) poll_get: bool,
     pub(crate) poll_post: bool,
+    /// A graceful close waits for the queue to be fetched before its close packet.
+    pub(crate) close_after_drain: bool,
     pub(crate) awaiting_pong: bool,
     pub(crate) pong_deadline: Instant,
     pub(crate) last_pong: Instant,
@@ -108,6 +110,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 outbox: VecDeque::new(),
                 poll_get: false,
                 poll_post: false,
+                close_after_drain: false,
                 awaiting_pong: false,
                 pong_deadline: now,
                 last_pong: now,
@@ -233,14 +236,24 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 return false;
             }
             let polling = st.transport == TransportType::Polling;
-            if polling && reason == DisconnectReason::ForcedClose {
-                // Graceful: the close packet waits for the next long-poll, as Node does.
-                if !st.poll_get && st.outbox.is_empty() {
-                    st.outbox.push_back(Packet::Noop.into_ws_frame());
+            let graceful = reason == DisconnectReason::ForcedClose;
+            if polling && graceful {
+                // Graceful, as Node does: what is queued goes out first, and the close packet
+                // in the long-poll after it.
+                if st.outbox.is_empty() {
+                    if !st.poll_get {
+                        st.outbox.push_back(Packet::Noop.into_ws_frame());
+                    }
+                    st.outbox.push_back(Packet::Close.into_ws_frame());
+                } else {
+                    st.close_after_drain = true;
                 }
-                st.outbox.push_back(Packet::Close.into_ws_frame());
                 st.ready = ReadyState::Closing;
                 false
+            } else if graceful {
+                // WebSocket: the queued frames are written, then the WebSocket closes.
+                st.ready = ReadyState::Closed;
+                true
             } else {
                 if polling && st.poll_get {
                     // Release the pending long-poll: a noop when the client asked to close,

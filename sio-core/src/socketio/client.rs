@@ -26,6 +26,8 @@ enum Slot {
 struct ClientState {
     decoder: Option<Box<dyn PacketDecoder>>,
     namespaces: Vec<(String, Slot)>,
+    /// Set once any namespace has been joined: the connect timeout no longer applies.
+    joined_once: bool,
 }
 
 /// The Socket.IO state of one engine connection (the engine's per-session data).
@@ -37,6 +39,11 @@ pub struct ClientData {
 impl ClientData {
     fn lock(&self) -> std::sync::MutexGuard<'_, ClientState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether this connection has ever joined a namespace.
+    pub(crate) fn has_joined(&self) -> bool {
+        self.lock().joined_once
     }
 
     /// The namespaces this connection has joined.
@@ -114,9 +121,15 @@ pub(crate) fn on_message(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, me
     }
 }
 
+/// A protocol violation: every socket leaves with "forced server close" (no DISCONNECT
+/// packets) and the connection closes, as Node does.
 fn invalid_state(conn: &Arc<EngineSocket>, why: &str) {
     tracing::debug!(sid = %conn.id(), why, "invalid state: closing the connection");
-    close_connection(conn);
+    for socket in connected_sockets(conn) {
+        let nsp = socket.nsp.clone();
+        nsp.remove_socket(&socket, DisconnectReason::ForcedServerClose);
+    }
+    conn.close();
 }
 
 fn on_packet(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet) {
@@ -153,6 +166,7 @@ fn on_packet(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet
                     args,
                     attachments: packet.attachments,
                     ack_id: packet.id,
+                    ack_deferred: false,
                     reason: None,
                 };
                 let nsp = socket.nsp.clone();
@@ -208,6 +222,7 @@ fn connect(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet) 
             match st.namespaces.iter_mut().find(|(p, _)| *p == path) {
                 Some(slot) => {
                     slot.1 = Slot::Connected(socket.clone());
+                    st.joined_once = true;
                     true
                 }
                 None => false,

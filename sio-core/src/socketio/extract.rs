@@ -87,7 +87,8 @@ impl<T: DeserializeOwned + Send + 'static> FromEvent for TryData<T> {
 
 impl<T: Send + 'static> FromEvent for AckSender<T> {
     fn from_event(socket: &SocketRef, parts: &mut EventParts) -> Result<Self, ExtractError> {
-        Ok(AckSender::new(socket.clone(), parts.ack_id.take()))
+        parts.ack_deferred = true;
+        Ok(AckSender::new(socket.clone(), parts.ack_id))
     }
 }
 

@@ -45,7 +45,7 @@ pub(crate) fn reject(socket: &SocketRef, parts: &EventParts, err: ExtractError) 
 
 /// Sends the ack of a finished handler, or logs its error when no ack was requested.
 pub(crate) fn finish(socket: &SocketRef, parts: &EventParts, reply: AckReply) {
-    match (parts.ack_id, reply) {
+    match (parts.ack_id.filter(|_| !parts.ack_deferred), reply) {
         (Some(id), reply) => socket.send_ack(id, reply),
         (None, AckReply::Error(error)) => {
             tracing::warn!(nsp = socket.ns(), sid = %socket.id(), event = %parts.event, %error, "handler failed")

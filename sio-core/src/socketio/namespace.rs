@@ -32,8 +32,11 @@ pub struct EventParts {
     pub args: Vec<Value>,
     /// The binary attachments.
     pub attachments: Vec<Bytes>,
-    /// The ack id, while the client waits for an ack that nobody has taken charge of.
+    /// The ack id, when the client asked for an acknowledgement.
     pub ack_id: Option<u64>,
+    /// Set when an [`AckSender`](super::AckSender) took charge of the ack: the handler's
+    /// return value is then not sent (an extraction failure still is, as an error ack).
+    pub ack_deferred: bool,
     /// Why the socket disconnected, for the disconnect hooks.
     pub reason: Option<DisconnectReason>,
 }
@@ -255,19 +258,24 @@ impl Nsp {
         tracing::debug!(nsp = %self.path, sid = %socket.id(), "socket connected");
         self.run(
             "connect hook",
-            self.handler.clone().on_connect(socket, parts),
+            self.handler.clone().on_connect(socket.clone(), parts),
             None,
         )
         .await;
+        socket.set_ready();
         true
     }
 
     /// Dispatches an event to the handler on its own task.
     pub(crate) fn dispatch(self: &Arc<Self>, socket: SocketRef, parts: EventParts) {
         let ack = parts.ack_id.map(|id| (socket.clone(), id));
-        let fut = self.handler.clone().on_event(socket, parts);
         let nsp = self.clone();
-        tokio::spawn(async move { nsp.run("event handler", fut, ack).await });
+        tokio::spawn(async move {
+            // Events wait until the connect hook has run, as in Node.
+            socket.ready().await;
+            let fut = nsp.handler.clone().on_event(socket, parts);
+            nsp.run("event handler", fut, ack).await
+        });
     }
 
     async fn run(&self, what: &str, fut: BoxFuture<'static, ()>, ack: Option<(SocketRef, u64)>) {

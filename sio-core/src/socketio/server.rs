@@ -323,7 +323,7 @@ impl EngineHandler for SioHandler {
             tokio::time::sleep(timeout).await;
             if let Some(conn) = conn.upgrade()
                 && conn.is_connected()
-                && conn.data().namespaces().is_empty()
+                && !conn.data().has_joined()
             {
                 tracing::debug!(sid = %conn.id(), "no namespace joined within connect_timeout");
                 conn.close();

@@ -32,6 +32,9 @@ pub enum EmitError {
     /// The socket is disconnected.
     #[error("the socket is disconnected")]
     Disconnected,
+    /// The event name is reserved by the protocol (`connect`, `disconnect`, …).
+    #[error("{0:?} is a reserved event name")]
+    ReservedEvent(String),
     /// The adapter failed to broadcast.
     #[error("broadcast failed: {0}")]
     Adapter(String),
@@ -47,6 +50,9 @@ pub struct Socket {
     extensions: Extensions,
     acks: Mutex<HashMap<u64, oneshot::Sender<AckResponse>>>,
     connected: AtomicBool,
+    /// Set once the connect hook has run; events wait for it.
+    ready: AtomicBool,
+    ready_notify: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Socket {
@@ -86,6 +92,8 @@ impl SocketRef {
             extensions: Extensions::default(),
             acks: Mutex::new(HashMap::new()),
             connected: AtomicBool::new(false),
+            ready: AtomicBool::new(false),
+            ready_notify: tokio::sync::Notify::new(),
         }))
     }
 
@@ -126,9 +134,10 @@ impl SocketRef {
         BroadcastOperator::new(self.nsp.clone()).except(self.id.as_str().to_owned())
     }
 
-    /// Emits to this socket only on this node (no effect with the in-memory adapter).
+    /// Emits to every other socket of the namespace on this server only (as Node's
+    /// `socket.local`; the same as [`SocketRef::broadcast`] with the in-memory adapter).
     pub fn local(&self) -> BroadcastOperator {
-        BroadcastOperator::new(self.nsp.clone()).local()
+        self.broadcast().local()
     }
 
     /// The next emit is dropped if the transport is not ready to write it.
@@ -172,6 +181,7 @@ impl SocketRef {
         args: Vec<serde_json::Value>,
         attachments: Vec<bytes::Bytes>,
     ) -> Result<(), EmitError> {
+        check_event_name(event)?;
         if !self.connected() {
             return Err(EmitError::Disconnected);
         }
@@ -215,11 +225,44 @@ impl SocketRef {
         data: &T,
         timeout: Duration,
     ) -> Result<R, AckError> {
+        let packet = event_packet(self.nsp.path(), event, data)
+            .map_err(|e| AckError::Send(e.to_string()))?;
+        self.request_ack(packet, timeout).await?.deserialize()
+    }
+
+    /// Emits an event with arguments in wire form and waits for the raw acknowledgement (its
+    /// arguments and binary attachments, untouched), up to the server's `ack_timeout`.
+    pub async fn emit_with_ack_args(
+        &self,
+        event: &str,
+        args: Vec<serde_json::Value>,
+        attachments: Vec<bytes::Bytes>,
+    ) -> Result<AckResponse, AckError> {
+        let timeout = self.nsp.ack_timeout();
+        self.emit_with_ack_args_timeout(event, args, attachments, timeout)
+            .await
+    }
+
+    async fn emit_with_ack_args_timeout(
+        &self,
+        event: &str,
+        args: Vec<serde_json::Value>,
+        attachments: Vec<bytes::Bytes>,
+        timeout: Duration,
+    ) -> Result<AckResponse, AckError> {
+        check_event_name(event).map_err(|e| AckError::Send(e.to_string()))?;
+        let packet = Packet::event(self.nsp.path(), event, args).with_attachments(attachments);
+        self.request_ack(packet, timeout).await
+    }
+
+    async fn request_ack(
+        &self,
+        packet: Packet,
+        timeout: Duration,
+    ) -> Result<AckResponse, AckError> {
         if !self.connected() {
             return Err(AckError::Disconnected);
         }
-        let packet = event_packet(self.nsp.path(), event, data)
-            .map_err(|e| AckError::Send(e.to_string()))?;
         let id = self.nsp.next_ack_id();
         let rx = self.register_ack(id);
         self.send_packet(packet.with_id(id));
@@ -227,7 +270,7 @@ impl SocketRef {
         if response.is_err() {
             self.forget_ack(id);
         }
-        response?.deserialize()
+        response
     }
 
     pub(crate) fn register_ack(&self, id: u64) -> oneshot::Receiver<AckResponse> {
@@ -280,11 +323,27 @@ impl SocketRef {
         }
     }
 
+    pub(crate) fn set_ready(&self) {
+        self.ready.store(true, Ordering::Release);
+        self.ready_notify.notify_waiters();
+    }
+
+    pub(crate) async fn ready(&self) {
+        loop {
+            let notified = self.ready_notify.notified();
+            if self.ready.load(Ordering::Acquire) || !self.connected() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
     pub(crate) fn set_connected(&self, connected: bool) -> bool {
         self.connected.swap(connected, Ordering::AcqRel)
     }
 
     pub(crate) fn fail_pending_acks(&self) {
+        self.ready_notify.notify_waiters();
         // Dropping the senders wakes every waiter with "disconnected".
         self.acks.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
@@ -381,6 +440,22 @@ impl SocketEmitter {
         self.socket.emit_args(event, args, attachments)
     }
 
+    /// Emits arguments in wire form and waits for the raw acknowledgement (see
+    /// [`SocketRef::emit_with_ack_args`]).
+    pub async fn emit_with_ack_args(
+        &self,
+        event: &str,
+        args: Vec<serde_json::Value>,
+        attachments: Vec<bytes::Bytes>,
+    ) -> Result<AckResponse, AckError> {
+        let timeout = self
+            .timeout
+            .unwrap_or_else(|| self.socket.nsp.ack_timeout());
+        self.socket
+            .emit_with_ack_args_timeout(event, args, attachments, timeout)
+            .await
+    }
+
     /// Emits and waits for the acknowledgement (see [`SocketRef::emit_with_ack`]).
     pub async fn emit_with_ack<T: Serialize + ?Sized, R: DeserializeOwned>(
         &self,
@@ -396,11 +471,20 @@ impl SocketEmitter {
     }
 }
 
+/// Refuses the event names the protocol reserves (clients close the connection on them).
+pub(crate) fn check_event_name(event: &str) -> Result<(), EmitError> {
+    if super::packet::RESERVED_EVENTS.contains(&event) {
+        return Err(EmitError::ReservedEvent(event.to_owned()));
+    }
+    Ok(())
+}
+
 pub(crate) fn event_packet<T: Serialize + ?Sized>(
     nsp: &str,
     event: &str,
     data: &T,
 ) -> Result<Packet, EmitError> {
+    check_event_name(event)?;
     let (args, attachments) = args_to(data).map_err(|e| EmitError::Serialize(e.to_string()))?;
     Ok(Packet::event(nsp, event, args).with_attachments(attachments))
 }

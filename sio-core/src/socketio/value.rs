@@ -1038,8 +1038,9 @@ impl<'de> de::Deserializer<'de> for Deser<'de> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, ValueError> {
+        // Unlike serde_json, a struct is read from an object only: clients send objects, and
+        // an array (`[1]` for `{n}`) is a payload of the wrong shape.
         match self.view() {
-            View::Array(items) => visit_array(items, self.attachments, visitor),
             View::Object(map) => visit_object(map, self.attachments, visitor),
             _ => Err(self.invalid_type(&visitor)),
         }
@@ -1348,6 +1349,17 @@ mod tests {
         extra: ByteBuf,
         fixed: [u8; 2],
         count: u32,
+    }
+
+    #[test]
+    fn structs_come_from_objects_only() {
+        #[derive(Debug, serde::Deserialize, PartialEq)]
+        struct N {
+            n: u32,
+        }
+        assert_eq!(from_value::<N>(json!({"n": 1}), &[]).unwrap(), N { n: 1 });
+        let err = from_value::<N>(json!([1]), &[]).unwrap_err();
+        assert!(err.to_string().contains("invalid type: sequence"), "{err}");
     }
 
     #[test]
