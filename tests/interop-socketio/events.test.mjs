@@ -4,7 +4,7 @@
 import { describe, test, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { useServer } from "./server.mjs";
-import { Client, MODES, SERVER_ACK_TIMEOUT, bytes, assertBuffers, show, once, sleep } from "./helpers.mjs";
+import { Client, MODES, MSGPACK, SERVER_ACK_TIMEOUT, bytes, assertBuffers, show, once, sleep } from "./helpers.mjs";
 
 const server = useServer();
 afterEach(() => Client.closeAll());
@@ -21,7 +21,8 @@ const MIXED = [
   -1.5,
   0,
   "",
-  1e21,
+  // notepack (the msgpack parser's encoder) wraps integers of 2^64 and more: JSON only.
+  ...(MSGPACK ? [] : [1e21]),
 ];
 
 /** Binary in several positions; `sent` uses several buffer kinds, `expected` is what Node receives. */

@@ -5,6 +5,10 @@ import assert from "node:assert/strict";
 import { setMaxListeners } from "node:events";
 import { Manager } from "socket.io-client";
 
+/** With SIO_PARSER=msgpack the whole suite runs over npm's socket.io-msgpack-parser. */
+export const MSGPACK = process.env.SIO_PARSER === "msgpack";
+const parserOpts = MSGPACK ? { parser: (await import("socket.io-msgpack-parser")).default } : {};
+
 export { Manager };
 
 // Concurrent waits add abort listeners; more than 10 is expected, not a leak.
@@ -218,6 +222,7 @@ export class Client {
   constructor(server, mode, opts = {}) {
     this.mode = mode;
     this.manager = new Manager(server.url, {
+      ...parserOpts,
       ...mode.opts,
       reconnection: false,
       timeout: 3000,

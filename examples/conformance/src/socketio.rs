@@ -1,5 +1,7 @@
 //! The Socket.IO half of the conformance server.
 //!
+//! `SIO_PARSER=msgpack` serves the msgpack parser instead of JSON.
+//!
 //! On `/` and `/custom`, a new socket gets `auth` with its auth payload. `/custom` refuses
 //! clients without `auth.token` (CONNECT_ERROR `Not authorized`, data `{"reason":"no token"}`).
 //! On `/`:
@@ -25,8 +27,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sio_core::engine::Cors;
 use sio_core::socketio::{
-    Ack, AckReply, AckSender, BuildError, ConnectError, Data, Handlers, Handshake, RawData,
-    SocketIo, SocketRef,
+    Ack, AckReply, AckSender, BuildError, ConnectError, Data, Handlers, Handshake, MsgpackParser,
+    RawData, SocketIo, SocketRef,
 };
 
 #[derive(Deserialize, Serialize)]
@@ -152,9 +154,14 @@ fn custom_namespace() -> Handlers {
         })
 }
 
-/// The Socket.IO server at `/socket.io/`.
+/// The Socket.IO server at `/socket.io/`; `SIO_PARSER=msgpack` selects the msgpack parser
+/// (clients then use `socket.io-msgpack-parser`).
 pub(crate) fn server() -> Result<SocketIo, BuildError> {
-    SocketIo::builder()
+    let builder = match std::env::var("SIO_PARSER").as_deref() {
+        Ok("msgpack") => SocketIo::builder().parser(MsgpackParser),
+        _ => SocketIo::builder(),
+    };
+    builder
         .path("/socket.io/")
         .ping_interval(Duration::from_millis(300))
         .ping_timeout(Duration::from_millis(200))

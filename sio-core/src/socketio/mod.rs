@@ -20,6 +20,8 @@ mod extensions;
 mod extract;
 pub(crate) mod handlers;
 mod handshake;
+#[cfg(feature = "msgpack")]
+mod msgpack;
 mod namespace;
 mod operators;
 pub mod packet;
@@ -42,6 +44,8 @@ pub use extensions::Extensions;
 pub use extract::{Data, Event, Extension, ExtractError, FromEvent, RawData, State, TryData};
 pub use handlers::{EventHandler, Handlers, MiddlewareHandler};
 pub use handshake::Handshake;
+#[cfg(feature = "msgpack")]
+pub use msgpack::MsgpackParser;
 pub use namespace::{EventParts, Namespace, NamespaceDef, Nsp};
 pub use operators::{BroadcastAcks, BroadcastOperator, IntoRooms};
 pub use packet::{

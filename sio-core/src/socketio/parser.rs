@@ -135,6 +135,9 @@ pub enum DecodeError {
     /// A binary frame while no attachment was expected.
     #[error("binary frame while no attachment is expected")]
     UnexpectedBinary,
+    /// A msgpack packet that does not decode or lacks a required field.
+    #[error("invalid msgpack packet: {0}")]
+    InvalidMsgpack(String),
 }
 
 /// Why [`JsonParser::encode_event_json`] could not encode an event.

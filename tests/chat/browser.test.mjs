@@ -1,0 +1,104 @@
+// The chat page in headless Chromium (Debian's `chromium`, driven by playwright-core), talking
+// with a Node socket.io-client in the same room: a message from the page reaches Node, and a
+// message from Node shows up in the page.
+//
+// CHROMIUM            the browser executable (default /usr/bin/chromium; scripts/test installs it).
+// CHAT_SCREENSHOT     where to save a screenshot of the page at the end (default: none).
+// CHAT_SKIP_BROWSER   if set, these tests are skipped (for machines without Chromium).
+
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { chromium } from "playwright-core";
+import { ChatClient, WAIT, useServer } from "./server.mjs";
+
+const EXECUTABLE = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const SKIP = process.env.CHAT_SKIP_BROWSER ? "CHAT_SKIP_BROWSER is set" : false;
+
+const server = useServer();
+
+describe("the chat page in headless Chromium", { skip: SKIP }, () => {
+  let browser;
+  let page;
+  const pageErrors = [];
+
+  before(async () => {
+    assert.ok(
+      existsSync(EXECUTABLE),
+      `${EXECUTABLE} is missing: install it (apt-get install -y chromium), set CHROMIUM, or set CHAT_SKIP_BROWSER=1`,
+    );
+    browser = await chromium.launch({ executablePath: EXECUTABLE, headless: true, args: ARGS });
+    page = await browser.newPage();
+    page.on("pageerror", (err) => pageErrors.push(`pageerror: ${err.message}`));
+    page.on("console", (msg) => {
+      if (msg.type() === "error") pageErrors.push(`console: ${msg.text()}`);
+    });
+    page.on("response", (res) => {
+      if (res.status() >= 400) pageErrors.push(`HTTP ${res.status()} for ${res.url()}`);
+    });
+  });
+
+  after(async () => {
+    if (page && process.env.CHAT_SCREENSHOT) await page.screenshot({ path: process.env.CHAT_SCREENSHOT, fullPage: true });
+    await browser?.close();
+  });
+
+  const room = "browsers";
+  let node;
+
+  test("the page loads the socket.io-client bundle and connects with its name", async () => {
+    await page.goto(`${server.origin}/`);
+    assert.equal(await page.evaluate(() => typeof io), "function", "the bundle defines io()");
+    assert.equal(await page.evaluate(() => typeof io.Manager), "function", "the official client's API");
+    assert.equal(await page.locator("#missing").isHidden(), true);
+
+    await page.fill("#name", "chromium");
+    await page.click("#connect");
+    await page.locator("#status", { hasText: "connected as chromium" }).waitFor({ timeout: WAIT });
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test("the page joins a room that a Node client is in", async () => {
+    node = await ChatClient.connect(server.origin, "node");
+    assert.deepEqual(await node.request("join", room), { room, members: 1 });
+
+    await page.fill("#room", room);
+    await page.click("#join");
+    await page.locator("#messages li.notice", { hasText: `you joined #${room} (2 members)` }).waitFor({ timeout: WAIT });
+    assert.deepEqual(await node.next("joined"), { name: "chromium", room });
+  });
+
+  test("a message sent from the page reaches the Node client", async () => {
+    await page.fill("#text", "hello from chromium");
+    await page.click("#send");
+    assert.deepEqual(await node.next("message"), { name: "chromium", room, text: "hello from chromium" });
+    // Acked: the page lists its own message and clears the field.
+    await page.locator("#messages li.message.mine", { hasText: "hello from chromium" }).waitFor({ timeout: WAIT });
+    assert.equal(await page.inputValue("#text"), "");
+  });
+
+  test("a message sent from Node shows up in the page", async () => {
+    assert.deepEqual(await node.request("message", { room, text: "hello from node" }), { ok: true });
+    const li = page.locator('#messages li.message[data-name="node"]');
+    await li.waitFor({ timeout: WAIT });
+    assert.equal(await li.getAttribute("data-room"), room);
+    assert.equal(await li.getAttribute("data-text"), "hello from node");
+    assert.equal(await li.textContent(), `#${room} node: hello from node`);
+  });
+
+  test("when the Node client leaves, the page says so", async () => {
+    node.close();
+    await page.locator("#messages li.notice", { hasText: `node left #${room}` }).waitFor({ timeout: WAIT });
+    assert.deepEqual(pageErrors, []);
+  });
+});
