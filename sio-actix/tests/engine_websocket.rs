@@ -270,3 +270,59 @@ async fn upgrades_can_be_disabled() {
     );
     server.stop().await;
 }
+
+#[actix_web::test]
+async fn a_client_that_stops_reading_is_disconnected_and_the_others_keep_up() {
+    let server = TestServer::with(|b| {
+        common::fast(b)
+            .ping_interval(Duration::from_secs(30))
+            .max_queued_packets(64)
+    })
+    .await;
+    let mut reader = server.ws("EIO=4&transport=websocket").await;
+    let reader_sid = sid_of(&next_text(&mut reader).await);
+    let mut staller = server.ws("EIO=4&transport=websocket").await;
+    let staller_sid = sid_of(&next_text(&mut staller).await);
+    let parse = |s: &str| sio_core::engine::Sid::parse(s).unwrap();
+    let to_reader = server.engine.socket(parse(&reader_sid)).unwrap();
+    let to_staller = server.engine.socket(parse(&staller_sid)).unwrap();
+
+    const TOTAL: usize = 20_000;
+    let payload = "x".repeat(1024);
+    let read_all = async {
+        let mut count = 0;
+        while count < TOTAL {
+            match next_frame(&mut reader).await {
+                Some(WsMessage::Text(t)) if t.starts_with('4') => count += 1,
+                Some(WsMessage::Text(_)) => {}
+                other => panic!("the reader lost its connection: {other:?}"),
+            }
+        }
+        count
+    };
+    let send_all = async {
+        let mut staller_refused = 0;
+        for batch in 0..TOTAL / 16 {
+            for _ in 0..16 {
+                to_reader.send(payload.as_str()).unwrap();
+                if to_staller.send(payload.as_str()).is_err() {
+                    staller_refused += 1;
+                }
+            }
+            if batch % 4 == 0 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        staller_refused
+    };
+    let (received, staller_refused) = tokio::join!(read_all, send_all);
+    assert_eq!(received, TOTAL);
+    assert!(staller_refused > 0, "the staller was never cut off");
+    assert_eq!(
+        server.recorder().disconnect_of(&staller_sid).await,
+        DisconnectReason::SlowConsumer
+    );
+    assert!(to_reader.is_connected());
+    drop(staller);
+    server.stop().await;
+}

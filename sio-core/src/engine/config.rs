@@ -102,6 +102,12 @@ pub struct EngineConfig {
     /// The largest polling body or WebSocket message accepted, in bytes; default 1,000,000.
     /// Also announced to clients as `maxPayload`.
     pub max_http_buffer_size: usize,
+    /// The most packets a session may have waiting to be written. A client that stops reading
+    /// while packets keep coming is disconnected ("slow consumer") once its queue passes this
+    /// bound, instead of stalling broadcasts or growing memory without limit; default 16,384.
+    /// (Volatile packets are never queued behind others: they are dropped when the transport
+    /// is not ready.)
+    pub max_queued_packets: usize,
     /// Whether HTTP long-polling is allowed; default true.
     pub polling: bool,
     /// Whether WebSocket is allowed; default true.
@@ -122,6 +128,7 @@ impl Default for EngineConfig {
             ping_timeout: Duration::from_secs(20),
             upgrade_timeout: Duration::from_secs(10),
             max_http_buffer_size: 1_000_000,
+            max_queued_packets: 16_384,
             polling: true,
             websocket: true,
             allow_upgrades: true,
@@ -194,6 +201,13 @@ impl EngineConfigBuilder {
     /// The largest polling body or WebSocket message accepted, in bytes.
     pub fn max_http_buffer_size(mut self, bytes: usize) -> Self {
         self.0.max_http_buffer_size = bytes;
+        self
+    }
+
+    /// The most packets a session may have queued before it is disconnected as a slow
+    /// consumer (see [`EngineConfig::max_queued_packets`]).
+    pub fn max_queued_packets(mut self, packets: usize) -> Self {
+        self.0.max_queued_packets = packets.max(1);
         self
     }
 

@@ -25,6 +25,9 @@ pub enum DisconnectReason {
     ForcedClose,
     /// The server is shutting down.
     ServerShuttingDown,
+    /// The client did not read its packets fast enough: its outgoing queue passed
+    /// `max_queued_packets`.
+    SlowConsumer,
 }
 
 impl DisconnectReason {
@@ -37,6 +40,7 @@ impl DisconnectReason {
             DisconnectReason::ParseError => "parse error",
             DisconnectReason::ForcedClose => "forced close",
             DisconnectReason::ServerShuttingDown => "server shutting down",
+            DisconnectReason::SlowConsumer => "slow consumer",
         }
     }
 }

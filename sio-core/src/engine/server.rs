@@ -13,7 +13,7 @@ use super::packet::Packet;
 use super::payload::{decode_payload, encode_frames, encode_payload};
 use super::request::RequestInfo;
 use super::sid::Sid;
-use super::socket::{ReadyState, Socket, SocketOwner, UpgradeState};
+use super::socket::{Limits, ReadyState, Socket, SocketOwner, UpgradeState};
 use super::websocket::WsConnection;
 
 /// How long a long-poll that arrives during an upgrade waits for it to complete.
@@ -187,15 +187,21 @@ impl<H: EngineHandler> Engine<H> {
         while sessions.contains_key(&sid) {
             sid = Sid::random();
         }
-        let socket = Arc::new(Socket::new(
-            sid,
-            req,
-            H::Data::default(),
-            transport,
-            owner,
-            self.config.ping_interval,
-            self.config.ping_timeout,
-        ));
+        let socket = Arc::new_cyclic(|this| {
+            Socket::new(
+                sid,
+                req,
+                H::Data::default(),
+                transport,
+                owner,
+                Limits {
+                    ping_interval: self.config.ping_interval,
+                    ping_timeout: self.config.ping_timeout,
+                    max_queued: self.config.max_queued_packets,
+                },
+                this.clone(),
+            )
+        });
         sessions.insert(sid, socket.clone());
         drop(sessions);
         // Written by hand to keep Node's key order; a sid never needs escaping.

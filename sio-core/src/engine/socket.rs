@@ -76,8 +76,16 @@ pub struct Socket<D> {
     /// Wakes the heartbeat task (a pong arrived, or the session closed).
     pub(crate) lifecycle: Notify,
     owner: Weak<dyn SocketOwner<D>>,
-    ping_interval: Duration,
-    ping_timeout: Duration,
+    limits: Limits,
+    this: Weak<Socket<D>>,
+}
+
+/// The per-session settings copied from the engine configuration.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) ping_interval: Duration,
+    pub(crate) ping_timeout: Duration,
+    pub(crate) max_queued: usize,
 }
 
 impl<D> std::fmt::Debug for Socket<D> {
@@ -95,8 +103,8 @@ impl<D: Send + Sync + 'static> Socket<D> {
         data: D,
         transport: TransportType,
         owner: Weak<dyn SocketOwner<D>>,
-        ping_interval: Duration,
-        ping_timeout: Duration,
+        limits: Limits,
+        this: Weak<Socket<D>>,
     ) -> Self {
         let now = Instant::now();
         Socket {
@@ -118,8 +126,8 @@ impl<D: Send + Sync + 'static> Socket<D> {
             writer: Notify::new(),
             lifecycle: Notify::new(),
             owner,
-            ping_interval,
-            ping_timeout,
+            limits,
+            this,
         }
     }
 
@@ -159,19 +167,11 @@ impl<D: Send + Sync + 'static> Socket<D> {
         I: IntoIterator,
         I::Item: Into<Message>,
     {
-        {
-            let mut st = self.lock();
-            if st.ready != ReadyState::Open {
-                return Err(SocketClosed);
-            }
-            st.outbox.extend(
-                messages
-                    .into_iter()
-                    .map(|m| Packet::Message(m.into()).into_ws_frame()),
-            );
-        }
-        self.writer.notify_one();
-        Ok(())
+        let frames: Vec<WsFrame> = messages
+            .into_iter()
+            .map(|m| Packet::Message(m.into()).into_ws_frame())
+            .collect();
+        self.send_frames(frames)
     }
 
     /// The number of packets waiting to be written.
@@ -194,7 +194,18 @@ impl<D: Send + Sync + 'static> Socket<D> {
             if st.ready != ReadyState::Open {
                 return Err(SocketClosed);
             }
+            let before = st.outbox.len();
             st.outbox.extend(frames);
+            if st.outbox.len() > self.limits.max_queued && st.outbox.len() > before {
+                // The client does not read fast enough: disconnect it rather than let its
+                // queue grow without bound (see `EngineConfig::max_queued_packets`).
+                drop(st);
+                tracing::warn!(sid = %self.id, max = self.limits.max_queued, "outgoing queue full: disconnecting a slow client");
+                if let Some(this) = self.this.upgrade() {
+                    this.close_with(DisconnectReason::SlowConsumer);
+                }
+                return Err(SocketClosed);
+            }
         }
         self.writer.notify_one();
         Ok(())
@@ -314,7 +325,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 if st.ready != ReadyState::Open {
                     break;
                 }
-                st.last_pong + self.ping_interval
+                st.last_pong + self.limits.ping_interval
             };
             tokio::select! {
                 _ = tokio::time::sleep_until(next_ping) => {}
@@ -325,7 +336,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 if st.ready != ReadyState::Open {
                     break;
                 }
-                let deadline = Instant::now() + self.ping_timeout;
+                let deadline = Instant::now() + self.limits.ping_timeout;
                 st.awaiting_pong = true;
                 st.pong_deadline = deadline;
                 st.outbox.push_back(Packet::ping().into_ws_frame());
@@ -352,7 +363,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
         // give the client one ping timeout to come for it.
         let closing = self.lock().ready == ReadyState::Closing;
         if closing {
-            tokio::time::sleep(self.ping_timeout).await;
+            tokio::time::sleep(self.limits.ping_timeout).await;
             self.lock().ready = ReadyState::Closed;
             if let Some(owner) = self.owner.upgrade() {
                 owner.forget(&self);

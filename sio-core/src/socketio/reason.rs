@@ -25,6 +25,9 @@ pub enum DisconnectReason {
     ForcedServerClose,
     /// The client left the namespace (`socket.disconnect()` on the client).
     ClientNamespaceDisconnect,
+    /// The client did not read its packets fast enough and was disconnected (not a Node
+    /// reason: Node lets the queue grow).
+    SlowConsumer,
     /// The server removed the socket from the namespace ([`Socket::disconnect`](super::Socket::disconnect)).
     ServerNamespaceDisconnect,
 }
@@ -42,6 +45,7 @@ impl DisconnectReason {
             DisconnectReason::ForcedServerClose => "forced server close",
             DisconnectReason::ClientNamespaceDisconnect => "client namespace disconnect",
             DisconnectReason::ServerNamespaceDisconnect => "server namespace disconnect",
+            DisconnectReason::SlowConsumer => "slow consumer",
         }
     }
 }
@@ -54,6 +58,7 @@ impl From<engine::DisconnectReason> for DisconnectReason {
             engine::DisconnectReason::PingTimeout => DisconnectReason::PingTimeout,
             engine::DisconnectReason::ParseError => DisconnectReason::ParseError,
             engine::DisconnectReason::ServerShuttingDown => DisconnectReason::ServerShuttingDown,
+            engine::DisconnectReason::SlowConsumer => DisconnectReason::SlowConsumer,
             _ => DisconnectReason::ForcedClose,
         }
     }

@@ -115,6 +115,12 @@ impl SocketIoBuilder {
         self.engine(|e| e.max_http_buffer_size(bytes))
     }
 
+    /// The most packets a connection may have queued before it is disconnected as a slow
+    /// consumer; default 16,384.
+    pub fn max_queued_packets(self, packets: usize) -> Self {
+        self.engine(|e| e.max_queued_packets(packets))
+    }
+
     /// Which transports are allowed.
     pub fn transports(self, transports: &[TransportType]) -> Self {
         self.engine(|e| e.transports(transports))
