@@ -12,6 +12,7 @@ use tokio::sync::broadcast;
 use super::ack::{AckError, AckResponse};
 use super::namespace::Nsp;
 use super::packet::Packet;
+use super::remote::RemoteSocket;
 use super::socket::{SocketRef, wait_ack};
 use crate::engine::Sid;
 
@@ -64,7 +65,8 @@ pub type AckReplies = Vec<(Sid, Result<AckResponse, AckError>)>;
 ///
 /// Room bookkeeping is synchronous and local; operations that may cross servers return
 /// futures, so a networked adapter (Redis pub/sub, request/response between nodes) fits the
-/// same trait. Remote operations (fetch sockets, server-side emit, …) join it in a later step.
+/// same trait: broadcasts, broadcasts with acks, and the remote operations (fetch sockets,
+/// make them join, leave or disconnect, server-side emit, server count).
 pub trait Adapter: Send + Sync + 'static {
     /// Adds a socket to rooms.
     fn add_all(&self, sid: Sid, rooms: &[Room]);
@@ -89,6 +91,41 @@ pub trait Adapter: Send + Sync + 'static {
     ) -> BoxFuture<'static, Result<AckReplies, AdapterError>>;
     /// A stream of room events.
     fn subscribe(&self) -> broadcast::Receiver<RoomEvent>;
+
+    /// The sockets a broadcast with these options reaches, on every server.
+    fn fetch_sockets(
+        &self,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>>;
+    /// Makes the matching sockets, on every server, join `rooms`.
+    fn add_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'static, Result<(), AdapterError>>;
+    /// Makes the matching sockets, on every server, leave `rooms`.
+    fn del_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'static, Result<(), AdapterError>>;
+    /// Disconnects the matching sockets on every server (closing their connections when
+    /// `close`).
+    fn disconnect_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'static, Result<(), AdapterError>>;
+    /// Emits an event to the *other* servers of the cluster (Node's `serverSideEmit`).
+    fn server_side_emit(&self, packet: Packet) -> BoxFuture<'static, Result<(), AdapterError>>;
+    /// Emits to the other servers and collects their acknowledgements until `timeout`.
+    fn server_side_emit_with_ack(
+        &self,
+        packet: Packet,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<Vec<AckResponse>, AdapterError>>;
+    /// How many servers the cluster has (this one included).
+    fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>>;
 }
 
 /// Builds the adapter of each namespace.
@@ -270,11 +307,10 @@ impl Adapter for LocalAdapter {
     }
 
     fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
-        let frames = self
-            .nsp
-            .encode(&packet)
-            .ok_or(AdapterError::NamespaceGone)?;
+        let nsp = self.nsp.0.upgrade().ok_or(AdapterError::NamespaceGone)?;
+        let frames = nsp.encode(&packet);
         for socket in self.targets(opts) {
+            nsp.notify_outgoing(&socket, &packet);
             let _ = socket.conn.send_frames(frames.iter().cloned());
         }
         Ok(())
@@ -289,8 +325,10 @@ impl Adapter for LocalAdapter {
         let prepared = (|| {
             let id = packet.id?;
             let frames = self.nsp.encode(&packet)?;
+            let nsp = self.nsp.0.upgrade()?;
             let mut waiting = Vec::new();
             for socket in self.targets(opts) {
+                nsp.notify_outgoing(&socket, &packet);
                 let rx = socket.register_ack(id);
                 if socket.conn.send_frames(frames.iter().cloned()).is_ok() {
                     waiting.push((socket, rx));
@@ -317,5 +355,69 @@ impl Adapter for LocalAdapter {
 
     fn subscribe(&self) -> broadcast::Receiver<RoomEvent> {
         self.events.subscribe()
+    }
+
+    fn fetch_sockets(
+        &self,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
+        let sockets = self.targets(opts).iter().map(RemoteSocket::of).collect();
+        Box::pin(async move { Ok(sockets) })
+    }
+
+    fn add_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        for sid in self.sockets(opts) {
+            self.add_all(sid, &rooms);
+        }
+        Box::pin(async { Ok(()) })
+    }
+
+    fn del_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        for sid in self.sockets(opts) {
+            for room in &rooms {
+                self.del(sid, room);
+            }
+        }
+        Box::pin(async { Ok(()) })
+    }
+
+    fn disconnect_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        for socket in self.targets(opts) {
+            if close {
+                socket.close();
+            } else {
+                socket.disconnect();
+            }
+        }
+        Box::pin(async { Ok(()) })
+    }
+
+    fn server_side_emit(&self, _packet: Packet) -> BoxFuture<'static, Result<(), AdapterError>> {
+        // No other server to tell.
+        Box::pin(async { Ok(()) })
+    }
+
+    fn server_side_emit_with_ack(
+        &self,
+        _packet: Packet,
+        _timeout: Duration,
+    ) -> BoxFuture<'static, Result<Vec<AckResponse>, AdapterError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>> {
+        Box::pin(async { Ok(1) })
     }
 }

@@ -199,7 +199,12 @@ fn on_packet(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet
 }
 
 fn connect(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet) {
-    let Some(nsp) = server.namespace(&packet.nsp) else {
+    let empty = serde_json::Value::Object(Default::default());
+    let auth_ref = packet.data.as_ref().unwrap_or(&empty);
+    let found = server
+        .namespace(&packet.nsp)
+        .or_else(|| server.dynamic_namespace(&packet.nsp, auth_ref));
+    let Some(nsp) = found else {
         tracing::debug!(nsp = %packet.nsp, "connection to an unknown namespace");
         let refusal = Packet::connect_error(&packet.nsp, "Invalid namespace", None);
         let frames = server.encode(&refusal);

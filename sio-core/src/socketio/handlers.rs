@@ -115,6 +115,7 @@ impl_handlers!(T1, T2, T3, T4, T5, T6);
 impl_handlers!(T1, T2, T3, T4, T5, T6, T7);
 impl_handlers!(T1, T2, T3, T4, T5, T6, T7, T8);
 
+type Outgoing = Arc<dyn Fn(&SocketRef, &str, &[serde_json::Value]) + Send + Sync>;
 type Boxed = Arc<dyn Fn(SocketRef, EventParts) -> BoxFuture<'static, ()> + Send + Sync>;
 type BoxedMiddleware = Arc<
     dyn Fn(SocketRef, EventParts) -> BoxFuture<'static, Result<(), ConnectError>> + Send + Sync,
@@ -141,6 +142,9 @@ fn boxed<H: EventHandler<M>, M>(handler: H) -> Boxed {
 #[derive(Clone, Default)]
 pub struct Handlers {
     middlewares: Vec<BoxedMiddleware>,
+    event_middlewares: Vec<BoxedMiddleware>,
+    error: Option<Boxed>,
+    outgoing: Option<Outgoing>,
     connect: Option<Boxed>,
     events: HashMap<String, Boxed>,
     any: Option<Boxed>,
@@ -201,6 +205,33 @@ impl Handlers {
         self
     }
 
+    /// Adds a per-event middleware (Node's `socket.use`): it runs before every event's
+    /// handler, in the order added, with the same extractors as a handler; an `Err` refuses
+    /// the event (an error ack when the client asked for one, then the
+    /// [`on_error`](Handlers::on_error) hook).
+    pub fn use_event<H: MiddlewareHandler<M>, M>(mut self, handler: H) -> Self {
+        self.event_middlewares
+            .push(Arc::new(move |socket, parts| handler.call(socket, parts)));
+        self
+    }
+
+    /// Runs when an event middleware refused an event: `Event` is its name, `Data<String>`
+    /// the error message.
+    pub fn on_error<H: EventHandler<M>, M>(mut self, handler: H) -> Self {
+        self.error = Some(boxed(handler));
+        self
+    }
+
+    /// Sees every event sent to a socket of the namespace (Node's `onAnyOutgoing`): the
+    /// socket, the event name and its arguments. Synchronous: keep it short.
+    pub fn on_any_outgoing(
+        mut self,
+        listener: impl Fn(&SocketRef, &str, &[serde_json::Value]) + Send + Sync + 'static,
+    ) -> Self {
+        self.outgoing = Some(Arc::new(listener));
+        self
+    }
+
     fn run(hook: &Option<Boxed>, socket: SocketRef, parts: EventParts) -> BoxFuture<'static, ()> {
         match hook {
             Some(h) => h(socket, parts),
@@ -243,6 +274,43 @@ impl Namespace for Handlers {
         parts: EventParts,
     ) -> BoxFuture<'static, ()> {
         Handlers::run(&self.disconnecting, socket, parts)
+    }
+
+    fn has_event_middleware(&self) -> bool {
+        !self.event_middlewares.is_empty()
+    }
+
+    fn event_middleware(
+        self: Arc<Self>,
+        socket: SocketRef,
+        parts: EventParts,
+    ) -> BoxFuture<'static, Result<(), ConnectError>> {
+        Box::pin(async move {
+            for middleware in &self.event_middlewares {
+                middleware(socket.clone(), parts.clone()).await?;
+            }
+            Ok(())
+        })
+    }
+
+    fn on_error(self: Arc<Self>, socket: SocketRef, parts: EventParts) -> BoxFuture<'static, ()> {
+        match &self.error {
+            Some(hook) => hook(socket, parts),
+            None => {
+                tracing::warn!(nsp = socket.ns(), sid = %socket.id(), event = %parts.event, error = ?parts.args.first(), "event refused by a middleware");
+                Box::pin(async {})
+            }
+        }
+    }
+
+    fn has_outgoing_listener(&self) -> bool {
+        self.outgoing.is_some()
+    }
+
+    fn on_outgoing(&self, socket: &SocketRef, event: &str, args: &[serde_json::Value]) {
+        if let Some(listener) = &self.outgoing {
+            listener(socket, event, args);
+        }
     }
 
     fn on_disconnect(

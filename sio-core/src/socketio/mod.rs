@@ -28,6 +28,7 @@ pub mod packet;
 pub mod parser;
 mod reason;
 pub(crate) mod registry;
+mod remote;
 mod server;
 mod socket;
 pub mod testing;
@@ -58,5 +59,6 @@ pub use parser::{
 };
 pub use reason::DisconnectReason;
 pub use registry::{BuildContext, EventInfo, Registration};
+pub use remote::{HandshakeInfo, RemoteSocket};
 pub use server::{BuildError, NamespaceRef, ServerInner, SioHandler, SocketIo, SocketIoBuilder};
 pub use socket::{EmitError, Socket, SocketEmitter, SocketRef};

@@ -88,6 +88,41 @@ pub trait Namespace: Send + Sync + 'static {
         let _ = (socket, parts);
         Box::pin(async {})
     }
+
+    /// Whether [`Namespace::event_middleware`] does anything (the runtime skips it otherwise).
+    fn has_event_middleware(&self) -> bool {
+        false
+    }
+
+    /// Per-event middleware (Node's `socket.use`): runs before the event's handler; `Err`
+    /// refuses the event — the client gets an error ack when it asked for one, and
+    /// [`Namespace::on_error`] is told.
+    fn event_middleware(
+        self: Arc<Self>,
+        socket: SocketRef,
+        parts: EventParts,
+    ) -> BoxFuture<'static, Result<(), ConnectError>> {
+        let _ = (socket, parts);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// An event was refused by an event middleware: `parts.event` is the event, `parts.args`
+    /// holds one string, the error message (Node's `socket.on("error")`).
+    fn on_error(self: Arc<Self>, socket: SocketRef, parts: EventParts) -> BoxFuture<'static, ()> {
+        tracing::warn!(nsp = socket.ns(), sid = %socket.id(), event = %parts.event, error = ?parts.args.first(), "event refused by a middleware");
+        Box::pin(async {})
+    }
+
+    /// Whether [`Namespace::on_outgoing`] does anything (the runtime skips it otherwise).
+    fn has_outgoing_listener(&self) -> bool {
+        false
+    }
+
+    /// Every event the server sends to a socket of this namespace, emitted to it alone or
+    /// broadcast (Node's `socket.onAnyOutgoing`). Synchronous: keep it short.
+    fn on_outgoing(&self, socket: &SocketRef, event: &str, args: &[Value]) {
+        let _ = (socket, event, args);
+    }
 }
 
 /// A namespace type with its path and event table: what `#[namespace]` generates besides the
@@ -126,6 +161,15 @@ pub struct Nsp {
     parser: Arc<dyn Parser>,
     ack_ids: AtomicU64,
     ack_timeout: Duration,
+    dynamic: bool,
+}
+
+/// What every namespace of a server shares.
+#[derive(Clone)]
+pub(crate) struct NspSettings {
+    pub(crate) adapter: AdapterFactory,
+    pub(crate) parser: Arc<dyn Parser>,
+    pub(crate) ack_timeout: Duration,
 }
 
 impl std::fmt::Debug for Nsp {
@@ -140,21 +184,26 @@ impl Nsp {
     pub(crate) fn new(
         path: String,
         handler: Arc<dyn Namespace>,
-        adapter: &AdapterFactory,
         server: Weak<ServerInner>,
-        parser: Arc<dyn Parser>,
-        ack_timeout: Duration,
+        settings: &NspSettings,
+        dynamic: bool,
     ) -> Arc<Nsp> {
         Arc::new_cyclic(|this| Nsp {
             path,
             handler,
-            adapter: adapter(NamespaceHandle(this.clone())),
+            adapter: (settings.adapter)(NamespaceHandle(this.clone())),
             sockets: RwLock::new(HashMap::new()),
             server,
-            parser,
+            parser: settings.parser.clone(),
             ack_ids: AtomicU64::new(0),
-            ack_timeout,
+            ack_timeout: settings.ack_timeout,
+            dynamic,
         })
+    }
+
+    /// Whether this namespace was created on demand by a dynamic namespace matcher.
+    pub fn is_dynamic(&self) -> bool {
+        self.dynamic
     }
 
     /// The namespace path.
@@ -196,6 +245,16 @@ impl Nsp {
 
     pub(crate) fn next_ack_id(&self) -> u64 {
         self.ack_ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Tells the outgoing listener of an event about to be sent to `socket`.
+    pub(crate) fn notify_outgoing(&self, socket: &SocketRef, packet: &Packet) {
+        if self.handler.has_outgoing_listener()
+            && packet.kind == super::packet::PacketKind::Event
+            && let Some(event) = packet.event_name()
+        {
+            self.handler.on_outgoing(socket, event, packet.args());
+        }
     }
 
     /// Encodes a packet once into engine frames (text frames carry the `4` message prefix).
@@ -273,6 +332,34 @@ impl Nsp {
         tokio::spawn(async move {
             // Events wait until the connect hook has run, as in Node.
             socket.ready().await;
+            if nsp.handler.has_event_middleware() {
+                let verdict = nsp
+                    .handler
+                    .clone()
+                    .event_middleware(socket.clone(), parts.clone());
+                let refusal = match AssertUnwindSafe(verdict).catch_unwind().await {
+                    Ok(Ok(())) => None,
+                    Ok(Err(err)) => Some(err.message),
+                    Err(panic) => {
+                        tracing::error!(nsp = %nsp.path, panic = panic_message(&panic), "event middleware panicked");
+                        Some("internal server error".to_owned())
+                    }
+                };
+                if let Some(message) = refusal {
+                    if let Some(id) = parts.ack_id {
+                        socket.send_ack(id, AckReply::Error(message.clone()));
+                    }
+                    let parts = EventParts {
+                        args: vec![Value::String(message)],
+                        attachments: Vec::new(),
+                        ack_id: None,
+                        ..parts
+                    };
+                    let hook = nsp.handler.clone().on_error(socket, parts);
+                    nsp.run("error hook", hook, None).await;
+                    return;
+                }
+            }
             let fut = nsp.handler.clone().on_event(socket, parts);
             nsp.run("event handler", fut, ack).await
         });
@@ -300,6 +387,11 @@ impl Nsp {
             .remove(&socket.id());
         socket.fail_pending_acks();
         tracing::debug!(nsp = %self.path, sid = %socket.id(), %reason, "socket disconnected");
+        if self.dynamic
+            && let Some(server) = self.server()
+        {
+            server.maybe_cleanup(self);
+        }
         let nsp = self.clone();
         let socket = socket.clone();
         let parts = EventParts {

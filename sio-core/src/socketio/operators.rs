@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::ack::AckError;
-use super::adapter::{BroadcastOptions, Room};
+use super::adapter::{AdapterError, BroadcastOptions, Room};
 use super::namespace::Nsp;
 use super::socket::{EmitError, SocketRef, event_packet};
 use crate::engine::Sid;
@@ -196,10 +196,39 @@ impl BroadcastOperator {
             .collect()
     }
 
-    /// Disconnects every socket the broadcast reaches (this server's).
-    pub fn disconnect(&self) {
-        for socket in self.sockets() {
-            socket.disconnect();
-        }
+    /// Every socket the broadcast reaches, on every server (Node's `fetchSockets`).
+    pub async fn fetch_sockets(&self) -> Result<Vec<super::RemoteSocket>, AdapterError> {
+        let mut sockets = self.nsp.adapter().fetch_sockets(&self.opts).await?;
+        let nsp = super::NamespaceRef(self.nsp.clone());
+        sockets = sockets
+            .into_iter()
+            .map(|s| s.with_namespace(&nsp))
+            .collect();
+        Ok(sockets)
+    }
+
+    /// Makes every matching socket, on every server, join `rooms` (Node's `socketsJoin`).
+    pub async fn sockets_join(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
+        self.nsp
+            .adapter()
+            .add_sockets(&self.opts, rooms.into_rooms())
+            .await
+    }
+
+    /// Makes every matching socket, on every server, leave `rooms` (Node's `socketsLeave`).
+    pub async fn sockets_leave(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
+        self.nsp
+            .adapter()
+            .del_sockets(&self.opts, rooms.into_rooms())
+            .await
+    }
+
+    /// Disconnects every matching socket, on every server; `close` closes their whole
+    /// connections (Node's `disconnectSockets`).
+    pub async fn disconnect_sockets(&self, close: bool) -> Result<(), AdapterError> {
+        self.nsp
+            .adapter()
+            .disconnect_sockets(&self.opts, close)
+            .await
     }
 }

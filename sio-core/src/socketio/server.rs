@@ -13,7 +13,7 @@ use super::ack::AckError;
 use super::adapter::{AdapterFactory, LocalAdapter};
 use super::client::{self, ClientData, EngineSocket};
 use super::handlers::Handlers;
-use super::namespace::{Namespace, NamespaceDef, Nsp};
+use super::namespace::{Namespace, NamespaceDef, Nsp, NspSettings};
 use super::operators::{BroadcastAcks, BroadcastOperator, IntoRooms};
 use super::packet::Packet;
 use super::parser::{JsonParser, Parser};
@@ -62,6 +62,19 @@ pub struct SocketIoBuilder {
     namespaces: Vec<(String, Arc<dyn Namespace>, &'static str)>,
     state: StateMap,
     auto_mount: bool,
+    dynamic: Vec<DynamicNs>,
+    max_dynamic: usize,
+    cleanup_empty: bool,
+}
+
+/// Decides whether a CONNECT's path (and auth) creates a dynamic namespace.
+type Matcher = Arc<dyn Fn(&str, &serde_json::Value) -> bool + Send + Sync>;
+
+/// A dynamic namespace matcher and the handler its children share.
+#[derive(Clone)]
+struct DynamicNs {
+    matcher: Matcher,
+    handler: Arc<dyn Namespace>,
 }
 
 impl std::fmt::Debug for SocketIoBuilder {
@@ -84,6 +97,9 @@ impl Default for SocketIoBuilder {
             namespaces: Vec::new(),
             state: HashMap::new(),
             auto_mount: true,
+            dynamic: Vec::new(),
+            max_dynamic: 1_000,
+            cleanup_empty: false,
         }
     }
 }
@@ -180,6 +196,45 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Mounts a dynamic namespace (Node's `io.of(regex | fn)`): a CONNECT to a path that no
+    /// static namespace claims creates a child namespace when `matcher(path, auth)` says yes.
+    /// Every child shares `handler` (and so its handlers and middlewares) and has its own
+    /// adapter (its own rooms). Matchers are tried in the order added.
+    ///
+    /// ```
+    /// use sio_core::socketio::{Handlers, SocketIo};
+    /// let io = SocketIo::builder()
+    ///     .dynamic_ns(|path, _auth| path.starts_with("/workspace-"), Handlers::new())
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = io;
+    /// ```
+    pub fn dynamic_ns<N: Namespace>(
+        mut self,
+        matcher: impl Fn(&str, &serde_json::Value) -> bool + Send + Sync + 'static,
+        handler: N,
+    ) -> Self {
+        self.dynamic.push(DynamicNs {
+            matcher: Arc::new(matcher),
+            handler: Arc::new(handler),
+        });
+        self
+    }
+
+    /// The most dynamic namespaces that may exist at once (default 1,000), so that clients
+    /// cannot exhaust memory by inventing names; past it, CONNECTs get "Invalid namespace".
+    pub fn max_dynamic_namespaces(mut self, max: usize) -> Self {
+        self.max_dynamic = max;
+        self
+    }
+
+    /// Removes a dynamic namespace when its last socket leaves (Node's
+    /// `cleanupEmptyChildNamespaces`); default false.
+    pub fn cleanup_empty_child_namespaces(mut self, cleanup: bool) -> Self {
+        self.cleanup_empty = cleanup;
+        self
+    }
+
     /// Mounts a namespace handler at `path`.
     pub fn ns<N: Namespace>(mut self, path: impl Into<String>, handler: N) -> Self {
         self.namespaces
@@ -235,6 +290,11 @@ impl SocketIoBuilder {
                 });
             }
         }
+        let settings = NspSettings {
+            adapter: self.adapter,
+            parser: self.parser,
+            ack_timeout: self.ack_timeout,
+        };
         let inner = Arc::new_cyclic(|this: &Weak<ServerInner>| {
             let mut namespaces = HashMap::new();
             let mut handlers = self.namespaces;
@@ -242,22 +302,20 @@ impl SocketIoBuilder {
                 handlers.push(("/".to_owned(), Arc::new(Handlers::new()), "Handlers"));
             }
             for (path, handler, _) in handlers {
-                let nsp = Nsp::new(
-                    path.clone(),
-                    handler,
-                    &self.adapter,
-                    this.clone(),
-                    self.parser.clone(),
-                    self.ack_timeout,
-                );
+                let nsp = Nsp::new(path.clone(), handler, this.clone(), &settings, false);
                 namespaces.insert(path, nsp);
             }
             ServerInner {
                 connect_timeout: self.connect_timeout,
-                parser: self.parser,
                 namespaces: RwLock::new(namespaces),
                 state: self.state,
                 engine: OnceLock::new(),
+                dynamic: self.dynamic,
+                max_dynamic: self.max_dynamic,
+                cleanup_empty: self.cleanup_empty,
+                dynamic_count: std::sync::atomic::AtomicUsize::new(0),
+                settings,
+                this: this.clone(),
             }
         });
         let engine = Engine::new(self.engine.build(), SioHandler(inner.clone()));
@@ -269,10 +327,15 @@ impl SocketIoBuilder {
 /// The server-wide state behind a [`SocketIo`].
 pub struct ServerInner {
     connect_timeout: Duration,
-    parser: Arc<dyn Parser>,
     namespaces: RwLock<HashMap<String, Arc<Nsp>>>,
     state: StateMap,
     engine: OnceLock<Weak<Engine<SioHandler>>>,
+    dynamic: Vec<DynamicNs>,
+    max_dynamic: usize,
+    cleanup_empty: bool,
+    dynamic_count: std::sync::atomic::AtomicUsize,
+    settings: NspSettings,
+    this: Weak<ServerInner>,
 }
 
 impl std::fmt::Debug for ServerInner {
@@ -283,7 +346,7 @@ impl std::fmt::Debug for ServerInner {
 
 impl ServerInner {
     pub(crate) fn parser(&self) -> &Arc<dyn Parser> {
-        &self.parser
+        &self.settings.parser
     }
 
     pub(crate) fn namespace(&self, path: &str) -> Option<Arc<Nsp>> {
@@ -292,6 +355,57 @@ impl ServerInner {
             .unwrap_or_else(|e| e.into_inner())
             .get(path)
             .cloned()
+    }
+
+    /// The namespace for a CONNECT to `path` that no static namespace claims: a child of the
+    /// first dynamic matcher that accepts it, created on first use (at most `max_dynamic`).
+    pub(crate) fn dynamic_namespace(
+        &self,
+        path: &str,
+        auth: &serde_json::Value,
+    ) -> Option<Arc<Nsp>> {
+        use std::sync::atomic::Ordering;
+        let parent = self.dynamic.iter().find(|d| (d.matcher)(path, auth))?;
+        let mut namespaces = self.namespaces.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(existing) = namespaces.get(path) {
+            return Some(existing.clone());
+        }
+        if self.dynamic_count.load(Ordering::Relaxed) >= self.max_dynamic {
+            tracing::warn!(
+                path,
+                max = self.max_dynamic,
+                "too many dynamic namespaces: refused"
+            );
+            return None;
+        }
+        self.dynamic_count.fetch_add(1, Ordering::Relaxed);
+        let nsp = Nsp::new(
+            path.to_owned(),
+            parent.handler.clone(),
+            self.this.clone(),
+            &self.settings,
+            true,
+        );
+        namespaces.insert(path.to_owned(), nsp.clone());
+        tracing::debug!(path, "dynamic namespace created");
+        Some(nsp)
+    }
+
+    /// Removes an empty dynamic namespace when `cleanup_empty_child_namespaces` is on.
+    pub(crate) fn maybe_cleanup(&self, nsp: &Arc<Nsp>) {
+        use std::sync::atomic::Ordering;
+        if !self.cleanup_empty || !nsp.sockets().is_empty() {
+            return;
+        }
+        let mut namespaces = self.namespaces.write().unwrap_or_else(|e| e.into_inner());
+        if namespaces
+            .get(nsp.path())
+            .is_some_and(|n| Arc::ptr_eq(n, nsp))
+        {
+            namespaces.remove(nsp.path());
+            self.dynamic_count.fetch_sub(1, Ordering::Relaxed);
+            tracing::debug!(path = nsp.path(), "empty dynamic namespace removed");
+        }
     }
 
     pub(crate) fn state<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
@@ -401,10 +515,9 @@ impl SocketIo {
             NamespaceRef(Nsp::new(
                 path.to_owned(),
                 Arc::new(Handlers::new()),
-                &LocalAdapter::factory(),
                 Arc::downgrade(self.inner()),
-                self.inner().parser.clone(),
-                Duration::from_secs(5),
+                &self.inner().settings,
+                false,
             ))
         })
     }
@@ -433,6 +546,25 @@ impl SocketIo {
     /// Every connected socket of `/`.
     pub fn sockets(&self) -> Vec<SocketRef> {
         self.main().sockets()
+    }
+
+    /// Every socket of `/`, on every server (Node's `io.fetchSockets()`).
+    pub async fn fetch_sockets(&self) -> Result<Vec<super::RemoteSocket>, super::AdapterError> {
+        self.main().fetch_sockets().await
+    }
+
+    /// Emits to the other servers of the cluster on `/` (Node's `io.serverSideEmit`).
+    pub async fn server_side_emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<(), EmitError> {
+        self.main().server_side_emit(event, data).await
+    }
+
+    /// How many servers the cluster has (this one included).
+    pub async fn server_count(&self) -> Result<usize, super::AdapterError> {
+        self.main().server_count().await
     }
 
     /// Closes every connection ("server shutting down").
@@ -509,6 +641,50 @@ impl NamespaceRef {
     pub fn adapter(&self) -> &Arc<dyn super::adapter::Adapter> {
         self.0.adapter()
     }
+
+    /// Every socket of the namespace, on every server.
+    pub async fn fetch_sockets(&self) -> Result<Vec<super::RemoteSocket>, super::AdapterError> {
+        self.broadcast().fetch_sockets().await
+    }
+
+    /// Emits an event to the other servers of the cluster (Node's `serverSideEmit`); with the
+    /// in-memory adapter there are none.
+    pub async fn server_side_emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<(), EmitError> {
+        let packet = super::socket::event_packet(self.path(), event, data)?;
+        self.0
+            .adapter()
+            .server_side_emit(packet)
+            .await
+            .map_err(|e| EmitError::Adapter(e.to_string()))
+    }
+
+    /// Emits an event to the other servers and collects their acknowledgements until
+    /// `timeout`.
+    pub async fn server_side_emit_with_ack<T: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        event: &str,
+        data: &T,
+        timeout: Duration,
+    ) -> Result<Vec<Result<R, AckError>>, EmitError> {
+        let packet =
+            super::socket::event_packet(self.path(), event, data)?.with_id(self.0.next_ack_id());
+        let replies = self
+            .0
+            .adapter()
+            .server_side_emit_with_ack(packet, timeout)
+            .await
+            .map_err(|e| EmitError::Adapter(e.to_string()))?;
+        Ok(replies.into_iter().map(|r| r.deserialize()).collect())
+    }
+
+    /// How many servers the cluster has (this one included).
+    pub async fn server_count(&self) -> Result<usize, super::AdapterError> {
+        self.0.adapter().server_count().await
+    }
 }
 
 #[allow(dead_code)]
@@ -517,5 +693,4 @@ fn _assert_send_sync() {
     is::<SocketIo>();
     is::<SocketRef>();
     is::<BroadcastOperator>();
-    let _ = AckError::Timeout;
 }

@@ -50,6 +50,8 @@ pub struct Socket {
     extensions: Extensions,
     acks: Mutex<HashMap<u64, oneshot::Sender<AckResponse>>>,
     connected: AtomicBool,
+    /// Free-form data shared with other servers by `fetch_sockets` (Node's `socket.data`).
+    data: Mutex<serde_json::Value>,
     /// Set once the connect hook has run; events wait for it.
     ready: AtomicBool,
     ready_notify: tokio::sync::Notify,
@@ -92,6 +94,7 @@ impl SocketRef {
             extensions: Extensions::default(),
             acks: Mutex::new(HashMap::new()),
             connected: AtomicBool::new(false),
+            data: Mutex::new(serde_json::Value::Null),
             ready: AtomicBool::new(false),
             ready_notify: tokio::sync::Notify::new(),
         }))
@@ -185,7 +188,9 @@ impl SocketRef {
         if !self.connected() {
             return Err(EmitError::Disconnected);
         }
-        self.send_packet(Packet::event(self.nsp.path(), event, args).with_attachments(attachments));
+        let packet = Packet::event(self.nsp.path(), event, args).with_attachments(attachments);
+        self.nsp.notify_outgoing(self, &packet);
+        self.send_packet(packet);
         Ok(())
     }
 
@@ -203,6 +208,7 @@ impl SocketRef {
             return Ok(());
         }
         let packet = event_packet(self.nsp.path(), event, data)?;
+        self.nsp.notify_outgoing(self, &packet);
         self.send_packet(packet);
         Ok(())
     }
@@ -265,6 +271,7 @@ impl SocketRef {
         }
         let id = self.nsp.next_ack_id();
         let rx = self.register_ack(id);
+        self.nsp.notify_outgoing(self, &packet);
         self.send_packet(packet.with_id(id));
         let response = wait_ack(rx, timeout).await;
         if response.is_err() {
@@ -363,6 +370,17 @@ impl Socket {
     /// The handshake: request headers, query, address, auth payload…
     pub fn handshake(&self) -> &Handshake {
         &self.handshake
+    }
+
+    /// Free-form data that travels with the socket in `fetch_sockets` results (Node's
+    /// `socket.data`); `null` until set. For typed local state, see [`Socket::extensions`].
+    pub fn data(&self) -> serde_json::Value {
+        self.data.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replaces the socket's [`data`](Socket::data).
+    pub fn set_data(&self, data: serde_json::Value) {
+        *self.data.lock().unwrap_or_else(|e| e.into_inner()) = data;
     }
 
     /// Typed per-socket state.

@@ -1,0 +1,192 @@
+//! Node's wider feature set, in process: event middleware, catch-all listeners, dynamic
+//! namespaces and remote operations.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use sio_core::socketio::testing::{TestClient, TestError};
+use sio_core::socketio::{Ack, ConnectError, Data, Event, Handlers, SocketIo, SocketRef};
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+#[tokio::test]
+async fn event_middleware_refuses_events_and_the_error_hook_hears_it() {
+    let log = Log::default();
+    let (l1, l2) = (log.clone(), log.clone());
+    let io = SocketIo::builder()
+        .ns(
+            "/",
+            Handlers::new()
+                .use_event(|Event(name): Event| async move {
+                    if name.starts_with("admin:") {
+                        Err(ConnectError::new("forbidden event"))
+                    } else {
+                        Ok(())
+                    }
+                })
+                .on("admin:wipe", || async move { Ack("wiped") })
+                .on("hello", || async move { Ack("hi") })
+                .on_error(move |Event(name): Event, Data(message): Data<String>| {
+                    let l = l1.clone();
+                    async move { l.lock().unwrap().push(format!("{name}: {message}")) }
+                })
+                .on_any_outgoing(move |_socket: &SocketRef, event: &str, args: &[Value]| {
+                    l2.lock()
+                        .unwrap()
+                        .push(format!("out {event} {}", args.len()));
+                })
+                .on("shout", |socket: SocketRef| async move {
+                    let _ = socket.emit("direct", &1);
+                    let _ = socket.broadcast().emit("all", &(1, 2));
+                }),
+        )
+        .build()
+        .unwrap();
+    let mut a = TestClient::open(&io).await.unwrap();
+    a.connect("/", json!({})).await.unwrap();
+    let mut b = TestClient::open(&io).await.unwrap();
+    b.connect("/", json!({})).await.unwrap();
+    assert_eq!(
+        a.emit_with_ack("/", "hello", vec![]).await.unwrap(),
+        vec![json!("hi")]
+    );
+    assert_eq!(
+        a.emit_with_ack("/", "admin:wipe", vec![]).await.unwrap(),
+        vec![json!({"error": "forbidden event"})]
+    );
+    a.emit("/", "shout", vec![]);
+    assert!(b.event("/", "all").await.is_ok());
+    assert!(a.event("/", "direct").await.is_ok());
+    let lines = log.lock().unwrap().clone();
+    assert!(
+        lines.contains(&"admin:wipe: forbidden event".to_owned()),
+        "{lines:?}"
+    );
+    assert!(lines.contains(&"out direct 1".to_owned()), "{lines:?}");
+    assert!(lines.contains(&"out all 2".to_owned()), "{lines:?}");
+}
+
+#[tokio::test]
+async fn dynamic_namespaces_are_created_bounded_and_cleaned_up() {
+    let io = SocketIo::builder()
+        .dynamic_ns(
+            |path, _auth| path.starts_with("/room-"),
+            Handlers::new()
+                .middleware(|Data(auth): Data<Value>| async move {
+                    if auth["ok"] == true {
+                        Ok(())
+                    } else {
+                        Err(ConnectError::new("no"))
+                    }
+                })
+                .on("where", |socket: SocketRef| async move {
+                    Ack(socket.ns().to_owned())
+                }),
+        )
+        .max_dynamic_namespaces(2)
+        .cleanup_empty_child_namespaces(true)
+        .build()
+        .unwrap();
+    let mut c = TestClient::open(&io).await.unwrap();
+    c.connect("/room-1", json!({"ok": true})).await.unwrap();
+    c.connect("/room-2", json!({"ok": true})).await.unwrap();
+    assert_eq!(
+        c.emit_with_ack("/room-2", "where", vec![]).await.unwrap(),
+        vec![json!("/room-2")]
+    );
+    // The parent's middleware runs for every child.
+    let mut other = TestClient::open(&io).await.unwrap();
+    assert_eq!(
+        other.connect("/room-1", json!({})).await,
+        Err(TestError::ConnectError(json!({"message": "no"})))
+    );
+    // Names no matcher accepts, and names past the bound, are refused.
+    assert_eq!(
+        other.connect("/elsewhere", json!({"ok": true})).await,
+        Err(TestError::ConnectError(
+            json!({"message": "Invalid namespace"})
+        ))
+    );
+    assert_eq!(
+        other.connect("/room-3", json!({"ok": true})).await,
+        Err(TestError::ConnectError(
+            json!({"message": "Invalid namespace"})
+        ))
+    );
+    assert!(io.of("/room-1").is_some());
+    // Leaving the last socket removes the child; its slot can be used again.
+    c.disconnect("/room-1");
+    for _ in 0..100 {
+        if io.of("/room-1").is_none() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(io.of("/room-1").is_none());
+    other.connect("/room-3", json!({"ok": true})).await.unwrap();
+}
+
+#[tokio::test]
+async fn remote_operations_act_on_this_server() {
+    let io = SocketIo::builder()
+        .ns(
+            "/",
+            Handlers::new()
+                .on_connect(|socket: SocketRef, Data(auth): Data<Value>| async move {
+                    socket.set_data(json!({"user": auth["user"]}));
+                    socket.join("lobby");
+                })
+                .on("ping", || async move { Ack("pong") }),
+        )
+        .build()
+        .unwrap();
+    let mut a = TestClient::open(&io).await.unwrap();
+    a.connect("/", json!({"user": "ana"})).await.unwrap();
+    let mut b = TestClient::open(&io).await.unwrap();
+    b.connect("/", json!({"user": "bob"})).await.unwrap();
+    // The connect hooks have run once an event round-trips.
+    a.emit_with_ack("/", "ping", vec![]).await.unwrap();
+    b.emit_with_ack("/", "ping", vec![]).await.unwrap();
+
+    let mut sockets = io.fetch_sockets().await.unwrap();
+    sockets.sort_by_key(|s| s.data["user"].as_str().map(str::to_owned));
+    assert_eq!(sockets.len(), 2);
+    assert_eq!(sockets[0].data, json!({"user": "ana"}));
+    assert_eq!(sockets[0].handshake.auth, json!({"user": "ana"}));
+    assert!(sockets[0].rooms.contains(&"lobby".to_owned()));
+    assert_eq!(sockets[0].handshake.address, "127.0.0.1");
+
+    // A handle acts on the socket it stands for.
+    sockets[0].emit("private", &"for ana").unwrap();
+    assert_eq!(
+        a.event("/", "private").await.unwrap().args(),
+        &[json!("for ana")]
+    );
+    assert!(!b.receives("/", "private", Duration::from_millis(30)).await);
+    sockets[1].join("vip").await.unwrap();
+    io.to("vip").emit("vip-news", &()).unwrap();
+    assert!(b.event("/", "vip-news").await.is_ok());
+
+    // Operators over many sockets.
+    io.to("lobby").sockets_join("all").await.unwrap();
+    assert_eq!(io.to("all").fetch_sockets().await.unwrap().len(), 2);
+    io.to("all").sockets_leave("lobby").await.unwrap();
+    assert!(io.to("lobby").fetch_sockets().await.unwrap().is_empty());
+    assert_eq!(io.server_count().await.unwrap(), 1);
+    io.server_side_emit("hello", &1).await.unwrap();
+    let nsp = io.of("/").unwrap();
+    let replies = nsp
+        .server_side_emit_with_ack::<_, Value>("q", &(), Duration::from_millis(10))
+        .await
+        .unwrap();
+    assert!(replies.is_empty(), "no other server to answer");
+    io.to("vip").disconnect_sockets(false).await.unwrap();
+    assert!(
+        b.recv_where(|p| p.kind == sio_core::socketio::PacketKind::Disconnect)
+            .await
+            .is_ok()
+    );
+    assert_eq!(io.fetch_sockets().await.unwrap().len(), 1);
+}
