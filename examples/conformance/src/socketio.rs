@@ -20,15 +20,27 @@
 //! | `volatile` | emits `volatile-message` with the same arguments as a volatile packet |
 //! | `disconnect-me` | disconnects the socket from `/` |
 //! | `close-me` | closes the whole connection |
+//! | `forbidden` | refused by an event middleware: error ack `forbidden event`, then `error-seen` `[event, message]` |
+//! | `any:*` (no handler) | the catch-all answers `any-seen` with the event name and its arguments |
+//! | `outgoing-seen` | acks with the names of the events sent to this socket so far (outgoing catch-all) |
+//! | `set-data` | sets the socket's `data` |
+//! | `fetch` | acks with `[{id, rooms, data}]` of the sockets of `/` (in the room given, if any) |
+//! | `sockets-join` / `sockets-leave` | `[from, room]`: the sockets in `from` join / leave `room` |
+//! | `disconnect-room` | disconnects the sockets in the room given |
+//! | `server-count` | acks with the number of servers (1) |
+//!
+//! Dynamic namespaces `/dynamic-*` (at most 5 at once, removed when empty) greet with `auth` and
+//! answer `where` with their name.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sio_core::engine::Cors;
 use sio_core::socketio::{
-    Ack, AckReply, AckSender, BuildError, ConnectError, Data, Handlers, Handshake, MsgpackParser,
-    RawData, SocketIo, SocketRef,
+    Ack, AckReply, AckSender, BuildError, ConnectError, Data, Event, Extension, Handlers,
+    Handshake, MsgpackParser, RawData, SocketIo, SocketRef,
 };
 
 #[derive(Deserialize, Serialize)]
@@ -138,6 +150,116 @@ fn main_namespace() -> Handlers {
         .on("close-me", |socket: SocketRef| async move {
             socket.close();
         })
+        .use_event(|Event(name): Event| async move {
+            if name == "forbidden" {
+                Err(ConnectError::new("forbidden event"))
+            } else {
+                Ok(())
+            }
+        })
+        .on_error(
+            |socket: SocketRef, Event(name): Event, Data(message): Data<String>| async move {
+                let _ = socket.emit("error-seen", &(name, message));
+            },
+        )
+        .on_any(
+            |socket: SocketRef, Event(name): Event, raw: RawData, _ack: AckSender| async move {
+                if name.starts_with("any:") {
+                    let mut args = vec![Value::String(name)];
+                    args.extend(raw.args);
+                    let _ = socket.emit_args("any-seen", args, raw.attachments);
+                }
+            },
+        )
+        .on_any_outgoing(|socket: &SocketRef, event: &str, _args: &[Value]| {
+            if let Some(seen) = socket.extensions().get::<Outgoing>() {
+                if let Ok(mut events) = seen.0.lock() {
+                    events.push(event.to_owned());
+                }
+            } else {
+                socket
+                    .extensions()
+                    .insert(Outgoing(Arc::new(Mutex::new(vec![event.to_owned()]))));
+            }
+        })
+        .on(
+            "outgoing-seen",
+            |Extension(seen): Extension<Outgoing>| async move {
+                Ack(seen.0.lock().map(|e| e.clone()).unwrap_or_default())
+            },
+        )
+        .on(
+            "set-data",
+            |socket: SocketRef, Data(data): Data<Value>| async move {
+                socket.set_data(data);
+            },
+        )
+        .on(
+            "fetch",
+            |io: SocketIo, Data(room): Data<Option<String>>| async move {
+                let sockets = match room {
+                    Some(room) => io.to(room).fetch_sockets().await,
+                    None => io.fetch_sockets().await,
+                };
+                match sockets {
+                    Ok(sockets) => {
+                        let mut all: Vec<Value> = sockets
+                            .iter()
+                            .map(|s| json!({ "id": s.id, "rooms": s.rooms, "data": s.data }))
+                            .collect();
+                        all.sort_by_key(|v| v["id"].as_str().map(str::to_owned));
+                        Ok(Ack(all))
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            },
+        )
+        .on(
+            "sockets-join",
+            |io: SocketIo, Data((from, to)): Data<(String, String)>| async move {
+                io.to(from)
+                    .sockets_join(to)
+                    .await
+                    .map_err(|e| e.to_string())
+            },
+        )
+        .on(
+            "sockets-leave",
+            |io: SocketIo, Data((from, room)): Data<(String, String)>| async move {
+                io.to(from)
+                    .sockets_leave(room)
+                    .await
+                    .map_err(|e| e.to_string())
+            },
+        )
+        .on(
+            "disconnect-room",
+            |io: SocketIo, Data(room): Data<String>| async move {
+                io.to(room)
+                    .disconnect_sockets(false)
+                    .await
+                    .map_err(|e| e.to_string())
+            },
+        )
+        .on("server-count", |io: SocketIo| async move {
+            io.server_count().await.map(Ack).map_err(|e| e.to_string())
+        })
+}
+
+/// The events sent to a socket, as the outgoing catch-all listener saw them.
+#[derive(Clone, Default)]
+struct Outgoing(Arc<Mutex<Vec<String>>>);
+
+/// Dynamic namespaces `/dynamic-*` (at most 5 at once, removed when empty): they greet with
+/// `auth` like `/` and answer `where` with their own name.
+fn dynamic_namespace() -> Handlers {
+    Handlers::new()
+        .on_connect(|socket: SocketRef, handshake: Handshake| async move {
+            send_auth(&socket, &handshake);
+        })
+        .on("where", |socket: SocketRef| async move {
+            Ack(socket.ns().to_owned())
+        })
 }
 
 fn custom_namespace() -> Handlers {
@@ -170,5 +292,11 @@ pub(crate) fn server() -> Result<SocketIo, BuildError> {
         .cors(Cors::any())
         .ns("/", main_namespace())
         .ns("/custom", custom_namespace())
+        .dynamic_ns(
+            |path, _auth| path.starts_with("/dynamic-"),
+            dynamic_namespace(),
+        )
+        .max_dynamic_namespaces(5)
+        .cleanup_empty_child_namespaces(true)
         .build()
 }
