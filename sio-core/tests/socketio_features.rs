@@ -190,3 +190,99 @@ async fn remote_operations_act_on_this_server() {
     );
     assert_eq!(io.fetch_sockets().await.unwrap().len(), 1);
 }
+
+fn recovering_server(window: Duration) -> SocketIo {
+    SocketIo::builder()
+        .connection_state_recovery(sio_core::socketio::RecoveryConfig {
+            max_disconnection_duration: window,
+            skip_middlewares: true,
+        })
+        .ns(
+            "/",
+            Handlers::new()
+                .on_connect(|socket: SocketRef| async move {
+                    if !socket.recovered() {
+                        socket.join("news");
+                        socket.set_data(json!({"n": 1}));
+                    }
+                    let _ = socket.emit("hello", &socket.recovered());
+                })
+                .on("recovered", |socket: SocketRef| async move { Ack(socket.recovered()) }),
+        )
+        .build()
+        .unwrap()
+}
+
+/// The pid from the CONNECT reply and the offset of the last event received.
+async fn connect_recovering(io: &SocketIo, auth: Value) -> (TestClient, String, String) {
+    let mut c = TestClient::open(io).await.unwrap();
+    c.send(&sio_core::socketio::Packet::connect("/", Some(auth)));
+    let reply = c
+        .recv_where(|p| p.kind == sio_core::socketio::PacketKind::Connect)
+        .await
+        .unwrap();
+    let data = reply.data.unwrap();
+    (
+        c,
+        data["sid"].as_str().unwrap().to_owned(),
+        data["pid"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn offset_of(packet: &sio_core::socketio::Packet) -> String {
+    packet.args().last().unwrap().as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn connection_state_recovery_replays_missed_packets() {
+    let io = recovering_server(Duration::from_secs(60));
+    let (mut c, sid, pid) = connect_recovering(&io, json!({})).await;
+    let hello = c.event("/", "hello").await.unwrap();
+    assert_eq!(hello.args()[0], json!(false));
+    io.to("news").emit("n", &1).unwrap();
+    let last = offset_of(&c.event("/", "n").await.unwrap());
+    drop(c); // the transport drops
+    tokio::time::sleep(Duration::from_millis(20)).await;
+
+    // While it is away: a broadcast to its room, one to everyone, one to its own id, one to
+    // another room, and a volatile one.
+    io.to("news").emit("n", &2).unwrap();
+    io.emit("all", &3).unwrap();
+    io.to(sid.as_str()).emit("mine", &4).unwrap();
+    io.to("elsewhere").emit("n", &5).unwrap();
+    io.to("news").volatile().emit("n", &6).unwrap();
+
+    let (mut back, sid2, pid2) =
+        connect_recovering(&io, json!({"pid": pid, "offset": last})).await;
+    assert_eq!((sid2.as_str(), pid2.as_str()), (sid.as_str(), pid.as_str()));
+    let n = back.event("/", "n").await.unwrap();
+    assert_eq!(n.args()[0], json!(2));
+    assert_eq!(back.event("/", "all").await.unwrap().args()[0], json!(3));
+    assert_eq!(back.event("/", "mine").await.unwrap().args()[0], json!(4));
+    assert!(!back.receives("/", "n", Duration::from_millis(50)).await, "nothing else for it");
+    assert_eq!(back.event("/", "hello").await.unwrap().args()[0], json!(true));
+    assert_eq!(back.emit_with_ack("/", "recovered", vec![]).await.unwrap(), vec![json!(true)]);
+    // Rooms and data came back.
+    let sockets = io.fetch_sockets().await.unwrap();
+    assert_eq!(sockets.len(), 1);
+    assert!(sockets[0].rooms.contains(&"news".to_owned()));
+    assert_eq!(sockets[0].data, json!({"n": 1}));
+}
+
+#[tokio::test]
+async fn a_client_that_comes_back_too_late_gets_a_fresh_session() {
+    let io = recovering_server(Duration::from_millis(100));
+    let (mut c, sid, pid) = connect_recovering(&io, json!({})).await;
+    c.event("/", "hello").await.unwrap();
+    io.emit("x", &1).unwrap();
+    let last = offset_of(&c.event("/", "x").await.unwrap());
+    drop(c);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    io.emit("x", &2).unwrap();
+    let (mut back, sid2, pid2) =
+        connect_recovering(&io, json!({"pid": pid, "offset": last})).await;
+    assert_ne!(sid2, sid);
+    assert_ne!(pid2, pid);
+    assert_eq!(back.event("/", "hello").await.unwrap().args()[0], json!(false));
+    assert!(!back.receives("/", "x", Duration::from_millis(50)).await);
+}

@@ -12,6 +12,7 @@ use tokio::sync::broadcast;
 use super::ack::{AckError, AckResponse};
 use super::namespace::Nsp;
 use super::packet::Packet;
+use super::recovery::{PacketStore, RecoveredSession, RecoveryConfig, SessionState};
 use super::remote::RemoteSocket;
 use super::socket::{SocketRef, wait_ack};
 use crate::engine::Sid;
@@ -126,6 +127,22 @@ pub trait Adapter: Send + Sync + 'static {
     ) -> BoxFuture<'static, Result<Vec<AckResponse>, AdapterError>>;
     /// How many servers the cluster has (this one included).
     fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>>;
+
+    /// Keeps a disconnected socket's session for connection state recovery.
+    fn persist_session(&self, session: SessionState) -> BoxFuture<'static, ()> {
+        let _ = session;
+        Box::pin(async {})
+    }
+
+    /// The session of `pid` and the packets it missed after `offset`, if it can be recovered.
+    fn restore_session(
+        &self,
+        pid: String,
+        offset: String,
+    ) -> BoxFuture<'static, Option<RecoveredSession>> {
+        let _ = (pid, offset);
+        Box::pin(async { None })
+    }
 }
 
 /// Builds the adapter of each namespace.
@@ -133,22 +150,30 @@ pub type AdapterFactory = Arc<dyn Fn(NamespaceHandle) -> Arc<dyn Adapter> + Send
 
 /// What an adapter may know of its namespace: its path and its local sockets.
 #[derive(Debug, Clone)]
-pub struct NamespaceHandle(pub(crate) Weak<Nsp>);
+pub struct NamespaceHandle {
+    pub(crate) nsp: Weak<Nsp>,
+    pub(crate) recovery: Option<RecoveryConfig>,
+}
 
 impl NamespaceHandle {
     /// The namespace path, when the namespace still exists.
     pub fn path(&self) -> Option<String> {
-        self.0.upgrade().map(|n| n.path().to_owned())
+        self.nsp.upgrade().map(|n| n.path().to_owned())
     }
 
     /// A local socket by id.
     pub fn socket(&self, sid: Sid) -> Option<SocketRef> {
-        self.0.upgrade()?.socket(sid)
+        self.nsp.upgrade()?.socket(sid)
+    }
+
+    /// The connection state recovery settings, when recovery is on.
+    pub fn recovery(&self) -> Option<RecoveryConfig> {
+        self.recovery
     }
 
     /// Encodes a packet with the server's parser, as frames ready for the engine.
     pub fn encode(&self, packet: &Packet) -> Option<Vec<crate::engine::WsFrame>> {
-        Some(self.0.upgrade()?.encode(packet))
+        Some(self.nsp.upgrade()?.encode(packet))
     }
 }
 
@@ -164,15 +189,20 @@ pub struct LocalAdapter {
     nsp: NamespaceHandle,
     index: RwLock<Index>,
     events: broadcast::Sender<RoomEvent>,
+    store: Option<std::sync::Mutex<PacketStore>>,
 }
 
 impl LocalAdapter {
     /// A new adapter for a namespace.
     pub fn new(nsp: NamespaceHandle) -> Self {
+        let store = nsp
+            .recovery
+            .map(|config| std::sync::Mutex::new(PacketStore::new(config)));
         LocalAdapter {
             nsp,
             index: RwLock::new(Index::default()),
             events: broadcast::channel(64).0,
+            store,
         }
     }
 
@@ -306,8 +336,19 @@ impl Adapter for LocalAdapter {
         self.read().rooms.keys().cloned().collect()
     }
 
-    fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
-        let nsp = self.nsp.0.upgrade().ok_or(AdapterError::NamespaceGone)?;
+    fn broadcast(&self, mut packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
+        let nsp = self.nsp.nsp.upgrade().ok_or(AdapterError::NamespaceGone)?;
+        if let Some(store) = &self.store
+            && packet.kind == super::packet::PacketKind::Event
+            && packet.id.is_none()
+            && !opts.volatile
+            && let Some(data) = packet.data.as_mut()
+        {
+            store
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .store(opts, data, &packet.attachments);
+        }
         let frames = nsp.encode(&packet);
         for socket in self.targets(opts) {
             nsp.notify_outgoing(&socket, &packet);
@@ -325,7 +366,7 @@ impl Adapter for LocalAdapter {
         let prepared = (|| {
             let id = packet.id?;
             let frames = self.nsp.encode(&packet)?;
-            let nsp = self.nsp.0.upgrade()?;
+            let nsp = self.nsp.nsp.upgrade()?;
             let mut waiting = Vec::new();
             for socket in self.targets(opts) {
                 nsp.notify_outgoing(&socket, &packet);
@@ -419,5 +460,29 @@ impl Adapter for LocalAdapter {
 
     fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>> {
         Box::pin(async { Ok(1) })
+    }
+
+    fn persist_session(&self, session: SessionState) -> BoxFuture<'static, ()> {
+        if let Some(store) = &self.store {
+            store
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .persist(session);
+        }
+        Box::pin(async {})
+    }
+
+    fn restore_session(
+        &self,
+        pid: String,
+        offset: String,
+    ) -> BoxFuture<'static, Option<RecoveredSession>> {
+        let restored = self.store.as_ref().and_then(|store| {
+            store
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .restore(&pid, &offset)
+        });
+        Box::pin(async move { restored })
     }
 }

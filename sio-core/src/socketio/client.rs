@@ -218,7 +218,6 @@ fn connect(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet) 
         .lock()
         .namespaces
         .push((packet.nsp.clone(), Slot::Connecting));
-    let socket = SocketRef::new(nsp.clone(), conn.clone(), auth.clone());
     let conn = conn.clone();
     tokio::spawn(async move {
         let path = nsp.path().to_owned();
@@ -233,7 +232,7 @@ fn connect(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet) 
                 None => false,
             }
         };
-        if !nsp.connect(socket, auth, admit).await {
+        if !nsp.connect(conn.clone(), auth, admit).await {
             let mut st = conn.data().lock();
             st.namespaces
                 .retain(|(p, slot)| !(*p == path && matches!(slot, Slot::Connecting)));

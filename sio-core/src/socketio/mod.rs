@@ -27,6 +27,7 @@ mod operators;
 pub mod packet;
 pub mod parser;
 mod reason;
+mod recovery;
 pub(crate) mod registry;
 mod remote;
 mod server;
@@ -58,6 +59,7 @@ pub use parser::{
     JsonParser, PacketDecoder, Parser,
 };
 pub use reason::DisconnectReason;
+pub use recovery::{RecoveredSession, RecoveryConfig, SessionState};
 pub use registry::{BuildContext, EventInfo, Registration};
 pub use remote::{HandshakeInfo, RemoteSocket};
 pub use server::{BuildError, NamespaceRef, ServerInner, SioHandler, SocketIo, SocketIoBuilder};

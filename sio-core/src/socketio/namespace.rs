@@ -162,6 +162,7 @@ pub struct Nsp {
     ack_ids: AtomicU64,
     ack_timeout: Duration,
     dynamic: bool,
+    recovery: Option<super::recovery::RecoveryConfig>,
 }
 
 /// What every namespace of a server shares.
@@ -170,6 +171,7 @@ pub(crate) struct NspSettings {
     pub(crate) adapter: AdapterFactory,
     pub(crate) parser: Arc<dyn Parser>,
     pub(crate) ack_timeout: Duration,
+    pub(crate) recovery: Option<super::recovery::RecoveryConfig>,
 }
 
 impl std::fmt::Debug for Nsp {
@@ -191,7 +193,11 @@ impl Nsp {
         Arc::new_cyclic(|this| Nsp {
             path,
             handler,
-            adapter: (settings.adapter)(NamespaceHandle(this.clone())),
+            adapter: (settings.adapter)(NamespaceHandle {
+                nsp: this.clone(),
+                recovery: settings.recovery,
+            }),
+            recovery: settings.recovery,
             sockets: RwLock::new(HashMap::new()),
             server,
             parser: settings.parser.clone(),
@@ -199,6 +205,11 @@ impl Nsp {
             ack_timeout: settings.ack_timeout,
             dynamic,
         })
+    }
+
+    /// Whether connection state recovery is on.
+    pub(crate) fn recovery(&self) -> Option<super::recovery::RecoveryConfig> {
+        self.recovery
     }
 
     /// Whether this namespace was created on demand by a dynamic namespace matcher.
@@ -274,31 +285,45 @@ impl Nsp {
             .collect()
     }
 
-    /// Runs the middlewares, then adds the socket and answers CONNECT; or answers
-    /// CONNECT_ERROR. `admit` records the socket in its connection before CONNECT is sent
-    /// (false: the connection is gone). Returns whether the socket joined.
+    /// Restores the session (connection state recovery) or runs the middlewares, then adds
+    /// the socket and answers CONNECT; or answers CONNECT_ERROR. `admit` records the socket in
+    /// its connection before CONNECT is sent (false: the connection is gone). Returns whether
+    /// the socket joined.
     pub(crate) async fn connect(
         self: &Arc<Self>,
-        socket: SocketRef,
+        conn: Arc<super::client::EngineSocket>,
         auth: Value,
         admit: impl FnOnce(&SocketRef) -> bool,
     ) -> bool {
+        let restored = match (self.recovery, auth.get("pid"), auth.get("offset")) {
+            (Some(_), Some(Value::String(pid)), Some(Value::String(offset))) => {
+                self.adapter
+                    .restore_session(pid.clone(), offset.clone())
+                    .await
+            }
+            _ => None,
+        };
+        let socket = SocketRef::new(self.clone(), conn, auth.clone(), restored.as_ref());
         let parts = EventParts {
             event: "connect".to_owned(),
             args: vec![auth],
             ..EventParts::default()
         };
-        let verdict = AssertUnwindSafe(self.handler.clone().middleware(socket.clone(), parts.clone()))
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|panic| {
-                tracing::error!(nsp = %self.path, panic = panic_message(&panic), "connect middleware panicked");
-                Err(ConnectError::new("internal server error"))
-            });
-        if let Err(err) = verdict {
-            tracing::debug!(nsp = %self.path, message = %err.message, "connection refused");
-            socket.send_packet(Packet::connect_error(&self.path, err.message, err.data));
-            return false;
+        let skip = restored.is_some() && self.recovery.is_some_and(|r| r.skip_middlewares);
+        if !skip {
+            let verdict =
+                AssertUnwindSafe(self.handler.clone().middleware(socket.clone(), parts.clone()))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|panic| {
+                        tracing::error!(nsp = %self.path, panic = panic_message(&panic), "connect middleware panicked");
+                        Err(ConnectError::new("internal server error"))
+                    });
+            if let Err(err) = verdict {
+                tracing::debug!(nsp = %self.path, message = %err.message, "connection refused");
+                socket.send_packet(Packet::connect_error(&self.path, err.message, err.data));
+                return false;
+            }
         }
         if !socket.conn.is_connected() || !admit(&socket) {
             return false;
@@ -308,12 +333,28 @@ impl Nsp {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(socket.id(), socket.clone());
-        self.adapter
-            .add_all(socket.id(), &[socket.id().as_str().to_owned()]);
-        socket.send_packet(Packet::connect(
-            &self.path,
-            Some(serde_json::json!({ "sid": socket.id().as_str() })),
-        ));
+        let mut rooms = vec![socket.id().as_str().to_owned()];
+        if let Some(session) = &restored {
+            socket.set_data(session.state.data.clone());
+            rooms.extend(session.state.rooms.iter().cloned());
+        }
+        self.adapter.add_all(socket.id(), &rooms);
+        let mut reply = serde_json::json!({ "sid": socket.id().as_str() });
+        if let Some(pid) = socket.pid() {
+            reply["pid"] = Value::String(pid.to_owned());
+        }
+        socket.send_packet(Packet::connect(&self.path, Some(reply)));
+        if let Some(session) = restored {
+            tracing::debug!(nsp = %self.path, sid = %socket.id(), missed = session.missed.len(), "session recovered");
+            for (data, attachments) in session.missed {
+                let packet = Packet {
+                    data: Some(data),
+                    attachments,
+                    ..Packet::event(&self.path, "", Vec::new())
+                };
+                socket.send_packet(packet);
+            }
+        }
         tracing::debug!(nsp = %self.path, sid = %socket.id(), "socket connected");
         self.run(
             "connect hook",
@@ -387,6 +428,19 @@ impl Nsp {
             .remove(&socket.id());
         socket.fail_pending_acks();
         tracing::debug!(nsp = %self.path, sid = %socket.id(), %reason, "socket disconnected");
+        if self.recovery.is_some()
+            && super::recovery::recoverable(reason)
+            && let Some(pid) = socket.pid()
+        {
+            let session = super::recovery::SessionState {
+                sid: socket.id().as_str().to_owned(),
+                pid: pid.to_owned(),
+                rooms: socket.rooms(),
+                data: socket.data(),
+            };
+            let persist = self.adapter.persist_session(session);
+            tokio::spawn(persist);
+        }
         if self.dynamic
             && let Some(server) = self.server()
         {

@@ -65,6 +65,7 @@ pub struct SocketIoBuilder {
     dynamic: Vec<DynamicNs>,
     max_dynamic: usize,
     cleanup_empty: bool,
+    recovery: Option<super::recovery::RecoveryConfig>,
 }
 
 /// Decides whether a CONNECT's path (and auth) creates a dynamic namespace.
@@ -100,6 +101,7 @@ impl Default for SocketIoBuilder {
             dynamic: Vec::new(),
             max_dynamic: 1_000,
             cleanup_empty: false,
+            recovery: None,
         }
     }
 }
@@ -235,6 +237,15 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Turns connection state recovery on (off by default, as in Node): a client whose
+    /// connection drops and comes back within `max_disconnection_duration` keeps its socket id,
+    /// rooms and data, and gets the packets it missed (see
+    /// [`Socket::recovered`](super::Socket::recovered)).
+    pub fn connection_state_recovery(mut self, config: super::recovery::RecoveryConfig) -> Self {
+        self.recovery = Some(config);
+        self
+    }
+
     /// Mounts a namespace handler at `path`.
     pub fn ns<N: Namespace>(mut self, path: impl Into<String>, handler: N) -> Self {
         self.namespaces
@@ -294,6 +305,7 @@ impl SocketIoBuilder {
             adapter: self.adapter,
             parser: self.parser,
             ack_timeout: self.ack_timeout,
+            recovery: self.recovery,
         };
         let inner = Arc::new_cyclic(|this: &Weak<ServerInner>| {
             let mut namespaces = HashMap::new();

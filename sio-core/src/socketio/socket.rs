@@ -44,6 +44,9 @@ pub enum EmitError {
 /// handle handlers receive ([`SocketRef`]).
 pub struct Socket {
     id: Sid,
+    /// The private session id, with connection state recovery.
+    pid: Option<String>,
+    recovered: bool,
     pub(crate) nsp: Arc<Nsp>,
     pub(crate) conn: Arc<EngineSocket>,
     handshake: Handshake,
@@ -84,10 +87,25 @@ impl PartialEq for SocketRef {
 }
 
 impl SocketRef {
-    pub(crate) fn new(nsp: Arc<Nsp>, conn: Arc<EngineSocket>, auth: serde_json::Value) -> Self {
+    pub(crate) fn new(
+        nsp: Arc<Nsp>,
+        conn: Arc<EngineSocket>,
+        auth: serde_json::Value,
+        restored: Option<&super::recovery::RecoveredSession>,
+    ) -> Self {
         let handshake = Handshake::new(conn.request().clone(), auth);
+        let id = restored
+            .and_then(|r| Sid::parse(&r.state.sid))
+            .unwrap_or_else(Sid::random);
+        let pid = match (restored, nsp.recovery()) {
+            (Some(r), _) => Some(r.state.pid.clone()),
+            (None, Some(_)) => Some(Sid::random().as_str().to_owned()),
+            (None, None) => None,
+        };
         SocketRef(Arc::new(Socket {
-            id: Sid::random(),
+            id,
+            pid,
+            recovered: restored.is_some(),
             nsp,
             conn,
             handshake,
@@ -184,14 +202,22 @@ impl SocketRef {
         args: Vec<serde_json::Value>,
         attachments: Vec<bytes::Bytes>,
     ) -> Result<(), EmitError> {
+        self.emit_args_flagged(event, args, attachments, false)
+    }
+
+    fn emit_args_flagged(
+        &self,
+        event: &str,
+        args: Vec<serde_json::Value>,
+        attachments: Vec<bytes::Bytes>,
+        volatile: bool,
+    ) -> Result<(), EmitError> {
         check_event_name(event)?;
         if !self.connected() {
             return Err(EmitError::Disconnected);
         }
         let packet = Packet::event(self.nsp.path(), event, args).with_attachments(attachments);
-        self.nsp.notify_outgoing(self, &packet);
-        self.send_packet(packet);
-        Ok(())
+        self.deliver(packet, volatile)
     }
 
     fn volatile_emit<T: Serialize + ?Sized>(
@@ -208,9 +234,7 @@ impl SocketRef {
             return Ok(());
         }
         let packet = event_packet(self.nsp.path(), event, data)?;
-        self.nsp.notify_outgoing(self, &packet);
-        self.send_packet(packet);
-        Ok(())
+        self.deliver(packet, volatile)
     }
 
     /// Emits an event and waits for the client's acknowledgement, up to the server's
@@ -278,6 +302,26 @@ impl SocketRef {
             self.forget_ack(id);
         }
         response
+    }
+
+    /// Sends an event to this socket. With connection state recovery on, a packet that is not
+    /// volatile goes through the adapter (to the socket's own room), as Node does, so that it
+    /// is stored and can be replayed.
+    fn deliver(&self, packet: Packet, volatile: bool) -> Result<(), EmitError> {
+        if self.nsp.recovery().is_some() && !volatile {
+            let opts = super::adapter::BroadcastOptions {
+                rooms: vec![self.id.as_str().to_owned()],
+                ..super::adapter::BroadcastOptions::default()
+            };
+            return self
+                .nsp
+                .adapter()
+                .broadcast(packet, &opts)
+                .map_err(|e| EmitError::Adapter(e.to_string()));
+        }
+        self.nsp.notify_outgoing(self, &packet);
+        self.send_packet(packet);
+        Ok(())
     }
 
     pub(crate) fn register_ack(&self, id: u64) -> oneshot::Receiver<AckResponse> {
@@ -360,6 +404,17 @@ impl Socket {
     /// The socket id: 20 URL-safe characters, distinct from the engine session id.
     pub fn id(&self) -> Sid {
         self.id
+    }
+
+    /// Whether this socket recovered a previous session (connection state recovery): same
+    /// id, rooms and data, and the missed packets replayed.
+    pub fn recovered(&self) -> bool {
+        self.recovered
+    }
+
+    /// The private session id (with connection state recovery on).
+    pub(crate) fn pid(&self) -> Option<&str> {
+        self.pid.as_deref()
     }
 
     /// The namespace path.
@@ -455,7 +510,8 @@ impl SocketEmitter {
             tracing::trace!(sid = %self.socket.id(), event, "volatile packet dropped");
             return Ok(());
         }
-        self.socket.emit_args(event, args, attachments)
+        self.socket
+            .emit_args_flagged(event, args, attachments, self.volatile)
     }
 
     /// Emits arguments in wire form and waits for the raw acknowledgement (see
