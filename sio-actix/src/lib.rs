@@ -63,4 +63,16 @@ mod book {
     struct RoomsAndBroadcasting;
     #[doc = include_str!("../../book/src/middleware-and-disconnects.md")]
     struct MiddlewareAndDisconnects;
+    #[doc = include_str!("../../book/src/dsl.md")]
+    struct Dsl;
+    #[doc = include_str!("../../book/src/guards-and-state.md")]
+    struct GuardsAndState;
+    #[doc = include_str!("../../book/src/typed-rooms.md")]
+    struct TypedRooms;
+    #[doc = include_str!("../../book/src/registration.md")]
+    struct Registration;
+    #[doc = include_str!("../../book/src/testing.md")]
+    struct Testing;
+    #[doc = include_str!("../../book/src/template.md")]
+    struct Template;
 }
