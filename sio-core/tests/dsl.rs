@@ -307,3 +307,13 @@ fn init_needs_its_state_and_paths_are_unique() {
         "{message}"
     );
 }
+
+#[test]
+fn an_explicit_value_of_an_auto_registered_type_takes_its_place() {
+    let db = Db::default();
+    let io = SocketIo::builder()
+        .namespace(Chat { db: db.clone() })
+        .build()
+        .unwrap();
+    assert!(io.of("/chat").is_some());
+}

@@ -170,6 +170,7 @@ fn expand(ns: &Namespace, args: &NamespaceArgs, krate: &syn::Path, path: &LitStr
                 #p::Registration {
                     path: #path,
                     type_name: ::core::concat!(::core::module_path!(), "::", #type_name),
+                    type_id: ::core::any::TypeId::of::<#self_ty>,
                     make: __sio_make,
                 }
             }

@@ -14,6 +14,8 @@ pub struct Registration {
     pub path: &'static str,
     /// The handler type's full name.
     pub type_name: &'static str,
+    /// The handler type's id (to tell an explicitly mounted value of the same type).
+    pub type_id: fn() -> TypeId,
     /// Builds the handler value.
     pub make: fn(&BuildContext<'_>) -> Result<Arc<dyn Namespace>, String>,
 }

@@ -59,7 +59,7 @@ pub struct SocketIoBuilder {
     ack_timeout: Duration,
     parser: Arc<dyn Parser>,
     adapter: AdapterFactory,
-    namespaces: Vec<(String, Arc<dyn Namespace>, &'static str)>,
+    namespaces: Vec<(String, Arc<dyn Namespace>, &'static str, TypeId)>,
     state: StateMap,
     auto_mount: bool,
     dynamic: Vec<DynamicNs>,
@@ -187,6 +187,7 @@ impl SocketIoBuilder {
             N::PATH.to_owned(),
             Arc::new(value),
             std::any::type_name::<N>(),
+            TypeId::of::<N>(),
         ));
         self
     }
@@ -248,8 +249,12 @@ impl SocketIoBuilder {
 
     /// Mounts a namespace handler at `path`.
     pub fn ns<N: Namespace>(mut self, path: impl Into<String>, handler: N) -> Self {
-        self.namespaces
-            .push((path.into(), Arc::new(handler), std::any::type_name::<N>()));
+        self.namespaces.push((
+            path.into(),
+            Arc::new(handler),
+            std::any::type_name::<N>(),
+            TypeId::of::<N>(),
+        ));
         self
     }
 
@@ -263,8 +268,10 @@ impl SocketIoBuilder {
         if self.auto_mount {
             let ctx = super::registry::BuildContext { state: &self.state };
             for reg in super::registry::registered() {
-                if let Some((_, _, ty)) = self.namespaces.iter().find(|(p, _, _)| p == reg.path) {
-                    if *ty == reg.type_name {
+                if let Some((_, _, ty, id)) =
+                    self.namespaces.iter().find(|(p, _, _, _)| p == reg.path)
+                {
+                    if *id == (reg.type_id)() {
                         continue;
                     }
                     return Err(BuildError::DuplicateNamespace {
@@ -277,8 +284,12 @@ impl SocketIoBuilder {
                     path: reg.path.to_owned(),
                     message,
                 })?;
-                self.namespaces
-                    .push((reg.path.to_owned(), handler, reg.type_name));
+                self.namespaces.push((
+                    reg.path.to_owned(),
+                    handler,
+                    reg.type_name,
+                    (reg.type_id)(),
+                ));
             }
         }
         if self.namespaces.is_empty() {
@@ -289,7 +300,7 @@ impl SocketIoBuilder {
             );
         }
         let mut seen: HashMap<&str, &'static str> = HashMap::new();
-        for (path, _, ty) in &self.namespaces {
+        for (path, _, ty, _) in &self.namespaces {
             if !path.starts_with('/') {
                 return Err(BuildError::InvalidPath(path.clone()));
             }
@@ -310,10 +321,15 @@ impl SocketIoBuilder {
         let inner = Arc::new_cyclic(|this: &Weak<ServerInner>| {
             let mut namespaces = HashMap::new();
             let mut handlers = self.namespaces;
-            if !handlers.iter().any(|(p, _, _)| p == "/") {
-                handlers.push(("/".to_owned(), Arc::new(Handlers::new()), "Handlers"));
+            if !handlers.iter().any(|(p, _, _, _)| p == "/") {
+                handlers.push((
+                    "/".to_owned(),
+                    Arc::new(Handlers::new()),
+                    "Handlers",
+                    TypeId::of::<Handlers>(),
+                ));
             }
-            for (path, handler, _) in handlers {
+            for (path, handler, _, _) in handlers {
                 let nsp = Nsp::new(path.clone(), handler, this.clone(), &settings, false);
                 namespaces.insert(path, nsp);
             }
