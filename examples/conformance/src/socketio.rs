@@ -1,6 +1,7 @@
 //! The Socket.IO half of the conformance server.
 //!
-//! `SIO_PARSER=msgpack` serves the msgpack parser instead of JSON.
+//! `SIO_PARSER=msgpack` serves the msgpack parser instead of JSON; `SIO_RECOVERY=1` turns
+//! connection state recovery on (Node's defaults: 2 minutes, middlewares skipped).
 //!
 //! On `/` and `/custom`, a new socket gets `auth` with its auth payload. `/custom` refuses
 //! clients without `auth.token` (CONNECT_ERROR `Not authorized`, data `{"reason":"no token"}`).
@@ -40,7 +41,7 @@ use serde_json::{Value, json};
 use sio_core::engine::Cors;
 use sio_core::socketio::{
     Ack, AckReply, AckSender, BuildError, ConnectError, Data, Event, Extension, Handlers,
-    Handshake, MsgpackParser, RawData, SocketIo, SocketRef,
+    Handshake, MsgpackParser, RawData, RecoveryConfig, SocketIo, SocketRef,
 };
 
 #[derive(Deserialize, Serialize)]
@@ -282,6 +283,12 @@ pub(crate) fn server() -> Result<SocketIo, BuildError> {
     let builder = match std::env::var("SIO_PARSER").as_deref() {
         Ok("msgpack") => SocketIo::builder().parser(MsgpackParser),
         _ => SocketIo::builder(),
+    };
+    // SIO_RECOVERY=1: connection state recovery with Node's defaults.
+    let builder = if std::env::var("SIO_RECOVERY").as_deref() == Ok("1") {
+        builder.connection_state_recovery(RecoveryConfig::default())
+    } else {
+        builder
     };
     builder
         .path("/socket.io/")
