@@ -207,7 +207,9 @@ fn recovering_server(window: Duration) -> SocketIo {
                     }
                     let _ = socket.emit("hello", &socket.recovered());
                 })
-                .on("recovered", |socket: SocketRef| async move { Ack(socket.recovered()) }),
+                .on("recovered", |socket: SocketRef| async move {
+                    Ack(socket.recovered())
+                }),
         )
         .build()
         .unwrap()
@@ -252,16 +254,24 @@ async fn connection_state_recovery_replays_missed_packets() {
     io.to("elsewhere").emit("n", &5).unwrap();
     io.to("news").volatile().emit("n", &6).unwrap();
 
-    let (mut back, sid2, pid2) =
-        connect_recovering(&io, json!({"pid": pid, "offset": last})).await;
+    let (mut back, sid2, pid2) = connect_recovering(&io, json!({"pid": pid, "offset": last})).await;
     assert_eq!((sid2.as_str(), pid2.as_str()), (sid.as_str(), pid.as_str()));
     let n = back.event("/", "n").await.unwrap();
     assert_eq!(n.args()[0], json!(2));
     assert_eq!(back.event("/", "all").await.unwrap().args()[0], json!(3));
     assert_eq!(back.event("/", "mine").await.unwrap().args()[0], json!(4));
-    assert!(!back.receives("/", "n", Duration::from_millis(50)).await, "nothing else for it");
-    assert_eq!(back.event("/", "hello").await.unwrap().args()[0], json!(true));
-    assert_eq!(back.emit_with_ack("/", "recovered", vec![]).await.unwrap(), vec![json!(true)]);
+    assert!(
+        !back.receives("/", "n", Duration::from_millis(50)).await,
+        "nothing else for it"
+    );
+    assert_eq!(
+        back.event("/", "hello").await.unwrap().args()[0],
+        json!(true)
+    );
+    assert_eq!(
+        back.emit_with_ack("/", "recovered", vec![]).await.unwrap(),
+        vec![json!(true)]
+    );
     // Rooms and data came back.
     let sockets = io.fetch_sockets().await.unwrap();
     assert_eq!(sockets.len(), 1);
@@ -279,10 +289,12 @@ async fn a_client_that_comes_back_too_late_gets_a_fresh_session() {
     drop(c);
     tokio::time::sleep(Duration::from_millis(250)).await;
     io.emit("x", &2).unwrap();
-    let (mut back, sid2, pid2) =
-        connect_recovering(&io, json!({"pid": pid, "offset": last})).await;
+    let (mut back, sid2, pid2) = connect_recovering(&io, json!({"pid": pid, "offset": last})).await;
     assert_ne!(sid2, sid);
     assert_ne!(pid2, pid);
-    assert_eq!(back.event("/", "hello").await.unwrap().args()[0], json!(false));
+    assert_eq!(
+        back.event("/", "hello").await.unwrap().args()[0],
+        json!(false)
+    );
     assert!(!back.receives("/", "x", Duration::from_millis(50)).await);
 }

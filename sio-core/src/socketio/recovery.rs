@@ -113,7 +113,12 @@ impl PacketStore {
     }
 
     /// Stores a broadcast's data (an EVENT's array) and returns the offset to append to it.
-    pub(crate) fn store(&mut self, opts: &BroadcastOptions, data: &mut Value, attachments: &[Bytes]) {
+    pub(crate) fn store(
+        &mut self,
+        opts: &BroadcastOptions,
+        data: &mut Value,
+        attachments: &[Bytes],
+    ) {
         let now = Instant::now();
         self.prune(now);
         self.counter += 1;
