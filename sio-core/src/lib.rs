@@ -9,6 +9,7 @@
 //! - [`socketio`]: the Socket.IO layer.
 
 pub mod engine;
+mod rt;
 pub mod socketio;
 
 #[doc(hidden)]

@@ -370,7 +370,7 @@ impl Nsp {
     pub(crate) fn dispatch(self: &Arc<Self>, socket: SocketRef, parts: EventParts) {
         let ack = parts.ack_id.map(|id| (socket.clone(), id));
         let nsp = self.clone();
-        tokio::spawn(async move {
+        crate::rt::spawn(async move {
             // Events wait until the connect hook has run, as in Node.
             socket.ready().await;
             if nsp.handler.has_event_middleware() {
@@ -439,7 +439,7 @@ impl Nsp {
                 data: socket.data(),
             };
             let persist = self.adapter.persist_session(session);
-            tokio::spawn(persist);
+            crate::rt::spawn(persist);
         }
         if self.dynamic
             && let Some(server) = self.server()
@@ -453,7 +453,7 @@ impl Nsp {
             reason: Some(reason),
             ..EventParts::default()
         };
-        tokio::spawn(async move {
+        crate::rt::spawn(async move {
             let hook = nsp
                 .handler
                 .clone()

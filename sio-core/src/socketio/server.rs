@@ -467,7 +467,7 @@ impl EngineHandler for SioHandler {
     fn on_connect(&self, conn: &Arc<EngineSocket>) {
         let timeout = self.0.connect_timeout;
         let conn = Arc::downgrade(conn);
-        tokio::spawn(async move {
+        crate::rt::spawn(async move {
             tokio::time::sleep(timeout).await;
             if let Some(conn) = conn.upgrade()
                 && conn.is_connected()
