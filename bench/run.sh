@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Runs the benchmark scenarios against sio and its peers and writes bench/results/latest.{md,json,png}.
+#
+# Usage: bench/run.sh [--quick] [--smoke] [--scenarios a,b] [--servers x,y] [--rounds N] [--port P]
+#
+#   (no flag)     the full comparison: every scenario, every server, 5 rounds (about 16 minutes)
+#   --quick       one round with shorter runs and 2,000 idle connections (about 4 minutes)
+#   --smoke       every scenario against sio only, a few clients for a few seconds, debug build,
+#                 results in a temporary folder; fails if a scenario delivers nothing (the test
+#                 suite runs this; it needs neither Node nor the peers)
+#   --scenarios   a subset of: fanout, echo-ack, connect, idle, polling
+#   --servers     a subset of: sio, node, socketioxide, bare-ws (and socketioxide-q128: socketioxide
+#                 with its default per-socket queue of 128 packets)
+#   --rounds      rounds of A B A B … alternation (5 in the full run)
+#   --port        the port the servers listen on (38000)
+#
+# Builds what it needs (release, in $CARGO_TARGET_DIR or the workspace's target/), installs the
+# Node peer with npm ci, pins each server to core 0 and the load generator to core 1 (taskset),
+# and runs each scenario for each server in turn, a fresh server process for every run. All
+# traffic stays on 127.0.0.0/8, and every run ends by itself.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bench="$root/bench"
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+
+orig_args="$*"
+mode=full
+scenarios="fanout,echo-ack,connect,idle,polling"
+servers="sio,node,socketioxide,bare-ws"
+rounds=""
+port=38000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) mode=quick ;;
+    --smoke) mode=smoke ;;
+    --scenarios) scenarios="$2"; shift ;;
+    --servers) servers="$2"; shift ;;
+    --rounds) rounds="$2"; shift ;;
+    --port) port="$2"; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "unknown option: $1 (see --help)" >&2; exit 1 ;;
+  esac
+  shift
+done
+
+# Per-mode sizes: clients, seconds, rounds.
+case "$mode" in
+  full)  rounds="${rounds:-5}"; dur=10; fan_clients=1000; echo_clients=100; idle_clients=10000; poll_clients=100; conn_loops=32; settle=3 ;;
+  quick) rounds="${rounds:-1}"; dur=5;  fan_clients=1000; echo_clients=100; idle_clients=2000;  poll_clients=100; conn_loops=32; settle=2 ;;
+  smoke) rounds="${rounds:-1}"; dur=2;  fan_clients=20;   echo_clients=5;   idle_clients=100;   poll_clients=5;   conn_loops=4;  settle=1
+         servers=sio ;;
+esac
+
+if [ "$mode" = smoke ]; then
+  profile_dir=debug
+  out="$(mktemp -d "${TMPDIR:-/tmp}/sio-bench-smoke.XXXXXX")"
+else
+  profile_dir=release
+  out="$bench/results"
+fi
+mkdir -p "$out"
+raw="$out/raw.jsonl"
+: > "$raw"
+
+# Many connections need many descriptors, for the servers and the generator alike.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# Pinning: server on core 0, generator on core 1, when there are two cores to pin to.
+if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
+  pin_server=(taskset -c 0)
+  pin_gen=(taskset -c 1)
+  pinning="server on CPU 0, load generator on CPU 1 (taskset)"
+else
+  pin_server=()
+  pin_gen=()
+  pinning="not pinned (taskset missing or a single CPU)"
+fi
+
+has() { case ",$1," in *",$2,"*) return 0 ;; *) return 1 ;; esac; }
+
+echo "== building ($profile_dir) into $target_dir"
+cd "$root"
+build_flags=()
+[ "$profile_dir" = release ] && build_flags=(--release)
+cargo build --quiet --locked "${build_flags[@]}" -p bench-server -p sio-bench
+if has "$servers" socketioxide || has "$servers" socketioxide-q128; then
+  CARGO_TARGET_DIR="$target_dir" cargo build --quiet --locked "${build_flags[@]}" \
+    --manifest-path "$bench/peers/socketioxide/Cargo.toml"
+fi
+if has "$servers" bare-ws; then
+  CARGO_TARGET_DIR="$target_dir" cargo build --quiet --locked "${build_flags[@]}" \
+    --manifest-path "$bench/peers/bare-ws/Cargo.toml"
+fi
+if has "$servers" node; then
+  echo "== npm ci (bench/peers/node)"
+  (cd "$bench/peers/node" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+bin="$target_dir/$profile_dir"
+
+server_pid=""
+start_server() {
+  local name="$1"
+  case "$name" in
+    sio) PORT="$port" "${pin_server[@]}" "$bin/bench-server" 2>>"$out/servers.log" & ;;
+    node) PORT="$port" "${pin_server[@]}" node "$bench/peers/node/server.mjs" 2>>"$out/servers.log" & ;;
+    socketioxide) QUEUE=65536 PORT="$port" "${pin_server[@]}" "$bin/socketioxide-peer" 2>>"$out/servers.log" & ;;
+    socketioxide-q128) QUEUE=128 PORT="$port" "${pin_server[@]}" "$bin/socketioxide-peer" 2>>"$out/servers.log" & ;;
+    bare-ws) PORT="$port" "${pin_server[@]}" "$bin/bare-ws-peer" 2>>"$out/servers.log" & ;;
+    *) echo "unknown server: $name" >&2; exit 1 ;;
+  esac
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      return 0
+    fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      echo "$name exited at start (see $out/servers.log)" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  echo "$name did not start listening on $port" >&2
+  exit 1
+}
+
+stop_server() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+}
+trap stop_server EXIT
+
+scenario_args() {
+  case "$1" in
+    fanout) echo "--clients $fan_clients --duration $dur" ;;
+    echo-ack) echo "--clients $echo_clients --duration $dur" ;;
+    connect) echo "--concurrency $conn_loops --duration $dur" ;;
+    idle) echo "--clients $idle_clients --settle $settle" ;;
+    polling) echo "--clients $poll_clients --duration $dur" ;;
+    *) echo "unknown scenario: $1" >&2; exit 1 ;;
+  esac
+}
+
+failures=0
+echo "== $mode run: scenarios $scenarios; servers $servers; $rounds round(s); $pinning"
+started=$(date +%s)
+IFS=, read -r -a scenario_list <<< "$scenarios"
+IFS=, read -r -a server_list <<< "$servers"
+for scenario in "${scenario_list[@]}"; do
+  for round in $(seq 1 "$rounds"); do
+    for server in "${server_list[@]}"; do
+      if [ "$scenario" = polling ] && [ "$server" = bare-ws ]; then
+        continue # the WebSocket floor has no polling transport
+      fi
+      start_server "$server"
+      # shellcheck disable=SC2046
+      if line=$("${pin_gen[@]}" "$bin/sio-bench" "$scenario" --addr "127.0.0.1:$port" \
+          --server "$server" --round "$round" --server-pid "$server_pid" \
+          $(scenario_args "$scenario") 2>>"$out/generator.log"); then
+        status=ok
+      else
+        status=FAILED
+        failures=$((failures + 1))
+      fi
+      stop_server
+      [ -n "$line" ] && echo "$line" >> "$raw"
+      summary=$(printf '%s' "$line" | python3 -c 'import json,sys
+try:
+    r = json.loads(sys.stdin.read())
+    print("  ".join("%s=%.4g" % (m["metric"], m["value"]) for m in r["metrics"]))
+except Exception:
+    print("(no result)")' 2>/dev/null || echo "")
+      printf '  %-9s round %s  %-17s %-6s %s\n' "$scenario" "$round" "$server" "$status" "$summary"
+    done
+  done
+done
+echo "== done in $(( $(date +%s) - started )) s"
+
+if [ "$mode" = smoke ]; then
+  if [ "$failures" -gt 0 ]; then
+    echo "smoke: $failures scenario(s) delivered nothing; see $out/generator.log" >&2
+    exit 1
+  fi
+  echo "smoke: every scenario delivered (raw results in $out)"
+  rm -rf "$out"
+  exit 0
+fi
+
+# The report: Markdown and JSON always; the chart with matplotlib from a venv under bench/.venv.
+python="python3"
+if [ ! -x "$bench/.venv/bin/python" ]; then
+  python3 -m venv "$bench/.venv" >/dev/null 2>&1 || true
+fi
+if [ -x "$bench/.venv/bin/python" ]; then
+  if ! "$bench/.venv/bin/python" -c 'import matplotlib' 2>/dev/null; then
+    "$bench/.venv/bin/pip" install --quiet matplotlib >/dev/null 2>&1 || true
+  fi
+  python="$bench/.venv/bin/python"
+fi
+command_line="bench/run.sh${orig_args:+ $orig_args}"
+"$python" "$bench/report.py" --raw "$raw" --out "$out" --mode "$mode" --rounds "$rounds" \
+  --pinning "$pinning" --command "$command_line"
+[ "$failures" -gt 0 ] && echo "warning: $failures run(s) failed; see $out/generator.log" >&2
+exit 0

@@ -1,0 +1,94 @@
+//! `bench-server`: the sio server that `bench/run.sh` measures against its peers.
+//!
+//! Listens on `127.0.0.1:$PORT` (default 3000) with Socket.IO at `/socket.io/`, production
+//! heartbeat defaults (ping every 25 s, 20 s timeout), and these events on namespace `/`:
+//!
+//! | event | what the server does |
+//! | --- | --- |
+//! | `echo` | emits `echo` back to the sender with the same arguments |
+//! | `echo-ack` | acknowledges with the same arguments |
+//! | `broadcast` | emits `broadcast` with the same arguments to every socket of `/`, the sender included (encoded once) |
+//! | `join` | joins the room named by the string argument |
+//!
+//! Arguments travel as [`RawData`]: they are re-emitted as they came, never deserialized into
+//! a type and serialized again. `$WORKERS` sets the number of actix workers (default: the
+//! CPUs this process may run on, so `taskset -c 0` gives one).
+//!
+//! ```text
+//! cargo build --release -p bench-server && PORT=3000 target/release/bench-server
+//! ```
+
+use std::io;
+
+use actix_web::{App, HttpServer};
+use sio_core::socketio::{AckReply, BuildError, Data, Handlers, RawData, SocketIo, SocketRef};
+
+/// The four benchmark events on `/`.
+fn handlers() -> Handlers {
+    Handlers::new()
+        .on("echo", |socket: SocketRef, raw: RawData| async move {
+            let _ = socket.emit_args("echo", raw.args, raw.attachments);
+        })
+        .on("echo-ack", |raw: RawData| async move {
+            AckReply::Args(raw.args, raw.attachments)
+        })
+        .on("broadcast", |io: SocketIo, raw: RawData| async move {
+            if let Some(nsp) = io.of("/") {
+                let _ = nsp
+                    .broadcast()
+                    .emit_args("broadcast", raw.args, raw.attachments);
+            }
+        })
+        .on(
+            "join",
+            |socket: SocketRef, Data(room): Data<String>| async move {
+                socket.join(room);
+            },
+        )
+}
+
+fn server() -> Result<SocketIo, BuildError> {
+    SocketIo::builder()
+        .path("/socket.io/")
+        .ns("/", handlers())
+        .build()
+}
+
+fn env_number(name: &str) -> io::Result<Option<usize>> {
+    match std::env::var(name) {
+        Ok(v) => v.parse().map(Some).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{name} is not a number: {v}"),
+            )
+        }),
+        Err(_) => Ok(None),
+    }
+}
+
+#[actix_web::main]
+async fn main() -> io::Result<()> {
+    let port = match env_number("PORT")? {
+        Some(p) => u16::try_from(p)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "PORT is out of range"))?,
+        None => 3000,
+    };
+    let workers = match env_number("WORKERS")? {
+        Some(n) => n.max(1),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let io = server().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+
+    eprintln!("bench-server listening on http://127.0.0.1:{port}/socket.io/ ({workers} workers)");
+    HttpServer::new(move || App::new().configure(sio_actix::configure(io.clone())))
+        // A client that goes away closes its connection: no half-open sockets to keep.
+        .h1_allow_half_closed(false)
+        .workers(workers)
+        // Many connections: actix's default of 25,000 per worker and a backlog of 2,048 are
+        // too few for the idle-memory and connect-rate runs.
+        .max_connections(200_000)
+        .backlog(8_192)
+        .bind(("127.0.0.1", port))?
+        .run()
+        .await
+}
