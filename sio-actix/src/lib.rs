@@ -75,4 +75,16 @@ mod book {
     struct Testing;
     #[doc = include_str!("../../book/src/template.md")]
     struct Template;
+    #[doc = include_str!("../../book/src/msgpack.md")]
+    struct Msgpack;
+    #[doc = include_str!("../../book/src/dynamic-namespaces.md")]
+    struct DynamicNamespaces;
+    #[doc = include_str!("../../book/src/event-middleware.md")]
+    struct EventMiddleware;
+    #[doc = include_str!("../../book/src/remote-operations.md")]
+    struct RemoteOperations;
+    #[doc = include_str!("../../book/src/connection-state-recovery.md")]
+    struct ConnectionStateRecovery;
+    #[doc = include_str!("../../book/src/slow-consumers.md")]
+    struct SlowConsumers;
 }

@@ -298,3 +298,32 @@ async fn a_client_that_comes_back_too_late_gets_a_fresh_session() {
     );
     assert!(!back.receives("/", "x", Duration::from_millis(50)).await);
 }
+
+#[tokio::test]
+async fn refused_clients_do_not_keep_dynamic_namespaces_alive() {
+    let io = SocketIo::builder()
+        .dynamic_ns(
+            |path, _auth| path.starts_with("/d-"),
+            Handlers::new().middleware(|Data(auth): Data<Value>| async move {
+                if auth["ok"] == true {
+                    Ok(())
+                } else {
+                    Err(ConnectError::new("no"))
+                }
+            }),
+        )
+        .max_dynamic_namespaces(2)
+        .cleanup_empty_child_namespaces(true)
+        .build()
+        .unwrap();
+    let mut c = TestClient::open(&io).await.unwrap();
+    for name in ["/d-1", "/d-2", "/d-3", "/d-4"] {
+        assert_eq!(
+            c.connect(name, json!({})).await,
+            Err(TestError::ConnectError(json!({"message": "no"})))
+        );
+    }
+    assert!(io.of("/d-1").is_none());
+    c.connect("/d-5", json!({"ok": true})).await.unwrap();
+    c.connect("/d-6", json!({"ok": true})).await.unwrap();
+}

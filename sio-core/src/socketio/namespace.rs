@@ -304,6 +304,9 @@ impl Nsp {
             _ => None,
         };
         let socket = SocketRef::new(self.clone(), conn, auth.clone(), restored.as_ref());
+        if let Some(session) = &restored {
+            socket.set_data(session.state.data.clone());
+        }
         let parts = EventParts {
             event: "connect".to_owned(),
             args: vec![auth],
@@ -322,6 +325,12 @@ impl Nsp {
             if let Err(err) = verdict {
                 tracing::debug!(nsp = %self.path, message = %err.message, "connection refused");
                 socket.send_packet(Packet::connect_error(&self.path, err.message, err.data));
+                // A refused client must not keep a dynamic namespace alive.
+                if self.dynamic
+                    && let Some(server) = self.server()
+                {
+                    server.maybe_cleanup(self);
+                }
                 return false;
             }
         }
@@ -335,7 +344,6 @@ impl Nsp {
             .insert(socket.id(), socket.clone());
         let mut rooms = vec![socket.id().as_str().to_owned()];
         if let Some(session) = &restored {
-            socket.set_data(session.state.data.clone());
             rooms.extend(session.state.rooms.iter().cloned());
         }
         self.adapter.add_all(socket.id(), &rooms);

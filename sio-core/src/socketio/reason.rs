@@ -1,4 +1,4 @@
-//! Why a Socket.IO socket left its namespace: Node's nine reasons.
+//! Why a Socket.IO socket left its namespace: Node's nine reasons, and the slow-consumer cut.
 
 use std::fmt;
 
