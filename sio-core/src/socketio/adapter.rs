@@ -226,11 +226,16 @@ impl LocalAdapter {
     }
 
     fn targets(&self, opts: &BroadcastOptions) -> Vec<SocketRef> {
-        self.sockets(opts)
-            .into_iter()
-            .filter_map(|sid| self.nsp.socket(sid))
-            .filter(|s| !opts.volatile || s.conn.is_writable())
-            .collect()
+        let Some(nsp) = self.nsp.nsp.upgrade() else {
+            return Vec::new();
+        };
+        let keep = |s: &SocketRef| !opts.volatile || s.conn.is_writable();
+        if opts.rooms.is_empty() && opts.except.is_empty() {
+            // Everyone: no room index walk, no lookup per socket.
+            return nsp.sockets().into_iter().filter(keep).collect();
+        }
+        let sids = self.sockets(opts);
+        nsp.sockets_by_id(&sids).into_iter().filter(keep).collect()
     }
 }
 

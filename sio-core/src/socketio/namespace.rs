@@ -244,6 +244,14 @@ impl Nsp {
             .cloned()
     }
 
+    /// The connected sockets among `sids` (one lock for all of them).
+    pub(crate) fn sockets_by_id(&self, sids: &[Sid]) -> Vec<SocketRef> {
+        let sockets = self.sockets.read().unwrap_or_else(|e| e.into_inner());
+        sids.iter()
+            .filter_map(|sid| sockets.get(sid).cloned())
+            .collect()
+    }
+
     /// Every connected socket.
     pub fn sockets(&self) -> Vec<SocketRef> {
         self.sockets
