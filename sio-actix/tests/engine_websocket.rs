@@ -276,7 +276,7 @@ async fn a_client_that_stops_reading_is_disconnected_and_the_others_keep_up() {
     let server = TestServer::with(|b| {
         common::fast(b)
             .ping_interval(Duration::from_secs(30))
-            .max_queued_packets(64)
+            .max_queued_packets(1024)
     })
     .await;
     let mut reader = server.ws("EIO=4&transport=websocket").await;
@@ -303,6 +303,11 @@ async fn a_client_that_stops_reading_is_disconnected_and_the_others_keep_up() {
     let send_all = async {
         let mut staller_refused = 0;
         for batch in 0..TOTAL / 16 {
+            // Pace the sender with the reader (whatever the machine's load), never with the
+            // staller: only the staller's queue may grow.
+            while to_reader.queued() > 256 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
             for _ in 0..16 {
                 to_reader.send(payload.as_str()).unwrap();
                 if to_staller.send(payload.as_str()).is_err() {
@@ -310,7 +315,7 @@ async fn a_client_that_stops_reading_is_disconnected_and_the_others_keep_up() {
                 }
             }
             if batch % 4 == 0 {
-                tokio::time::sleep(Duration::from_millis(1)).await;
+                tokio::task::yield_now().await;
             }
         }
         staller_refused
