@@ -87,4 +87,6 @@ mod book {
     struct ConnectionStateRecovery;
     #[doc = include_str!("../../book/src/slow-consumers.md")]
     struct SlowConsumers;
+    #[doc = include_str!("../../book/src/old-clients.md")]
+    struct OldClients;
 }

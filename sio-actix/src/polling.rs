@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
 use sio_core::engine::{Engine, EngineHandler, Socket};
 
@@ -17,7 +17,7 @@ pub(crate) async fn get<H: EngineHandler>(
     socket: Arc<Socket<H::Data>>,
 ) -> HttpResponse {
     match engine.poll(socket).await {
-        Ok(body) => ok(engine, req, "text/plain; charset=UTF-8", body),
+        Ok(body) => ok(engine, req, body.content_type(), body.into_bytes()),
         Err(err) => response::error(engine.config(), req, &err),
     }
 }
@@ -60,7 +60,7 @@ pub(crate) async fn post<H: EngineHandler>(
         .get("content-type")
         .and_then(|v| v.to_str().ok());
     match guard.finish(content_type, body.freeze()) {
-        Ok(()) => ok(engine, req, "text/html", "ok".to_owned()),
+        Ok(()) => ok(engine, req, "text/html", Bytes::from_static(b"ok")),
         Err(err) => response::error(config, req, &err),
     }
 }
@@ -70,7 +70,7 @@ pub(crate) fn ok<H: EngineHandler>(
     engine: &Engine<H>,
     req: &HttpRequest,
     content_type: &'static str,
-    body: String,
+    body: Bytes,
 ) -> HttpResponse {
     response::builder(engine.config(), req, StatusCode::OK)
         .content_type(content_type)

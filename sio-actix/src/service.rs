@@ -72,7 +72,7 @@ pub async fn handle<H: EngineHandler>(
     match route {
         Route::Handshake(TransportType::Polling) => {
             let (_socket, open) = engine.open_polling(info);
-            polling::ok(&engine, &req, "text/plain; charset=UTF-8", open)
+            polling::ok(&engine, &req, "text/plain; charset=UTF-8", open.into())
         }
         Route::Handshake(TransportType::Websocket) => {
             // The WebSocket handshake is checked before a session exists.
@@ -86,7 +86,7 @@ pub async fn handle<H: EngineHandler>(
                 Ok(pending) => pending,
                 Err(err) => return err.error_response(),
             };
-            match engine.upgrade(socket) {
+            match engine.upgrade(socket, &info) {
                 Ok(conn) => pending.start(conn),
                 Err(err) => response::error(config, &req, &err),
             }

@@ -9,6 +9,9 @@
 //!   `/custom` of the protocol's test suite, plus hooks that exercise server behaviours (see
 //!   [`socketio`]).
 //!
+//! `SIO_EIO3=1` also serves Engine.IO v3 clients (`allow_eio3`: `engine.io-client` 3.x and
+//! `socket.io-client` 2.x) on both endpoints; without it they get HTTP 400 `{"code":5,…}`.
+//!
 //! ```text
 //! cargo build --release --bin conformance-server && PORT=3000 target/release/conformance-server
 //! ```
@@ -22,6 +25,11 @@ use actix_web::{App, HttpServer};
 use sio_core::engine::{
     Cors, DisconnectReason, Engine, EngineConfig, EngineHandler, Message, Socket,
 };
+
+/// Whether `SIO_EIO3=1` asks for Engine.IO v3 clients to be served.
+fn allow_eio3() -> bool {
+    std::env::var("SIO_EIO3").is_ok_and(|v| v == "1")
+}
 
 /// Echoes every message back to its sender.
 struct Echo;
@@ -69,6 +77,7 @@ async fn main() -> std::io::Result<()> {
             .ping_timeout(Duration::from_millis(200))
             .max_http_buffer_size(1_000_000)
             .cors(Cors::any())
+            .allow_eio3(allow_eio3())
             .build(),
         Echo,
     );

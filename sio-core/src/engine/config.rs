@@ -43,6 +43,52 @@ impl fmt::Display for TransportType {
     }
 }
 
+/// The Engine.IO protocol revision a session speaks.
+///
+/// Current clients speak v4 (`EIO=4`). Engine.IO v3 is what `engine.io-client` 3.x and
+/// `socket.io-client` 2.x speak; it is served only with
+/// [`EngineConfig::allow_eio3`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProtocolVersion {
+    /// Engine.IO v3: length-prefixed polling payloads, the client pings.
+    V3,
+    /// Engine.IO v4: `\x1e`-separated polling payloads, the server pings.
+    V4,
+}
+
+impl ProtocolVersion {
+    /// The revision a request asks for, read as Node does: `EIO=4` is v4, anything else
+    /// (including a missing `EIO`) is v3.
+    ///
+    /// ```
+    /// use sio_core::engine::ProtocolVersion;
+    /// assert_eq!(ProtocolVersion::from_query(Some("4")), ProtocolVersion::V4);
+    /// assert_eq!(ProtocolVersion::from_query(Some("3")), ProtocolVersion::V3);
+    /// assert_eq!(ProtocolVersion::from_query(None), ProtocolVersion::V3);
+    /// ```
+    pub fn from_query(eio: Option<&str>) -> Self {
+        if eio == Some("4") {
+            ProtocolVersion::V4
+        } else {
+            ProtocolVersion::V3
+        }
+    }
+
+    /// The revision number (3 or 4).
+    pub fn as_u8(self) -> u8 {
+        match self {
+            ProtocolVersion::V3 => 3,
+            ProtocolVersion::V4 => 4,
+        }
+    }
+}
+
+impl fmt::Display for ProtocolVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.as_u8())
+    }
+}
+
 /// The future an [`AllowRequest`] hook returns: `Err(message)` refuses with 403.
 pub type AllowRequestFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 
@@ -114,6 +160,10 @@ pub struct EngineConfig {
     pub websocket: bool,
     /// Whether a polling session may upgrade to WebSocket; default true.
     pub allow_upgrades: bool,
+    /// Whether Engine.IO v3 clients (`engine.io-client` 3.x, `socket.io-client` 2.x) are
+    /// served; default false, as in Node (`allowEIO3`). When false, a handshake with an `EIO`
+    /// other than `4` gets HTTP 400 `{"code":5,"message":"Unsupported protocol version"}`.
+    pub allow_eio3: bool,
     /// A hook that may refuse handshakes; default none.
     pub allow_request: Option<AllowRequest>,
     /// CORS for polling responses; default none (no CORS headers).
@@ -132,6 +182,7 @@ impl Default for EngineConfig {
             polling: true,
             websocket: true,
             allow_upgrades: true,
+            allow_eio3: false,
             allow_request: None,
             cors: None,
         }
@@ -224,6 +275,19 @@ impl EngineConfigBuilder {
         self
     }
 
+    /// Whether Engine.IO v3 clients (`socket.io-client` 2.x) are served (Node's `allowEIO3`);
+    /// see [`EngineConfig::allow_eio3`].
+    ///
+    /// ```
+    /// use sio_core::engine::EngineConfig;
+    /// assert!(!EngineConfig::default().allow_eio3);
+    /// assert!(EngineConfig::builder().allow_eio3(true).build().allow_eio3);
+    /// ```
+    pub fn allow_eio3(mut self, allow: bool) -> Self {
+        self.0.allow_eio3 = allow;
+        self
+    }
+
     /// A hook that may refuse handshakes with 403; see [`AllowRequest::new`].
     ///
     /// ```
@@ -270,6 +334,7 @@ mod tests {
         assert_eq!(c.upgrade_timeout, Duration::from_secs(10));
         assert_eq!(c.max_http_buffer_size, 1_000_000);
         assert!(c.polling && c.websocket && c.allow_upgrades);
+        assert!(!c.allow_eio3);
     }
 
     #[test]

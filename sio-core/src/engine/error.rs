@@ -18,6 +18,9 @@ pub enum DecodeError {
     /// A `b` record whose base64 does not decode.
     #[error("invalid base64 in binary record")]
     InvalidBase64,
+    /// An Engine.IO v3 payload whose length prefixes do not match its records.
+    #[error("invalid length prefix in payload")]
+    InvalidLength,
 }
 
 /// A request the engine refuses, with the answer Node's `engine.io` gives.

@@ -1,7 +1,8 @@
-//! The Engine.IO v4 layer.
+//! The Engine.IO layer: protocol v4, and v3 for old clients when enabled.
 //!
 //! - Codecs, sans I/O: [`Packet`] (one packet, text or WebSocket frame) and
-//!   [`encode_payload`] / [`decode_payload`] (polling bodies).
+//!   [`encode_payload`] / [`decode_payload`] (polling bodies); [`v3`] for Engine.IO v3 clients
+//!   ([`EngineConfig::allow_eio3`]).
 //! - Sessions: [`Engine`] holds the session table and answers requests as Node's `engine.io`
 //!   does; each [`Socket`] owns its outgoing queue, heartbeat and upgrade state.
 //! - The seam upward: an [`EngineHandler`] is told of sessions and messages. Implement it to use
@@ -19,19 +20,21 @@ mod request;
 mod server;
 mod sid;
 mod socket;
+pub mod v3;
 mod websocket;
 
 #[cfg(test)]
 mod tests;
 
 pub use config::{
-    AllowRequest, AllowRequestFuture, EngineConfig, EngineConfigBuilder, TransportType,
+    AllowRequest, AllowRequestFuture, EngineConfig, EngineConfigBuilder, ProtocolVersion,
+    TransportType,
 };
 pub use cors::{AllowedOrigins, Cors};
 pub use error::{DecodeError, EngineError};
 pub use handler::{DisconnectReason, EngineHandler};
 pub use packet::{Message, PROBE, Packet, WsFrame};
-pub use payload::{RECORD_SEPARATOR, decode_payload, encode_frames, encode_payload};
+pub use payload::{PollBody, RECORD_SEPARATOR, decode_payload, encode_frames, encode_payload};
 pub use request::RequestInfo;
 pub use server::{Engine, PROTOCOL_VERSION, PostGuard, Route};
 pub use sid::{SID_LEN, Sid};

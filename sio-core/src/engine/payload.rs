@@ -14,6 +14,34 @@ use super::packet::{Message, Packet, WsFrame};
 /// The byte that separates the packets of a polling payload.
 pub const RECORD_SEPARATOR: char = '\x1e';
 
+/// The body of a polling response: text, except for Engine.IO v3 clients that take binary
+/// payloads (see [`v3::encode_payload`](super::v3::encode_payload)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollBody {
+    /// A text body (`text/plain; charset=UTF-8`).
+    Text(String),
+    /// A binary body (`application/octet-stream`), Engine.IO v3 only.
+    Binary(Bytes),
+}
+
+impl PollBody {
+    /// The `Content-Type` of the response.
+    pub fn content_type(&self) -> &'static str {
+        match self {
+            PollBody::Text(_) => "text/plain; charset=UTF-8",
+            PollBody::Binary(_) => "application/octet-stream",
+        }
+    }
+
+    /// The body's bytes.
+    pub fn into_bytes(self) -> Bytes {
+        match self {
+            PollBody::Text(text) => Bytes::from(text),
+            PollBody::Binary(bytes) => bytes,
+        }
+    }
+}
+
 /// Encodes packets into one polling payload.
 ///
 /// ```

@@ -6,11 +6,11 @@ use std::sync::{Arc, RwLock, Weak};
 
 use bytes::Bytes;
 
-use super::config::{EngineConfig, TransportType};
+use super::config::{EngineConfig, ProtocolVersion, TransportType};
 use super::error::EngineError;
 use super::handler::{DisconnectReason, EngineHandler};
 use super::packet::Packet;
-use super::payload::{decode_payload, encode_frames, encode_payload};
+use super::payload::{PollBody, decode_payload, encode_payload};
 use super::request::RequestInfo;
 use super::sid::Sid;
 use super::socket::{Limits, ReadyState, Socket, SocketOwner, UpgradeState};
@@ -19,7 +19,8 @@ use super::websocket::WsConnection;
 /// How long a long-poll that arrives during an upgrade waits for it to complete.
 const PROBED_POLL_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// The only Engine.IO protocol revision served.
+/// The Engine.IO protocol revision served to current clients (the `EIO` query parameter);
+/// v3 is served too with [`EngineConfig::allow_eio3`].
 pub const PROTOCOL_VERSION: &str = "4";
 
 /// What a request is, once the engine has checked it ([`Engine::route`]).
@@ -117,8 +118,20 @@ impl<H: EngineHandler> Engine<H> {
         }
     }
 
+    /// The protocol a request asks for, when it is served: `EIO=4`, or anything else (a
+    /// missing `EIO` included) as v3 when `allow_eio3` is set.
+    fn protocol_of(&self, req: &RequestInfo) -> Option<ProtocolVersion> {
+        match ProtocolVersion::from_query(req.query("EIO")) {
+            ProtocolVersion::V3 if !self.config.allow_eio3 => None,
+            protocol => Some(protocol),
+        }
+    }
+
     /// Checks a request in the order Node does (transport, `sid`, method, WebSocket
     /// without upgrade, `allow_request`, `EIO`) and says what it is.
+    ///
+    /// With `allow_eio3`, a v3 handshake asking for JSONP polling (`j=`) is refused as an
+    /// unknown transport (code 0): sio does not serve JSONP.
     pub async fn route(&self, req: &RequestInfo) -> Result<Route<H::Data>, EngineError> {
         let transport = req
             .query("transport")
@@ -146,7 +159,7 @@ impl<H: EngineHandler> Engine<H> {
                 ReadyState::Closing if is_get && !upgrade && transport == current => {}
                 _ => return Err(EngineError::UnknownSid),
             }
-            if req.query("EIO") != Some(PROTOCOL_VERSION) {
+            if self.protocol_of(req) != Some(socket.protocol()) {
                 return Err(EngineError::BadRequest);
             }
             if upgrade {
@@ -173,14 +186,23 @@ impl<H: EngineHandler> Engine<H> {
         if let Some(hook) = &self.config.allow_request {
             hook.check(req).await.map_err(EngineError::Forbidden)?;
         }
-        if req.query("EIO") != Some(PROTOCOL_VERSION) {
-            return Err(EngineError::UnsupportedProtocolVersion);
+        let protocol = self
+            .protocol_of(req)
+            .ok_or(EngineError::UnsupportedProtocolVersion)?;
+        if protocol == ProtocolVersion::V3
+            && transport == TransportType::Polling
+            && req.query("j").is_some()
+        {
+            // JSONP polling (`j=<index>`), which only v3 clients use, is not served.
+            return Err(EngineError::TransportUnknown);
         }
         Ok(Route::Handshake(transport))
     }
 
     /// Creates a session; returns it and its handshake JSON.
     fn create(&self, req: RequestInfo, transport: TransportType) -> (Arc<Socket<H::Data>>, String) {
+        // `route` has refused v3 unless it is allowed; a caller that skipped it gets v4.
+        let protocol = self.protocol_of(&req).unwrap_or(ProtocolVersion::V4);
         let owner: Weak<dyn SocketOwner<H::Data>> = self.this.clone();
         let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
         let mut sid = Sid::random();
@@ -198,6 +220,7 @@ impl<H: EngineHandler> Engine<H> {
                     ping_interval: self.config.ping_interval,
                     ping_timeout: self.config.ping_timeout,
                     max_queued: self.config.max_queued_packets,
+                    protocol,
                 },
                 this.clone(),
             )
@@ -218,7 +241,7 @@ impl<H: EngineHandler> Engine<H> {
             self.config.ping_timeout.as_millis(),
             self.config.max_http_buffer_size,
         );
-        tracing::debug!(%sid, %transport, "engine session opened");
+        tracing::debug!(%sid, %transport, %protocol, "engine session opened");
         (socket, open)
     }
 
@@ -228,29 +251,39 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     /// Opens a session over polling; returns it and the body of the handshake response (the
-    /// open packet).
+    /// open packet; length-prefixed for a v3 client).
     pub fn open_polling(&self, req: RequestInfo) -> (Arc<Socket<H::Data>>, String) {
         let (socket, handshake) = self.create(req, TransportType::Polling);
         self.start(&socket);
-        (socket, encode_payload(&[Packet::Open(handshake.into())]))
+        let open = Packet::Open(handshake.into());
+        let body = match socket.protocol() {
+            ProtocolVersion::V4 => encode_payload(&[open]),
+            ProtocolVersion::V3 => super::v3::encode_text_payload([open.into_ws_frame()]),
+        };
+        (socket, body)
     }
 
     /// Opens a session directly over WebSocket; the open packet is the first frame the
     /// returned connection writes.
     pub fn open_websocket(&self, req: RequestInfo) -> WsConnection<H> {
+        let base64 = req.query("b64").is_some();
         let (socket, handshake) = self.create(req, TransportType::Websocket);
         socket
             .lock()
             .outbox
             .push_back(Packet::Open(handshake.into()).into_ws_frame());
         let engine = self.this.upgrade();
-        let conn = WsConnection::active(engine, socket.clone());
+        let conn = WsConnection::active(engine, socket.clone(), base64);
         self.start(&socket);
         conn
     }
 
-    /// Starts the upgrade of a polling session to the WebSocket that sent this request.
-    pub fn upgrade(&self, socket: Arc<Socket<H::Data>>) -> Result<WsConnection<H>, EngineError> {
+    /// Starts the upgrade of a polling session to the WebSocket that sent `req`.
+    pub fn upgrade(
+        &self,
+        socket: Arc<Socket<H::Data>>,
+        req: &RequestInfo,
+    ) -> Result<WsConnection<H>, EngineError> {
         {
             let mut st = socket.lock();
             if st.ready != ReadyState::Open
@@ -266,15 +299,17 @@ impl<H: EngineHandler> Engine<H> {
             self.this.upgrade(),
             socket,
             self.config.upgrade_timeout,
+            req.query("b64").is_some(),
         ))
     }
 
-    /// Serves a long-poll: waits until packets are queued and returns them as one payload.
+    /// Serves a long-poll: waits until packets are queued and returns them as one payload
+    /// (text, or binary for a v3 client that takes it).
     ///
     /// A second long-poll while one is pending is answered with `BadRequest` and closes the
     /// session. If the returned future is dropped before it completes (the client went away),
     /// the session is closed ("transport close").
-    pub async fn poll(&self, socket: Arc<Socket<H::Data>>) -> Result<String, EngineError> {
+    pub async fn poll(&self, socket: Arc<Socket<H::Data>>) -> Result<PollBody, EngineError> {
         let arrived_while_probed = {
             let mut st = socket.lock();
             if st.poll_get {
@@ -298,7 +333,7 @@ impl<H: EngineHandler> Engine<H> {
             {
                 let mut st = socket.lock();
                 if !st.outbox.is_empty() {
-                    let body = encode_frames(st.outbox.drain(..));
+                    let body = socket.encode_poll_body(st.outbox.drain(..));
                     st.poll_get = false;
                     if st.close_after_drain {
                         // The close packet goes in the next long-poll.
@@ -330,7 +365,7 @@ impl<H: EngineHandler> Engine<H> {
                     return if arrived_while_probed {
                         Err(EngineError::BadRequest)
                     } else {
-                        Ok(encode_payload(&[Packet::Noop]))
+                        Ok(socket.encode_poll_body([Packet::Noop.into_ws_frame()]))
                     };
                 }
                 if st.upgrade == UpgradeState::Probed {
@@ -339,7 +374,7 @@ impl<H: EngineHandler> Engine<H> {
                     if !arrived_while_probed || now >= deadline {
                         st.poll_get = false;
                         guard.done = true;
-                        return Ok(encode_payload(&[Packet::Noop]));
+                        return Ok(socket.encode_poll_body([Packet::Noop.into_ws_frame()]));
                     }
                 }
             }
@@ -379,7 +414,14 @@ impl<H: EngineHandler> Engine<H> {
 
     /// Handles one decoded packet from a session's current transport.
     pub(crate) fn on_packet(&self, socket: &Arc<Socket<H::Data>>, packet: Packet) {
+        let v3 = socket.protocol() == ProtocolVersion::V3;
         match packet {
+            // v3: the client pings and the server answers.
+            Packet::Ping(_) if v3 => socket.on_client_ping(),
+            Packet::Pong(_) if v3 => {
+                tracing::debug!(sid = %socket.id(), "invalid heartbeat direction");
+                socket.close_with(DisconnectReason::TransportError);
+            }
             Packet::Pong(_) => socket.on_pong(),
             Packet::Message(msg) => self.handler.on_message(socket, msg),
             Packet::Close => {
@@ -452,16 +494,16 @@ impl<H: EngineHandler> PostGuard<H> {
     }
 
     /// Decodes the body and handles its packets. A body that does not decode (or is sent as
-    /// `application/octet-stream`, which v4 does not use) closes the session with "parse
-    /// error" and is `BadRequest`.
+    /// `application/octet-stream` by a v4 client: only v3 sends binary payloads) closes the
+    /// session with "parse error" and is `BadRequest`.
     pub fn finish(mut self, content_type: Option<&str>, body: Bytes) -> Result<(), EngineError> {
         self.done = true;
         self.socket.lock().poll_post = false;
         let binary = content_type.is_some_and(|ct| ct.starts_with("application/octet-stream"));
-        let packets = if binary {
-            None
-        } else {
-            decode_payload(body).ok()
+        let packets = match self.socket.protocol() {
+            ProtocolVersion::V3 => super::v3::decode_payload(body, binary).ok(),
+            ProtocolVersion::V4 if binary => None,
+            ProtocolVersion::V4 => decode_payload(body).ok(),
         };
         let Some(packets) = packets else {
             tracing::debug!(sid = %self.socket.id(), "undecodable polling body");

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use super::config::TransportType;
+use super::config::{ProtocolVersion, TransportType};
 use super::handler::DisconnectReason;
 use super::packet::{Message, Packet, WsFrame};
 use super::request::RequestInfo;
@@ -48,6 +48,8 @@ pub(crate) struct State {
     pub(crate) poll_post: bool,
     /// A graceful close waits for the queue to be fetched before its close packet.
     pub(crate) close_after_drain: bool,
+    /// v4: a ping was sent and its pong is awaited until `pong_deadline`. v3: always set, and
+    /// `pong_deadline` is when the session ends unless the client pings.
     pub(crate) awaiting_pong: bool,
     pub(crate) pong_deadline: Instant,
     pub(crate) last_pong: Instant,
@@ -77,15 +79,26 @@ pub struct Socket<D> {
     pub(crate) lifecycle: Notify,
     owner: Weak<dyn SocketOwner<D>>,
     limits: Limits,
+    /// Whether the polling transport may answer with binary payloads (v3 without `b64=1`).
+    supports_binary: bool,
     this: Weak<Socket<D>>,
 }
 
-/// The per-session settings copied from the engine configuration.
+/// The per-session settings: those copied from the engine configuration, and the protocol
+/// the session's handshake asked for.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
     pub(crate) ping_interval: Duration,
     pub(crate) ping_timeout: Duration,
     pub(crate) max_queued: usize,
+    pub(crate) protocol: ProtocolVersion,
+}
+
+impl Limits {
+    /// How long a v3 session lives without a ping from its client.
+    fn client_ping_window(&self) -> Duration {
+        self.ping_interval + self.ping_timeout
+    }
 }
 
 impl<D> std::fmt::Debug for Socket<D> {
@@ -107,6 +120,9 @@ impl<D: Send + Sync + 'static> Socket<D> {
         this: Weak<Socket<D>>,
     ) -> Self {
         let now = Instant::now();
+        let v3 = limits.protocol == ProtocolVersion::V3;
+        // v3 clients take binary payloads unless they asked for base64 (`b64`).
+        let supports_binary = v3 && request.query("b64").is_none();
         Socket {
             id,
             request: Arc::new(request),
@@ -119,14 +135,19 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 poll_get: false,
                 poll_post: false,
                 close_after_drain: false,
-                awaiting_pong: false,
-                pong_deadline: now,
+                awaiting_pong: v3,
+                pong_deadline: if v3 {
+                    now + limits.client_ping_window()
+                } else {
+                    now
+                },
                 last_pong: now,
             }),
             writer: Notify::new(),
             lifecycle: Notify::new(),
             owner,
             limits,
+            supports_binary,
             this,
         }
     }
@@ -149,6 +170,27 @@ impl<D: Send + Sync + 'static> Socket<D> {
     /// The transport the session currently uses.
     pub fn transport(&self) -> TransportType {
         self.lock().transport
+    }
+
+    /// The Engine.IO protocol revision of the session: v4, or v3 for an old client
+    /// (`socket.io-client` 2.x) when [`EngineConfig::allow_eio3`](super::EngineConfig::allow_eio3)
+    /// is set.
+    pub fn protocol(&self) -> ProtocolVersion {
+        self.limits.protocol
+    }
+
+    /// Encodes frames taken from the queue as one polling response body, in the session's
+    /// protocol.
+    pub(crate) fn encode_poll_body<I>(&self, frames: I) -> super::payload::PollBody
+    where
+        I: IntoIterator<Item = WsFrame>,
+    {
+        match self.limits.protocol {
+            ProtocolVersion::V4 => {
+                super::payload::PollBody::Text(super::payload::encode_frames(frames))
+            }
+            ProtocolVersion::V3 => super::v3::encode_payload(frames, self.supports_binary),
+        }
     }
 
     /// Whether the session is open.
@@ -306,6 +348,13 @@ impl<D: Send + Sync + 'static> Socket<D> {
         true
     }
 
+    /// A ping from a v3 client: the session lives another `ping_interval + ping_timeout`, and
+    /// the client gets its pong.
+    pub(crate) fn on_client_ping(&self) {
+        self.lock().pong_deadline = Instant::now() + self.limits.client_ping_window();
+        let _ = self.push(Packet::pong());
+    }
+
     /// Records a pong from the client.
     pub(crate) fn on_pong(&self) {
         {
@@ -316,9 +365,53 @@ impl<D: Send + Sync + 'static> Socket<D> {
         self.lifecycle.notify_one();
     }
 
-    /// The heartbeat: ping every `ping_interval` (counted from the last pong), close after
-    /// `ping_timeout` without an answer. Ends when the session ends.
+    /// The heartbeat. v4: ping every `ping_interval` (counted from the last pong), close after
+    /// `ping_timeout` without an answer. v3: the client pings; close after `ping_interval +
+    /// ping_timeout` without a ping. Ends when the session ends.
     pub(crate) async fn run_heartbeat(self: Arc<Self>) {
+        match self.limits.protocol {
+            ProtocolVersion::V4 => self.server_heartbeat().await,
+            ProtocolVersion::V3 => self.client_heartbeat().await,
+        }
+        // A graceful close over polling keeps the session until its close packet is fetched;
+        // give the client one ping timeout to come for it.
+        let closing = self.lock().ready == ReadyState::Closing;
+        if closing {
+            tokio::time::sleep(self.limits.ping_timeout).await;
+            self.lock().ready = ReadyState::Closed;
+            if let Some(owner) = self.owner.upgrade() {
+                owner.forget(&self);
+            }
+        }
+    }
+
+    /// v3: waits for the client's pings; each one pushes the deadline back.
+    async fn client_heartbeat(self: &Arc<Self>) {
+        loop {
+            let deadline = {
+                let st = self.lock();
+                if st.ready != ReadyState::Open {
+                    break;
+                }
+                st.pong_deadline
+            };
+            tokio::select! {
+                _ = tokio::time::sleep_until(deadline) => {}
+                _ = self.lifecycle.notified() => continue,
+            }
+            let expired = {
+                let st = self.lock();
+                st.ready == ReadyState::Open && Instant::now() >= st.pong_deadline
+            };
+            if expired {
+                self.close_with(DisconnectReason::PingTimeout);
+                break;
+            }
+        }
+    }
+
+    /// v4: the server pings.
+    async fn server_heartbeat(self: &Arc<Self>) {
         loop {
             let next_ping = {
                 let st = self.lock();
@@ -357,16 +450,6 @@ impl<D: Send + Sync + 'static> Socket<D> {
                     self.close_with(DisconnectReason::PingTimeout);
                     break;
                 }
-            }
-        }
-        // A graceful close over polling keeps the session until its close packet is fetched;
-        // give the client one ping timeout to come for it.
-        let closing = self.lock().ready == ReadyState::Closing;
-        if closing {
-            tokio::time::sleep(self.limits.ping_timeout).await;
-            self.lock().ready = ReadyState::Closed;
-            if let Some(owner) = self.owner.upgrade() {
-                owner.forget(&self);
             }
         }
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::config::TransportType;
+use super::config::{ProtocolVersion, TransportType};
 use super::handler::{DisconnectReason, EngineHandler};
 use super::packet::{PROBE, Packet, WsFrame};
 use super::server::Engine;
@@ -56,6 +56,8 @@ pub struct WsConnection<H: EngineHandler> {
     socket: Arc<Socket<H::Data>>,
     mode: Mode,
     replies: Vec<WsFrame>,
+    /// v3 only: the client asked for binary messages as base64 text frames (`b64`).
+    base64: bool,
 }
 
 impl<H: EngineHandler> std::fmt::Debug for WsConnection<H> {
@@ -68,12 +70,17 @@ impl<H: EngineHandler> std::fmt::Debug for WsConnection<H> {
 }
 
 impl<H: EngineHandler> WsConnection<H> {
-    pub(crate) fn active(engine: Option<Arc<Engine<H>>>, socket: Arc<Socket<H::Data>>) -> Self {
+    pub(crate) fn active(
+        engine: Option<Arc<Engine<H>>>,
+        socket: Arc<Socket<H::Data>>,
+        base64: bool,
+    ) -> Self {
         WsConnection {
             engine,
             socket,
             mode: Mode::Active,
             replies: Vec::new(),
+            base64,
         }
     }
 
@@ -81,6 +88,7 @@ impl<H: EngineHandler> WsConnection<H> {
         engine: Option<Arc<Engine<H>>>,
         socket: Arc<Socket<H::Data>>,
         upgrade_timeout: Duration,
+        base64: bool,
     ) -> Self {
         WsConnection {
             engine,
@@ -89,7 +97,12 @@ impl<H: EngineHandler> WsConnection<H> {
                 deadline: Instant::now() + upgrade_timeout,
             },
             replies: Vec::new(),
+            base64,
         }
+    }
+
+    fn v3(&self) -> bool {
+        self.socket.protocol() == ProtocolVersion::V3
     }
 
     /// The session this WebSocket belongs to.
@@ -123,7 +136,15 @@ impl<H: EngineHandler> WsConnection<H> {
                     {
                         let mut st = self.socket.lock();
                         if !st.outbox.is_empty() {
-                            let frames = st.outbox.drain(..).collect();
+                            let frames = st.outbox.drain(..);
+                            let frames = if self.v3() {
+                                let binary = !self.base64;
+                                frames
+                                    .map(|f| super::v3::encode_ws_frame(f, binary))
+                                    .collect()
+                            } else {
+                                frames.collect()
+                            };
                             return WsOutgoing::Frames(frames);
                         }
                         if st.ready != ReadyState::Open {
@@ -140,7 +161,12 @@ impl<H: EngineHandler> WsConnection<H> {
 
     /// Handles a frame from the client.
     pub fn on_frame(&mut self, frame: WsFrame) {
-        let packet = match frame.decode() {
+        let decoded = if self.v3() {
+            super::v3::decode_ws_frame(frame)
+        } else {
+            frame.decode()
+        };
+        let packet = match decoded {
             Ok(packet) => packet,
             Err(err) => {
                 tracing::debug!(sid = %self.socket.id(), %err, "undecodable WebSocket frame");

@@ -12,6 +12,8 @@ use super::server::ServerInner;
 use super::socket::SocketRef;
 use crate::engine::{self, Message};
 
+pub(crate) mod eio3;
+
 /// The engine session type of a Socket.IO server.
 pub type EngineSocket = engine::Socket<ClientData>;
 
@@ -133,6 +135,7 @@ fn invalid_state(conn: &Arc<EngineSocket>, why: &str) {
 }
 
 fn on_packet(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet) {
+    let packet = eio3::incoming(conn, packet);
     let socket = {
         let st = conn.data().lock();
         st.namespaces
@@ -226,6 +229,7 @@ fn connect(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet) 
             match st.namespaces.iter_mut().find(|(p, _)| *p == path) {
                 Some(slot) => {
                     slot.1 = Slot::Connected(socket.clone());
+                    eio3::join_alias(socket);
                     st.joined_once = true;
                     true
                 }

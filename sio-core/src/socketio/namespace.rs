@@ -332,7 +332,8 @@ impl Nsp {
                     });
             if let Err(err) = verdict {
                 tracing::debug!(nsp = %self.path, message = %err.message, "connection refused");
-                socket.send_packet(Packet::connect_error(&self.path, err.message, err.data));
+                let refusal = Packet::connect_error(&self.path, err.message, err.data);
+                socket.send_packet(super::client::eio3::outgoing_connect(&socket.conn, refusal));
                 // A refused client must not keep a dynamic namespace alive.
                 if self.dynamic
                     && let Some(server) = self.server()
@@ -359,7 +360,8 @@ impl Nsp {
         if let Some(pid) = socket.pid() {
             reply["pid"] = Value::String(pid.to_owned());
         }
-        socket.send_packet(Packet::connect(&self.path, Some(reply)));
+        let reply = Packet::connect(&self.path, Some(reply));
+        socket.send_packet(super::client::eio3::outgoing_connect(&socket.conn, reply));
         if let Some(session) = restored {
             tracing::debug!(nsp = %self.path, sid = %socket.id(), missed = session.missed.len(), "session recovered");
             for (data, attachments) in session.missed {

@@ -465,6 +465,7 @@ impl EngineHandler for SioHandler {
     type Data = ClientData;
 
     fn on_connect(&self, conn: &Arc<EngineSocket>) {
+        client::eio3::on_open(&self.0, conn);
         let timeout = self.0.connect_timeout;
         let conn = Arc::downgrade(conn);
         crate::rt::spawn(async move {
