@@ -2,6 +2,8 @@
 // SIO_RECOVERY=1 (this file starts its own server process).
 
 process.env.SIO_RECOVERY = "1";
+// A 1.5 s window, so that "too late" can be tested.
+process.env.SIO_RECOVERY_MAX_MS = "1500";
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -75,6 +77,32 @@ for (const mode of MODES) {
         b.emit("to-room", "r", "m5");
         await until(() => received.length === 4, 2000, "m5");
         assert.equal(received[3], "m5");
+      } finally {
+        a.close();
+        b.close();
+      }
+    });
+
+    test("a client that comes back after the window gets a fresh session", async () => {
+      const a = client(mode, { reconnectionDelay: 2000, reconnectionDelayMax: 2000, randomizationFactor: 0 });
+      const b = client(mode, { reconnection: false });
+      try {
+        await Promise.all([once(a, "connect", 3000), once(b, "connect", 3000)]);
+        const id = a.id;
+        assert.equal(await a.timeout(2000).emitWithAck("join", "r"), "r");
+        b.emit("to-room", "r", "m1");
+        await once(a, "room-message", 2000);
+        const received = [];
+        a.on("room-message", (text) => received.push(text));
+        const back = new Promise((resolve) => a.once("disconnect", () => resolve(once(a, "connect", 6000))));
+        a.io.engine.transport.close();
+        await sleep(100);
+        b.emit("to-room", "r", "missed");
+        await back;
+        assert.equal(a.recovered, false);
+        assert.notEqual(a.id, id);
+        await sleep(100);
+        assert.deepEqual(received, []);
       } finally {
         a.close();
         b.close();

@@ -1,7 +1,8 @@
 //! The Socket.IO half of the conformance server.
 //!
 //! `SIO_PARSER=msgpack` serves the msgpack parser instead of JSON; `SIO_RECOVERY=1` turns
-//! connection state recovery on (Node's defaults: 2 minutes, middlewares skipped).
+//! connection state recovery on (Node's defaults: 2 minutes, middlewares skipped;
+//! `SIO_RECOVERY_MAX_MS` shortens the window).
 //!
 //! On `/` and `/custom`, a new socket gets `auth` with its auth payload. `/custom` refuses
 //! clients without `auth.token` (CONNECT_ERROR `Not authorized`, data `{"reason":"no token"}`).
@@ -284,9 +285,17 @@ pub(crate) fn server() -> Result<SocketIo, BuildError> {
         Ok("msgpack") => SocketIo::builder().parser(MsgpackParser),
         _ => SocketIo::builder(),
     };
-    // SIO_RECOVERY=1: connection state recovery with Node's defaults.
+    // SIO_RECOVERY=1: connection state recovery with Node's defaults (SIO_RECOVERY_MAX_MS
+    // shortens the window, for tests).
     let builder = if std::env::var("SIO_RECOVERY").as_deref() == Ok("1") {
-        builder.connection_state_recovery(RecoveryConfig::default())
+        let mut config = RecoveryConfig::default();
+        if let Some(ms) = std::env::var("SIO_RECOVERY_MAX_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            config.max_disconnection_duration = Duration::from_millis(ms);
+        }
+        builder.connection_state_recovery(config)
     } else {
         builder
     };
