@@ -327,3 +327,36 @@ async fn refused_clients_do_not_keep_dynamic_namespaces_alive() {
     c.connect("/d-5", json!({"ok": true})).await.unwrap();
     c.connect("/d-6", json!({"ok": true})).await.unwrap();
 }
+
+#[tokio::test]
+async fn server_level_operators() {
+    let io = SocketIo::builder()
+        .ns(
+            "/",
+            Handlers::new().on(
+                "join",
+                |socket: SocketRef, Data(room): Data<String>| async move {
+                    socket.join(room);
+                },
+            ),
+        )
+        .build()
+        .unwrap();
+    let mut a = TestClient::open(&io).await.unwrap();
+    a.connect("/", json!({})).await.unwrap();
+    a.emit("/", "join", vec![json!("r")]);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    io.within("r").emit("in-r", &()).unwrap();
+    io.broadcast().except("r").emit("not-r", &()).unwrap();
+    io.local().emit("local", &()).unwrap();
+    assert!(a.event("/", "in-r").await.is_ok());
+    assert!(a.event("/", "local").await.is_ok());
+    assert!(!a.receives("/", "not-r", Duration::from_millis(30)).await);
+    let replies = io
+        .timeout(Duration::from_millis(50))
+        .emit_with_ack::<_, Value>("silent", &())
+        .await
+        .unwrap();
+    assert_eq!(replies.len(), 1);
+    assert!(replies[0].1.is_err(), "nobody answered");
+}

@@ -306,7 +306,7 @@ pub(crate) fn server() -> Result<SocketIo, BuildError> {
         .max_http_buffer_size(1_000_000)
         .connect_timeout(Duration::from_secs(1))
         .cors(Cors::any())
-        .engine(|e| e.allow_eio3(super::allow_eio3()))
+        .allow_eio3(super::allow_eio3())
         .ns("/", main_namespace())
         .ns("/custom", custom_namespace())
         .dynamic_ns(

@@ -149,6 +149,11 @@ impl SocketIoBuilder {
         self.engine(|e| e.cors(cors))
     }
 
+    /// Serves Engine.IO v3 / Socket.IO v4 clients (`socket.io-client` 2.x) too; default false.
+    pub fn allow_eio3(self, allow: bool) -> Self {
+        self.engine(|e| e.allow_eio3(allow))
+    }
+
     /// How long a client may stay connected without joining a namespace; default 45 s.
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.connect_timeout = d;
@@ -562,6 +567,31 @@ impl SocketIo {
         self.main().to(rooms)
     }
 
+    /// Same as [`SocketIo::to`].
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.to(rooms)
+    }
+
+    /// A broadcast to every socket of `/`, to refine with operators.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        self.main().broadcast()
+    }
+
+    /// A volatile broadcast on `/`.
+    pub fn volatile(&self) -> BroadcastOperator {
+        self.main().volatile()
+    }
+
+    /// A broadcast on `/` that stays on this server.
+    pub fn local(&self) -> BroadcastOperator {
+        self.main().local()
+    }
+
+    /// A broadcast on `/` whose acks are awaited at most `timeout`.
+    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
+        self.main().timeout(timeout)
+    }
+
     /// Emits to every socket of `/` but those in `rooms`.
     pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
         self.main().except(rooms)
@@ -620,6 +650,11 @@ impl NamespaceRef {
     /// A broadcast to the sockets in `rooms`.
     pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
         self.broadcast().to(rooms)
+    }
+
+    /// Same as [`NamespaceRef::to`].
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.to(rooms)
     }
 
     /// A broadcast to every socket but those in `rooms`.
