@@ -17,7 +17,8 @@ pub mod socketio;
 pub mod __private;
 
 pub use sio_macros::{
-    Room, middleware, namespace, on, on_any, on_connect, on_disconnect, on_disconnecting,
+    Room, middleware, namespace, on, on_any, on_any_outgoing, on_connect, on_disconnect,
+    on_disconnecting, on_error, use_event,
 };
 
 /// Everything a handler module needs: `use sio_core::prelude::*;`.
@@ -28,6 +29,7 @@ pub mod prelude {
         State, TryData,
     };
     pub use sio_macros::{
-        Room, middleware, namespace, on, on_any, on_connect, on_disconnect, on_disconnecting,
+        Room, middleware, namespace, on, on_any, on_any_outgoing, on_connect, on_disconnect,
+        on_disconnecting, on_error, use_event,
     };
 }

@@ -4,6 +4,7 @@
 pub use std::sync::Arc;
 
 pub use futures_util::future::BoxFuture;
+pub use serde_json::Value;
 
 #[cfg(feature = "inventory")]
 pub use inventory;

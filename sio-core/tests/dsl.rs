@@ -317,3 +317,65 @@ fn an_explicit_value_of_an_auto_registered_type_takes_its_place() {
         .unwrap();
     assert!(io.of("/chat").is_some());
 }
+
+#[derive(Default)]
+struct Guarded {
+    seen: std::sync::Mutex<Vec<String>>,
+}
+
+#[namespace("/guarded", auto = false)]
+impl Guarded {
+    #[use_event]
+    async fn no_admin(&self, Event(name): Event) -> Result<(), ConnectError> {
+        if name.starts_with("admin:") {
+            Err(ConnectError::new("forbidden"))
+        } else {
+            Ok(())
+        }
+    }
+
+    #[on_error]
+    async fn refused(&self, socket: SocketRef, Event(name): Event, #[data] message: String) {
+        let _ = socket.emit("refused", &(name, message));
+    }
+
+    #[on_any_outgoing]
+    fn outgoing(&self, _socket: &SocketRef, event: &str, _args: &[serde_json::Value]) {
+        self.seen.lock().unwrap().push(event.to_owned());
+    }
+
+    #[on("admin:wipe")]
+    async fn wipe(&self) -> Ack<&'static str> {
+        Ack("wiped")
+    }
+
+    #[on("seen")]
+    async fn seen(&self) -> Ack<Vec<String>> {
+        Ack(self.seen.lock().unwrap().clone())
+    }
+}
+
+#[tokio::test]
+async fn the_dsl_has_event_middleware_error_and_outgoing_hooks() {
+    let io = SocketIo::builder()
+        .with_state(Db::default())
+        .namespace(Guarded::default())
+        .build()
+        .unwrap();
+    let mut c = TestClient::open(&io).await.unwrap();
+    c.connect("/guarded", json!({})).await.unwrap();
+    assert_eq!(
+        c.emit_with_ack("/guarded", "admin:wipe", vec![])
+            .await
+            .unwrap(),
+        vec![json!({"error": "forbidden"})]
+    );
+    assert_eq!(
+        c.event("/guarded", "refused").await.unwrap().args(),
+        &[json!("admin:wipe"), json!("forbidden")]
+    );
+    assert_eq!(
+        c.emit_with_ack("/guarded", "seen", vec![]).await.unwrap(),
+        vec![json!(["refused"])]
+    );
+}

@@ -67,6 +67,9 @@ impl Namespace {
                                 "on_disconnecting",
                                 "on_any",
                                 "middleware",
+                                "use_event",
+                                "on_error",
+                                "on_any_outgoing",
                             ]
                             .contains(&i.to_string().as_str())
                         });

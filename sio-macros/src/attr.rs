@@ -129,6 +129,9 @@ pub(crate) enum Role {
     Disconnecting,
     Any,
     Middleware,
+    UseEvent,
+    Error,
+    Outgoing,
 }
 
 impl Role {
@@ -140,6 +143,9 @@ impl Role {
             Role::Disconnecting => "on_disconnecting",
             Role::Any => "on_any",
             Role::Middleware => "middleware",
+            Role::UseEvent => "use_event",
+            Role::Error => "on_error",
+            Role::Outgoing => "on_any_outgoing",
         }
     }
 }
@@ -165,6 +171,9 @@ pub(crate) fn role_of(cx: &mut Ctxt, attr: &syn::Attribute) -> Option<Role> {
         "on_disconnecting" => Role::Disconnecting,
         "on_any" => Role::Any,
         "middleware" => Role::Middleware,
+        "use_event" => Role::UseEvent,
+        "on_error" => Role::Error,
+        "on_any_outgoing" => Role::Outgoing,
         _ => return None,
     };
     if !matches!(role, Role::Event(_)) && !matches!(attr.meta, syn::Meta::Path(_)) {

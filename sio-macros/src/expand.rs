@@ -101,6 +101,65 @@ fn expand(ns: &Namespace, args: &NamespaceArgs, krate: &syn::Path, path: &LitStr
         }
     });
 
+    let event_middlewares: Vec<TokenStream> = of(|r| matches!(r, Role::UseEvent))
+        .map(|h| {
+            let (extracts, vars) = extractors(h, &p, true);
+            let call = call(h, &p, &vars);
+            let output = h
+                .output
+                .as_ref()
+                .map_or_else(|| h.ident.span(), |t| t.span());
+            let check = quote_spanned!(output=> #p::into_connect(__ret));
+            quote! {
+                {
+                    let mut parts = ::core::clone::Clone::clone(&parts);
+                    #(#extracts)*
+                    let __ret = #call.await;
+                    #check?;
+                }
+            }
+        })
+        .collect();
+    let event_middleware = if event_middlewares.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            fn has_event_middleware(&self) -> bool {
+                true
+            }
+
+            fn event_middleware(
+                self: #p::Arc<Self>,
+                socket: #p::SocketRef,
+                parts: #p::EventParts,
+            ) -> #p::BoxFuture<'static, ::core::result::Result<(), #p::ConnectError>> {
+                ::std::boxed::Box::pin(async move {
+                    #(#event_middlewares)*
+                    ::core::result::Result::Ok(())
+                })
+            }
+        }
+    };
+    let outgoing = match of(|r| matches!(r, Role::Outgoing)).next() {
+        Some(h) => {
+            let ident = &h.ident;
+            quote! {
+                fn has_outgoing_listener(&self) -> bool {
+                    true
+                }
+
+                fn on_outgoing(
+                    &self,
+                    socket: &#p::SocketRef,
+                    event: &str,
+                    args: &[#p::Value],
+                ) {
+                    self.#ident(socket, event, args)
+                }
+            }
+        }
+        None => quote!(),
+    };
     let hook = |role: fn(&Role) -> bool, method: &str| -> TokenStream {
         let method = format_ident!("{}", method);
         match of(role).next() {
@@ -125,6 +184,7 @@ fn expand(ns: &Namespace, args: &NamespaceArgs, krate: &syn::Path, path: &LitStr
     let on_connect = hook(|r| matches!(r, Role::Connect), "on_connect");
     let on_disconnect = hook(|r| matches!(r, Role::Disconnect), "on_disconnect");
     let on_disconnecting = hook(|r| matches!(r, Role::Disconnecting), "on_disconnecting");
+    let on_error = hook(|r| matches!(r, Role::Error), "on_error");
 
     let arms = of(|r| matches!(r, Role::Event(_))).map(|h| {
         let Role::Event(name) = &h.role else {
@@ -208,6 +268,9 @@ fn expand(ns: &Namespace, args: &NamespaceArgs, krate: &syn::Path, path: &LitStr
 
             #on_disconnecting
             #on_disconnect
+            #on_error
+            #event_middleware
+            #outgoing
         }
 
         impl #p::NamespaceDef for #self_ty {

@@ -69,6 +69,24 @@ pub fn middleware(_args: TokenStream, input: TokenStream) -> TokenStream {
     outside("middleware", input)
 }
 
+/// Marks a per-event middleware inside a `#[namespace]` impl (Node's `socket.use`).
+#[proc_macro_attribute]
+pub fn use_event(_args: TokenStream, input: TokenStream) -> TokenStream {
+    outside("use_event", input)
+}
+
+/// Marks the hook told of events refused by an event middleware inside a `#[namespace]` impl.
+#[proc_macro_attribute]
+pub fn on_error(_args: TokenStream, input: TokenStream) -> TokenStream {
+    outside("on_error", input)
+}
+
+/// Marks the synchronous listener of every outgoing event inside a `#[namespace]` impl.
+#[proc_macro_attribute]
+pub fn on_any_outgoing(_args: TokenStream, input: TokenStream) -> TokenStream {
+    outside("on_any_outgoing", input)
+}
+
 /// Derives room conversions: `#[room("room:{0}")]` formats the room name from the fields.
 #[proc_macro_derive(Room, attributes(room))]
 pub fn derive_room(input: TokenStream) -> TokenStream {

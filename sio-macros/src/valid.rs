@@ -25,7 +25,7 @@ pub(crate) fn check(cx: &mut Ctxt, ns: &Namespace) {
                     );
                 }
             }
-            Role::Middleware => {}
+            Role::Middleware | Role::UseEvent => {}
             role => {
                 if let Some(first) = singles.insert(role.name(), h) {
                     cx.error_spanned_by(
@@ -43,6 +43,18 @@ pub(crate) fn check(cx: &mut Ctxt, ns: &Namespace) {
 }
 
 fn check_handler(cx: &mut Ctxt, h: &Handler) {
+    if matches!(h.role, Role::Outgoing) {
+        if h.is_async {
+            cx.error_spanned_by(
+                &h.ident,
+                "`#[on_any_outgoing]` runs synchronously on every emit: write `fn name(&self, socket: &SocketRef, event: &str, args: &[serde_json::Value])`, not `async fn`",
+            );
+        }
+        if !matches!(h.receiver, Receiver::Ref) {
+            cx.error_spanned_by(&h.ident, "handlers take `&self` as their first parameter");
+        }
+        return;
+    }
     if !h.is_async {
         cx.error_spanned_by(
             h.fn_token,
@@ -69,7 +81,7 @@ fn check_handler(cx: &mut Ctxt, h: &Handler) {
             );
         }
     }
-    if matches!(h.role, Role::Middleware) && h.output.is_none() {
+    if matches!(h.role, Role::Middleware | Role::UseEvent) && h.output.is_none() {
         cx.error_spanned_by(
             &h.ident,
             "a middleware returns `Result<(), E>` with `E: Into<ConnectError>`",
