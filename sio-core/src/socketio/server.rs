@@ -349,6 +349,7 @@ impl SocketIoBuilder {
                 dynamic_count: std::sync::atomic::AtomicUsize::new(0),
                 settings,
                 this: this.clone(),
+                connect_timer: Arc::default(),
             }
         });
         let engine = Engine::new(self.engine.build(), SioHandler(inner.clone()));
@@ -369,6 +370,7 @@ pub struct ServerInner {
     dynamic_count: std::sync::atomic::AtomicUsize,
     settings: NspSettings,
     this: Weak<ServerInner>,
+    connect_timer: Arc<ConnectTimer>,
 }
 
 impl std::fmt::Debug for ServerInner {
@@ -462,6 +464,88 @@ impl ServerInner {
     }
 }
 
+/// Closes connections that join no namespace within `connect_timeout`: one task for the
+/// whole server instead of a timer per connection. The timeout is the same for every
+/// connection, so deadlines arrive in order and a queue suffices.
+#[derive(Default)]
+struct ConnectTimer {
+    queue: std::sync::Mutex<std::collections::VecDeque<(tokio::time::Instant, Weak<EngineSocket>)>>,
+    wake: tokio::sync::Notify,
+    running: std::sync::atomic::AtomicBool,
+    closed: std::sync::atomic::AtomicBool,
+}
+
+impl ConnectTimer {
+    fn watch(&self, conn: &Arc<EngineSocket>, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        self.queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back((deadline, Arc::downgrade(conn)));
+        self.wake.notify_one();
+    }
+
+    /// Starts the timer task once (it needs the runtime, hence not in `build`). It ends when
+    /// the server is dropped.
+    fn start(timer: &Arc<ConnectTimer>) {
+        use std::sync::atomic::Ordering;
+        if timer.running.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let timer = timer.clone();
+        crate::rt::spawn(async move {
+            loop {
+                let wake = timer.wake.notified();
+                if timer.closed.load(Ordering::Acquire) {
+                    break;
+                }
+                let next = timer
+                    .queue
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .front()
+                    .map(|(at, _)| *at);
+                match next {
+                    None => {
+                        wake.await;
+                        continue;
+                    }
+                    Some(at) if at > tokio::time::Instant::now() => {
+                        tokio::select! {
+                            _ = tokio::time::sleep_until(at) => {}
+                            _ = wake => {}
+                        }
+                        continue;
+                    }
+                    Some(_) => {}
+                }
+                let due = timer
+                    .queue
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .pop_front();
+                if let Some((_, conn)) = due
+                    && let Some(conn) = conn.upgrade()
+                    && conn.is_connected()
+                    && !conn.data().has_joined()
+                {
+                    tracing::debug!(sid = %conn.id(), "no namespace joined within connect_timeout");
+                    conn.close();
+                }
+            }
+        });
+    }
+}
+
+impl Drop for ServerInner {
+    fn drop(&mut self) {
+        self.connect_timer
+            .closed
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.connect_timer.wake.notify_one();
+    }
+}
+
 /// The engine handler of a Socket.IO server.
 #[derive(Debug)]
 pub struct SioHandler(Arc<ServerInner>);
@@ -471,18 +555,8 @@ impl EngineHandler for SioHandler {
 
     fn on_connect(&self, conn: &Arc<EngineSocket>) {
         client::eio3::on_open(&self.0, conn);
-        let timeout = self.0.connect_timeout;
-        let conn = Arc::downgrade(conn);
-        crate::rt::spawn(async move {
-            tokio::time::sleep(timeout).await;
-            if let Some(conn) = conn.upgrade()
-                && conn.is_connected()
-                && !conn.data().has_joined()
-            {
-                tracing::debug!(sid = %conn.id(), "no namespace joined within connect_timeout");
-                conn.close();
-            }
-        });
+        ConnectTimer::start(&self.0.connect_timer);
+        self.0.connect_timer.watch(conn, self.0.connect_timeout);
     }
 
     fn on_message(&self, conn: &Arc<EngineSocket>, message: Message) {
