@@ -1,7 +1,7 @@
 //! # sio-actix
 //!
-//! The actix-web transport for sio: HTTP long-polling (`GET`/`POST`), WebSocket through
-//! actix-ws (direct, or upgraded from polling), CORS, and the handshake's request data handed to
+//! The actix-web transport for sio: HTTP long-polling (`GET`/`POST`), WebSocket on actix-http's
+//! codec (direct, or upgraded from polling), CORS, and the handshake's request data handed to
 //! `sio-core`.
 //!
 //! Mount an engine into any actix [`App`](actix_web::App), next to your own routes, at the

@@ -1,99 +1,283 @@
-//! The WebSocket transport: drives a [`WsConnection`] over an actix-ws session.
+//! The WebSocket transport: drives a [`WsConnection`] from the `101 Switching Protocols`
+//! response's own body.
+//!
+//! The handshake is actix-http's ([`actix_http::ws::handshake`]: GET, version 13, a valid
+//! key). The response body is a stream that owns the connection and the request payload: on
+//! each wake-up it decodes the client's frames (with the frame and continuation limits set to
+//! `max_message_size`, pings answered, the close handshake, 1009 when a message is too large)
+//! and encodes every frame [`WsConnection::next_outgoing`] has ready into one buffer, written
+//! as one chunk. No task, no per-frame channel: the connection is driven by the HTTP
+//! dispatcher that writes its body.
 
+use std::convert::Infallible;
+use std::io;
+
+use actix_codec::{Decoder, Encoder};
+use actix_http::body::{BodyStream, MessageBody};
+use actix_http::ws::{CloseCode, CloseReason, Codec, Frame, Item, Message, ProtocolError};
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError};
+use bytes::{Bytes, BytesMut};
+use bytestring::ByteString;
+use futures_util::StreamExt;
 use sio_core::engine::{EngineHandler, WsConnection, WsFrame, WsOutgoing};
+
+/// RFC 6455: a control frame's payload is at most 125 bytes.
+const MAX_CONTROL_PAYLOAD: usize = 125;
+
+/// Per-frame header room reserved when sizing a batch (2 + 8 bytes at most, unmasked).
+const FRAME_HEADER_MAX: usize = 10;
 
 /// A checked WebSocket handshake, waiting for the engine connection it will carry.
 pub(crate) struct Pending {
-    response: HttpResponse,
-    session: actix_ws::Session,
-    stream: AggregatedMessageStream,
+    response: actix_http::ResponseBuilder,
+    payload: web::Payload,
+    max_message_size: usize,
 }
 
-/// Checks the WebSocket handshake (actix-ws is strict: GET, version 13, a valid key) and sets
-/// the frame and continuation limits to `max_message_size`.
+/// Checks the WebSocket handshake (strict: GET, version 13, a valid key); frames and
+/// continuations will be limited to `max_message_size`.
 pub(crate) fn handshake(
     req: &HttpRequest,
     payload: web::Payload,
     max_message_size: usize,
 ) -> Result<Pending, actix_web::Error> {
-    let (response, session, stream) = actix_ws::handle(req, payload)?;
-    let stream = stream
-        .max_frame_size(max_message_size)
-        .aggregate_continuations()
-        .max_continuation_size(max_message_size);
+    let response = actix_http::ws::handshake(req.head())?;
     Ok(Pending {
         response,
-        session,
-        stream,
+        payload,
+        max_message_size,
     })
 }
 
 impl Pending {
-    /// Spawns the task that drives `conn` and returns the `101 Switching Protocols` response.
-    pub(crate) fn start<H: EngineHandler>(self, conn: WsConnection<H>) -> HttpResponse {
-        actix_web::rt::spawn(drive(conn, self.session, self.stream));
-        self.response
+    /// Returns the `101 Switching Protocols` response, whose body drives `conn`.
+    pub(crate) fn start<H: EngineHandler>(mut self, conn: WsConnection<H>) -> HttpResponse {
+        let driver = Driver {
+            conn,
+            payload: self.payload,
+            codec: Codec::new().max_size(self.max_message_size),
+            max_message_size: self.max_message_size,
+            read: BytesMut::new(),
+            write: BytesMut::new(),
+            continuation: None,
+            done: false,
+        };
+        let body = futures_util::stream::unfold(driver, |mut driver| async move {
+            let chunk = driver.next_chunk().await?;
+            Some((Ok::<_, Infallible>(chunk), driver))
+        });
+        match self.response.message_body(BodyStream::new(body).boxed()) {
+            Ok(res) => res.into(),
+            Err(err) => HttpResponse::from_error(err),
+        }
     }
 }
 
-fn too_large(err: &ProtocolError) -> bool {
-    match err {
-        ProtocolError::Overflow => true,
-        ProtocolError::Io(e) => e.to_string().contains("maximum continuation size"),
-        _ => false,
-    }
+/// A message being received in continuation frames.
+struct Continuation {
+    text: bool,
+    size: usize,
+    parts: Vec<Bytes>,
 }
 
-async fn drive<H: EngineHandler>(
-    mut conn: WsConnection<H>,
-    mut session: actix_ws::Session,
-    mut stream: AggregatedMessageStream,
-) {
-    loop {
-        tokio::select! {
-            msg = stream.recv() => match msg {
-                Some(Ok(AggregatedMessage::Text(text))) => conn.on_frame(WsFrame::Text(text)),
-                Some(Ok(AggregatedMessage::Binary(bytes))) => conn.on_frame(WsFrame::Binary(bytes)),
-                Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                    if session.pong(&bytes).await.is_err() {
-                        conn.on_transport_closed(true);
-                        return;
-                    }
-                }
-                Some(Ok(AggregatedMessage::Pong(_))) => {}
-                Some(Ok(AggregatedMessage::Close(_))) | None => {
-                    conn.on_transport_closed(false);
-                    let _ = session.close(None).await;
-                    return;
-                }
-                Some(Err(err)) => {
-                    let code = if too_large(&err) { CloseCode::Size } else { CloseCode::Protocol };
-                    tracing::debug!(sid = %conn.socket().id(), %err, "websocket error");
-                    conn.on_transport_closed(true);
-                    let _ = session.close(Some(CloseReason::from(code))).await;
-                    return;
-                }
-            },
-            out = conn.next_outgoing() => match out {
-                WsOutgoing::Frames(frames) => {
-                    for frame in frames {
-                        let sent = match frame {
-                            WsFrame::Text(text) => session.text(text).await,
-                            WsFrame::Binary(bytes) => session.binary(bytes).await,
-                        };
-                        if sent.is_err() {
-                            conn.on_transport_closed(true);
-                            return;
+/// Why the WebSocket stops.
+enum Stop {
+    /// The client closed it (or the connection ended): answer with a plain close frame.
+    Closed,
+    /// A protocol error, or a message over the limit: close with this code.
+    Failed(CloseCode, String),
+}
+
+struct Driver<H: EngineHandler> {
+    conn: WsConnection<H>,
+    payload: web::Payload,
+    codec: Codec,
+    max_message_size: usize,
+    /// Received bytes not yet decoded.
+    read: BytesMut,
+    /// Encoded frames not yet handed to the dispatcher.
+    write: BytesMut,
+    continuation: Option<Continuation>,
+    /// The close frame is written: the body ends after the pending bytes.
+    done: bool,
+}
+
+impl<H: EngineHandler> Driver<H> {
+    /// The next bytes to write, or `None` once the WebSocket is closed.
+    async fn next_chunk(&mut self) -> Option<Bytes> {
+        loop {
+            if !self.write.is_empty() {
+                return Some(std::mem::take(&mut self.write).freeze());
+            }
+            if self.done {
+                return None;
+            }
+            tokio::select! {
+                chunk = self.payload.next() => match chunk {
+                    Some(Ok(bytes)) => {
+                        if self.read.is_empty() {
+                            // Avoid a copy when nothing is buffered.
+                            self.read = BytesMut::from(bytes);
+                        } else {
+                            self.read.extend_from_slice(&bytes);
+                        }
+                        if let Err(stop) = self.decode() {
+                            self.stop(stop);
                         }
                     }
-                }
-                WsOutgoing::Close => {
-                    let _ = session.close(None).await;
-                    return;
-                }
+                    Some(Err(err)) => {
+                        self.stop(Stop::Failed(CloseCode::Protocol, err.to_string()));
+                    }
+                    None => self.stop(Stop::Closed),
+                },
+                out = self.conn.next_outgoing() => match out {
+                    WsOutgoing::Frames(frames) => self.encode_frames(frames),
+                    WsOutgoing::Close => self.close(None),
+                },
             }
         }
     }
+
+    /// Decodes and handles every complete frame received.
+    fn decode(&mut self) -> Result<(), Stop> {
+        while !self.done {
+            let frame = match self.codec.decode(&mut self.read) {
+                Ok(Some(frame)) => frame,
+                Ok(None) => break,
+                Err(err) => {
+                    let code = if matches!(err, ProtocolError::Overflow) {
+                        CloseCode::Size
+                    } else {
+                        CloseCode::Protocol
+                    };
+                    return Err(Stop::Failed(code, err.to_string()));
+                }
+            };
+            match frame {
+                Frame::Text(bytes) => self.conn.on_frame(WsFrame::Text(text(bytes)?)),
+                Frame::Binary(bytes) => self.conn.on_frame(WsFrame::Binary(bytes)),
+                Frame::Continuation(item) => self.on_continuation(item)?,
+                Frame::Ping(mut bytes) => {
+                    bytes.truncate(MAX_CONTROL_PAYLOAD);
+                    self.encode(Message::Pong(bytes));
+                }
+                Frame::Pong(_) => {}
+                Frame::Close(_) => return Err(Stop::Closed),
+            }
+        }
+        if self.read.is_empty() {
+            // Do not keep the last received chunk's buffer alive while idle.
+            self.read = BytesMut::new();
+        }
+        Ok(())
+    }
+
+    /// Aggregates a message sent in continuation frames (the codec checks their order), up to
+    /// `max_message_size` in all.
+    fn on_continuation(&mut self, item: Item) -> Result<(), Stop> {
+        let (first, bytes, last) = match item {
+            Item::FirstText(bytes) => (Some(true), bytes, false),
+            Item::FirstBinary(bytes) => (Some(false), bytes, false),
+            Item::Continue(bytes) => (None, bytes, false),
+            Item::Last(bytes) => (None, bytes, true),
+        };
+        if let Some(text) = first {
+            self.continuation = Some(Continuation {
+                text,
+                size: 0,
+                parts: Vec::new(),
+            });
+        }
+        let Some(cont) = self.continuation.as_mut() else {
+            return Err(Stop::Failed(
+                CloseCode::Protocol,
+                ProtocolError::ContinuationNotStarted.to_string(),
+            ));
+        };
+        cont.size += bytes.len();
+        if cont.size > self.max_message_size {
+            self.continuation = None;
+            return Err(Stop::Failed(
+                CloseCode::Size,
+                "Exceeded maximum continuation size".to_owned(),
+            ));
+        }
+        if !bytes.is_empty() {
+            cont.parts.push(bytes);
+        }
+        if !last {
+            return Ok(());
+        }
+        let Some(cont) = self.continuation.take() else {
+            return Ok(());
+        };
+        let bytes = if cont.parts.len() == 1 {
+            cont.parts.into_iter().next().unwrap_or_default()
+        } else {
+            let mut buf = BytesMut::with_capacity(cont.size);
+            for part in &cont.parts {
+                buf.extend_from_slice(part);
+            }
+            buf.freeze()
+        };
+        let frame = if cont.text {
+            WsFrame::Text(text(bytes)?)
+        } else {
+            WsFrame::Binary(bytes)
+        };
+        self.conn.on_frame(frame);
+        Ok(())
+    }
+
+    /// Ends the WebSocket: tells the connection, then writes the close frame.
+    fn stop(&mut self, stop: Stop) {
+        match stop {
+            Stop::Closed => {
+                self.conn.on_transport_closed(false);
+                self.close(None);
+            }
+            Stop::Failed(code, err) => {
+                tracing::debug!(sid = %self.conn.socket().id(), %err, "websocket error");
+                self.conn.on_transport_closed(true);
+                self.close(Some(CloseReason::from(code)));
+            }
+        }
+    }
+
+    fn close(&mut self, reason: Option<CloseReason>) {
+        self.encode(Message::Close(reason));
+        self.done = true;
+    }
+
+    fn encode_frames(&mut self, frames: Vec<WsFrame>) {
+        let size: usize = frames.iter().map(|f| FRAME_HEADER_MAX + frame_len(f)).sum();
+        self.write.reserve(size);
+        for frame in frames {
+            self.encode(match frame {
+                WsFrame::Text(text) => Message::Text(text),
+                WsFrame::Binary(bytes) => Message::Binary(bytes),
+            });
+        }
+    }
+
+    fn encode(&mut self, msg: Message) {
+        // Server-side encoding of text, binary, pong and close frames does not fail.
+        if let Err(err) = self.codec.encode(msg, &mut self.write) {
+            tracing::debug!(sid = %self.conn.socket().id(), %err, "websocket encode error");
+        }
+    }
+}
+
+fn frame_len(frame: &WsFrame) -> usize {
+    match frame {
+        WsFrame::Text(text) => text.len(),
+        WsFrame::Binary(bytes) => bytes.len(),
+    }
+}
+
+fn text(bytes: Bytes) -> Result<ByteString, Stop> {
+    ByteString::try_from(bytes).map_err(|err| {
+        let err = io::Error::new(io::ErrorKind::InvalidData, err);
+        Stop::Failed(CloseCode::Protocol, err.to_string())
+    })
 }
