@@ -34,8 +34,20 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+function serverEnv(port, extraEnv) {
+  const env = { ...process.env, PORT: String(port) };
+  for (const [key, value] of Object.entries(extraEnv)) {
+    if (value === null) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
 /** Starts the server binary and waits until its Socket.IO endpoint answers a handshake with 200. */
-export async function startServer() {
+/**
+ * `env` adds variables to the server's environment (a `null` value removes one).
+ */
+export async function startServer({ env: extraEnv = {} } = {}) {
   const bin = process.env.SIO_CONFORMANCE_BIN;
   if (!bin) {
     throw new Error(
@@ -46,7 +58,7 @@ export async function startServer() {
   }
   const port = await freePort();
   const child = spawn(bin, [], {
-    env: { ...process.env, PORT: String(port) },
+    env: serverEnv(port, extraEnv),
     stdio: ["ignore", "pipe", "pipe"],
   });
   const chunks = [];
@@ -130,13 +142,13 @@ export async function startServer() {
  * Registers hooks that start one server for the current test file, print its output for each
  * failing test, and stop it at the end. Returns an object filled in before the first test.
  */
-export function useServer() {
+export function useServer(options = {}) {
   const handle = {};
   let server = null;
   let offset = 0;
   let reportedExit = false;
   before(async () => {
-    server = await startServer();
+    server = await startServer(options);
     Object.assign(handle, server);
     Object.defineProperty(handle, "exited", { get: () => server.exited });
   });
