@@ -388,7 +388,7 @@ impl Nsp {
     pub(crate) fn dispatch(self: &Arc<Self>, socket: SocketRef, parts: EventParts) {
         let ack = parts.ack_id.map(|id| (socket.clone(), id));
         let nsp = self.clone();
-        crate::rt::spawn(async move {
+        crate::rt::spawn_eager(async move {
             // Events wait until the connect hook has run, as in Node.
             socket.ready().await;
             if nsp.handler.has_event_middleware() {

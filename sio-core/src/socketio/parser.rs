@@ -285,7 +285,7 @@ impl JsonParser {
             packet.id,
         );
         if let Some(data) = packet.data.as_ref().filter(|d| !d.is_null()) {
-            push_display(&mut out, data);
+            push_json(&mut out, data);
         }
         ByteString::from(out)
     }
@@ -381,6 +381,17 @@ fn push_display(out: &mut String, value: impl Display) {
     // Writing to a `String` cannot fail, and neither can displaying an integer or a `Value`
     // (its `Display` is compact JSON).
     let _ = write!(out, "{value}");
+}
+
+/// Appends `value` as compact JSON, written straight into the buffer (not through `Display`,
+/// whose formatter adapter costs a call per token).
+fn push_json(out: &mut String, value: &Value) {
+    let mut bytes = std::mem::take(out).into_bytes();
+    // Serializing a `Value` into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut bytes, value);
+    // serde_json writes UTF-8; the check is a linear scan, far cheaper than the formatter.
+    *out = String::from_utf8(bytes)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
 }
 
 /// Writes `s` as a JSON string, escaped as `serde_json` and `JSON.stringify` do.

@@ -380,6 +380,10 @@ impl SocketRef {
     }
 
     pub(crate) async fn ready(&self) {
+        // The common case, without registering a waiter.
+        if self.ready.load(Ordering::Acquire) {
+            return;
+        }
         loop {
             let notified = self.ready_notify.notified();
             if self.ready.load(Ordering::Acquire) || !self.connected() {
