@@ -22,6 +22,7 @@ mod sid;
 mod socket;
 pub mod v3;
 mod websocket;
+mod writers;
 
 #[cfg(test)]
 mod tests;

@@ -381,11 +381,11 @@ impl<H: EngineHandler> Engine<H> {
             match probed_deadline {
                 Some(deadline) => {
                     tokio::select! {
-                        _ = socket.writer.notified() => {}
+                        _ = socket.poll_writer_notified() => {}
                         _ = tokio::time::sleep_until(deadline) => {}
                     }
                 }
-                None => socket.writer.notified().await,
+                None => socket.poll_writer_notified().await,
             }
         }
     }

@@ -12,6 +12,7 @@ use super::handler::DisconnectReason;
 use super::packet::{Message, Packet, WsFrame};
 use super::request::RequestInfo;
 use super::sid::Sid;
+use super::writers::{Writer, Writers};
 
 /// A message could not be sent because the session has ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +54,8 @@ pub(crate) struct State {
     pub(crate) awaiting_pong: bool,
     pub(crate) pong_deadline: Instant,
     pub(crate) last_pong: Instant,
+    /// The transport writers waiting for frames (see [`Writers`]).
+    pub(crate) writers: Writers,
 }
 
 /// Told when a session ends; implemented by the engine that owns the session table.
@@ -73,8 +76,6 @@ pub struct Socket<D> {
     request: Arc<RequestInfo>,
     data: D,
     state: Mutex<State>,
-    /// Wakes the transport writer (the pending long-poll, or the WebSocket task).
-    pub(crate) writer: Notify,
     /// Wakes the heartbeat task (a pong arrived, or the session closed).
     pub(crate) lifecycle: Notify,
     owner: Weak<dyn SocketOwner<D>>,
@@ -142,8 +143,8 @@ impl<D: Send + Sync + 'static> Socket<D> {
                     now
                 },
                 last_pong: now,
+                writers: Writers::default(),
             }),
-            writer: Notify::new(),
             lifecycle: Notify::new(),
             owner,
             limits,
@@ -231,7 +232,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
     where
         I: IntoIterator<Item = WsFrame>,
     {
-        {
+        let wake = {
             let mut st = self.lock();
             if st.ready != ReadyState::Open {
                 return Err(SocketClosed);
@@ -248,8 +249,9 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 }
                 return Err(SocketClosed);
             }
-        }
-        self.writer.notify_one();
+            st.writers.notify()
+        };
+        wake.wake();
         Ok(())
     }
 
@@ -266,6 +268,18 @@ impl<D: Send + Sync + 'static> Socket<D> {
 
     pub(crate) fn push(&self, packet: Packet) -> Result<(), SocketClosed> {
         self.send_frames([packet.into_ws_frame()])
+    }
+
+    /// Wakes the transport writers: something they wait for changed (the queue, the
+    /// session's state, an upgrade step).
+    pub(crate) fn notify_writers(&self) {
+        let wake = self.lock().writers.notify();
+        wake.wake();
+    }
+
+    /// Waits until the long-poll writer is notified (at once if it was since it last waited).
+    pub(crate) async fn poll_writer_notified(&self) {
+        std::future::poll_fn(|cx| self.lock().writers.poll_notified(Writer::Poll, cx)).await;
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
@@ -326,7 +340,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
             }
         };
         tracing::debug!(sid = %self.id, %reason, "engine session closed");
-        self.writer.notify_one();
+        self.notify_writers();
         self.lifecycle.notify_one();
         if let Some(owner) = self.owner.upgrade() {
             owner.socket_closed(self, reason, remove_now);
@@ -424,7 +438,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 _ = tokio::time::sleep_until(next_ping) => {}
                 _ = self.lifecycle.notified() => continue,
             }
-            let deadline = {
+            let (deadline, wake) = {
                 let mut st = self.lock();
                 if st.ready != ReadyState::Open {
                     break;
@@ -433,9 +447,9 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 st.awaiting_pong = true;
                 st.pong_deadline = deadline;
                 st.outbox.push_back(Packet::ping().into_ws_frame());
-                deadline
+                (deadline, st.writers.notify())
             };
-            self.writer.notify_one();
+            wake.wake();
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep_until(deadline) => {}

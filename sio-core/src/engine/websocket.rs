@@ -3,6 +3,7 @@
 //! [`WsConnection::next_outgoing`] returns.
 
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -12,6 +13,7 @@ use super::handler::{DisconnectReason, EngineHandler};
 use super::packet::{PROBE, Packet, WsFrame};
 use super::server::Engine;
 use super::socket::{ReadyState, Socket, UpgradeState};
+use super::writers::Writer;
 
 /// How often a probing connection checks whether its session is still alive.
 const PROBE_CHECK: Duration = Duration::from_millis(100);
@@ -133,27 +135,37 @@ impl<H: EngineHandler> WsConnection<H> {
                     tokio::time::sleep_until(deadline.min(now + PROBE_CHECK)).await;
                 }
                 Mode::Active => {
-                    {
-                        let mut st = self.socket.lock();
+                    // The queue and the session state are checked, and the writer registered,
+                    // under one lock: a frame queued after the check wakes it.
+                    let v3 = self.v3();
+                    let binary = !self.base64;
+                    let socket = &self.socket;
+                    let frames = std::future::poll_fn(|cx| {
+                        let mut st = socket.lock();
                         if !st.outbox.is_empty() {
                             let frames = st.outbox.drain(..);
-                            let frames = if self.v3() {
-                                let binary = !self.base64;
+                            return Poll::Ready(Some(if v3 {
                                 frames
                                     .map(|f| super::v3::encode_ws_frame(f, binary))
                                     .collect()
                             } else {
                                 frames.collect()
-                            };
-                            return WsOutgoing::Frames(frames);
+                            }));
                         }
                         if st.ready != ReadyState::Open {
-                            drop(st);
+                            return Poll::Ready(None);
+                        }
+                        st.writers.register(Writer::WebSocket, cx);
+                        Poll::Pending
+                    })
+                    .await;
+                    match frames {
+                        Some(frames) => return WsOutgoing::Frames(frames),
+                        None => {
                             self.mode = Mode::Done;
                             return WsOutgoing::Close;
                         }
                     }
-                    self.socket.writer.notified().await;
                 }
             }
         }
@@ -202,7 +214,7 @@ impl<H: EngineHandler> WsConnection<H> {
                     self.replies
                         .push(Packet::Pong(PROBE.into()).into_ws_frame());
                     // Release the pending long-poll with a noop.
-                    self.socket.writer.notify_one();
+                    self.socket.notify_writers();
                 } else {
                     drop(st);
                     self.abort_upgrade();
@@ -216,7 +228,7 @@ impl<H: EngineHandler> WsConnection<H> {
                     drop(st);
                     tracing::debug!(sid = %self.socket.id(), "upgraded to websocket");
                     self.mode = Mode::Active;
-                    self.socket.writer.notify_one();
+                    self.socket.notify_writers();
                 } else {
                     drop(st);
                     self.abort_upgrade();
@@ -237,6 +249,26 @@ impl<H: EngineHandler> WsConnection<H> {
             }
         }
         self.mode = Mode::Done;
+    }
+
+    /// Resolves once the session is no longer open.
+    ///
+    /// For a transport that stopped taking frames from [`next_outgoing`](Self::next_outgoing)
+    /// because its client does not read (its own write buffer is full): the session may still
+    /// end meanwhile (a ping timeout, the slow-consumer limit, a server-side close), and the
+    /// transport must then let the connection go. Do not poll both at once: they share one
+    /// waker.
+    pub async fn closed(&self) {
+        let socket = &self.socket;
+        std::future::poll_fn(|cx| {
+            let mut st = socket.lock();
+            if st.ready != ReadyState::Open {
+                return Poll::Ready(());
+            }
+            st.writers.register(Writer::WebSocket, cx);
+            Poll::Pending
+        })
+        .await;
     }
 
     /// The WebSocket closed (`error` false) or failed (`error` true, e.g. a message over
