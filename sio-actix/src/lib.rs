@@ -36,10 +36,13 @@
 mod polling;
 mod request;
 mod response;
+mod server;
 mod service;
+mod takeover;
 mod ws;
 
 pub use request::request_info;
+pub use server::Server;
 pub use service::{configure, engine_io, handle};
 
 /// The book's Rust samples, compiled and run as doctests so they stay true.

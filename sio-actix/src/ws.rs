@@ -52,20 +52,15 @@ pub(crate) fn handshake(
 impl Pending {
     /// Returns the `101 Switching Protocols` response, whose body drives `conn`.
     pub(crate) fn start<H: EngineHandler>(mut self, conn: WsConnection<H>) -> HttpResponse {
-        let driver = Driver {
-            conn,
-            payload: self.payload,
-            codec: Codec::new().max_size(self.max_message_size),
-            max_message_size: self.max_message_size,
-            read: BytesMut::new(),
-            write: BytesMut::new(),
-            continuation: None,
-            done: false,
-        };
-        let body = futures_util::stream::unfold(driver, |mut driver| async move {
-            let chunk = driver.next_chunk().await?;
-            Some((Ok::<_, Infallible>(chunk), driver))
-        });
+        let driver = Driver::new(conn, self.max_message_size);
+        let payload = self.payload;
+        let body = futures_util::stream::unfold(
+            (driver, payload),
+            |(mut driver, mut payload)| async move {
+                let chunk = driver.next_chunk(&mut payload).await?;
+                Some((Ok::<_, Infallible>(chunk), (driver, payload)))
+            },
+        );
         match self.response.message_body(BodyStream::new(body).boxed()) {
             Ok(res) => res.into(),
             Err(err) => HttpResponse::from_error(err),
@@ -88,9 +83,10 @@ enum Stop {
     Failed(CloseCode, String),
 }
 
-struct Driver<H: EngineHandler> {
+/// The WebSocket protocol of one connection, apart from its I/O: frames in (decoded and
+/// handed to the engine connection), frames out (encoded into one buffer).
+pub(crate) struct Driver<H: EngineHandler> {
     conn: WsConnection<H>,
-    payload: web::Payload,
     codec: Codec,
     max_message_size: usize,
     /// Received bytes not yet decoded.
@@ -103,8 +99,21 @@ struct Driver<H: EngineHandler> {
 }
 
 impl<H: EngineHandler> Driver<H> {
-    /// The next bytes to write, or `None` once the WebSocket is closed.
-    async fn next_chunk(&mut self) -> Option<Bytes> {
+    pub(crate) fn new(conn: WsConnection<H>, max_message_size: usize) -> Self {
+        Driver {
+            conn,
+            codec: Codec::new().max_size(max_message_size),
+            max_message_size,
+            read: BytesMut::new(),
+            write: BytesMut::new(),
+            continuation: None,
+            done: false,
+        }
+    }
+
+    /// The next bytes to write, or `None` once the WebSocket is closed (the actix body path:
+    /// frames come from the request payload).
+    async fn next_chunk(&mut self, payload: &mut web::Payload) -> Option<Bytes> {
         loop {
             if !self.write.is_empty() {
                 return Some(std::mem::take(&mut self.write).freeze());
@@ -113,7 +122,7 @@ impl<H: EngineHandler> Driver<H> {
                 return None;
             }
             tokio::select! {
-                chunk = self.payload.next() => match chunk {
+                chunk = payload.next() => match chunk {
                     Some(Ok(bytes)) => {
                         if self.read.is_empty() {
                             // Avoid a copy when nothing is buffered.
@@ -280,4 +289,107 @@ fn text(bytes: Bytes) -> Result<ByteString, Stop> {
         let err = io::Error::new(io::ErrorKind::InvalidData, err);
         Stop::Failed(CloseCode::Protocol, err.to_string())
     })
+}
+
+/// Bytes encoded but not yet written above which no more frames are taken from the session's
+/// queue: a client that does not read then fills that queue up to its limit
+/// (`max_queued_packets`) and is disconnected as a slow consumer.
+const MAX_PENDING_WRITE: usize = 64 * 1024;
+
+/// The least free room in the read buffer before a read.
+const READ_RESERVE: usize = 4 * 1024;
+
+/// Drives a WebSocket on a TCP stream taken from the HTTP dispatcher after the `101` response
+/// (see [`crate::Server`]). `read` holds the bytes the client sent after its handshake.
+///
+/// Buffers are held only while they hold something: an idle connection keeps no read and no
+/// write buffer. Frames are encoded into one buffer and written straight to the socket.
+pub(crate) async fn run_on_stream<H: EngineHandler>(
+    conn: WsConnection<H>,
+    mut io: tokio::net::TcpStream,
+    read: BytesMut,
+    max_message_size: usize,
+) {
+    let mut driver = Driver::new(conn, max_message_size);
+    if !read.is_empty() {
+        driver.read = read;
+        if let Err(stop) = driver.decode() {
+            driver.stop(stop);
+        }
+    }
+    loop {
+        if driver.write.is_empty() {
+            if driver.done {
+                break;
+            }
+            if driver.write.capacity() > 0 {
+                // Nothing to write: do not keep the buffer while waiting.
+                driver.write = BytesMut::new();
+            }
+        }
+        let writing = !driver.write.is_empty();
+        let reading = !driver.done;
+        let event = if !driver.done && driver.write.len() < MAX_PENDING_WRITE {
+            tokio::select! {
+                biased;
+                ready = io.writable(), if writing => Event::Writable(ready.is_ok()),
+                ready = io.readable(), if reading => Event::Readable(ready.is_ok()),
+                out = driver.conn.next_outgoing() => Event::Outgoing(out),
+            }
+        } else {
+            tokio::select! {
+                biased;
+                ready = io.writable(), if writing => Event::Writable(ready.is_ok()),
+                ready = io.readable(), if reading => Event::Readable(ready.is_ok()),
+                () = driver.conn.closed(), if reading => Event::Closed,
+            }
+        };
+        match event {
+            Event::Writable(false) => return,
+            Event::Writable(true) => match io.try_write(&driver.write) {
+                Ok(n) => {
+                    let _ = driver.write.split_to(n);
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                Err(_) => return,
+            },
+            Event::Readable(false) => driver.stop(Stop::Closed),
+            Event::Readable(true) => {
+                if driver.read.capacity() - driver.read.len() < READ_RESERVE {
+                    driver.read.reserve(READ_RESERVE);
+                }
+                match io.try_read_buf(&mut driver.read) {
+                    Ok(0) => driver.stop(Stop::Closed),
+                    Ok(_) => {
+                        if let Err(stop) = driver.decode() {
+                            driver.stop(stop);
+                        }
+                    }
+                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                        if driver.read.is_empty() {
+                            driver.read = BytesMut::new();
+                        }
+                    }
+                    Err(_) => driver.stop(Stop::Closed),
+                }
+            }
+            Event::Outgoing(WsOutgoing::Frames(frames)) => driver.encode_frames(frames),
+            Event::Outgoing(WsOutgoing::Close) => driver.close(None),
+            // The session ended while its client was not reading: let the connection go.
+            Event::Closed => return,
+        }
+    }
+    let _ = tokio::io::AsyncWriteExt::shutdown(&mut io).await;
+}
+
+/// What woke [`run_on_stream`].
+enum Event {
+    /// The socket is writable (false: it failed).
+    Writable(bool),
+    /// The socket is readable (false: it failed).
+    Readable(bool),
+    /// The session has frames to write, or is closing.
+    Outgoing(WsOutgoing),
+    /// The session ended while its frames were not being taken.
+    Closed,
 }

@@ -10,6 +10,10 @@
 //! | `broadcast` | emits `broadcast` with the same arguments to every socket of `/`, the sender included (encoded once) |
 //! | `join` | joins the room named by the string argument |
 //!
+//! It runs on [`sio_actix::Server`] (WebSocket connections taken out of actix's HTTP
+//! dispatcher after their handshake); `SIO_SERVER=http` runs it on actix-web's `HttpServer`
+//! instead, with [`sio_actix::configure`] alone.
+//!
 //! Arguments travel as [`RawData`]: they are re-emitted as they came, never deserialized into
 //! a type and serialized again. `$WORKERS` sets the number of actix workers (default: the
 //! CPUs this process may run on, so `taskset -c 0` gives one).
@@ -79,8 +83,29 @@ async fn main() -> io::Result<()> {
     };
     let io = server().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
 
-    eprintln!("bench-server listening on http://127.0.0.1:{port}/socket.io/ ({workers} workers)");
-    HttpServer::new(move || App::new().configure(sio_actix::configure(io.clone())))
+    let http_server = std::env::var("SIO_SERVER").is_ok_and(|v| v == "http");
+    eprintln!(
+        "bench-server listening on http://127.0.0.1:{port}/socket.io/ ({workers} workers, {})",
+        if http_server {
+            "actix-web HttpServer"
+        } else {
+            "sio_actix::Server"
+        }
+    );
+    let app_io = io.clone();
+    let app = move || App::new().configure(sio_actix::configure(app_io.clone()));
+    if !http_server {
+        // The WebSocket connections leave actix's HTTP dispatcher after their handshake.
+        return sio_actix::Server::new(app)
+            .socketio(&io)
+            .workers(workers)
+            .max_connections(200_000)
+            .backlog(8_192)
+            .bind(("127.0.0.1", port))?
+            .run()
+            .await;
+    }
+    HttpServer::new(app)
         // A client that goes away closes its connection: no half-open sockets to keep.
         .h1_allow_half_closed(false)
         .workers(workers)

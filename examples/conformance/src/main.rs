@@ -31,6 +31,12 @@ fn allow_eio3() -> bool {
     std::env::var("SIO_EIO3").is_ok_and(|v| v == "1")
 }
 
+/// Whether `SIO_SERVER=takeover` asks for [`sio_actix::Server`] instead of actix-web's
+/// `HttpServer`.
+fn takeover() -> bool {
+    std::env::var("SIO_SERVER").is_ok_and(|v| v == "takeover")
+}
+
 /// Echoes every message back to its sender.
 struct Echo;
 
@@ -87,15 +93,27 @@ async fn main() -> std::io::Result<()> {
     tracing::info!(
         "conformance-server listening on http://127.0.0.1:{port} (engine.io at /engine.io/, socket.io at /socket.io/)"
     );
-    HttpServer::new(move || {
+    let (app_engine, app_io) = (engine.clone(), io.clone());
+    let app = move || {
         App::new()
-            .configure(sio_actix::engine_io(engine.clone()))
-            .configure(sio_actix::configure(io.clone()))
-    })
-    // Detect a client that abandons its long-poll as soon as its connection closes.
-    .h1_allow_half_closed(false)
-    .workers(2)
-    .bind(("127.0.0.1", port))?
-    .run()
-    .await
+            .configure(sio_actix::engine_io(app_engine.clone()))
+            .configure(sio_actix::configure(app_io.clone()))
+    };
+    if takeover() {
+        // `sio_actix::Server`: the WebSocket connections leave actix's HTTP dispatcher.
+        return sio_actix::Server::new(app)
+            .engine(engine)
+            .socketio(&io)
+            .workers(2)
+            .bind(("127.0.0.1", port))?
+            .run()
+            .await;
+    }
+    HttpServer::new(app)
+        // Detect a client that abandons its long-poll as soon as its connection closes.
+        .h1_allow_half_closed(false)
+        .workers(2)
+        .bind(("127.0.0.1", port))?
+        .run()
+        .await
 }

@@ -1,0 +1,187 @@
+//! [`Server`]: actix-web's HTTP server, with the engine's WebSocket connections taken out of
+//! the HTTP dispatcher after their handshake.
+
+use std::fmt;
+use std::io;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::sync::Arc;
+
+use actix_codec::Framed;
+use actix_http::body::MessageBody;
+use actix_http::{HttpService, Request, Response, h1};
+use actix_service::{
+    IntoServiceFactory, ServiceFactory, ServiceFactoryExt, fn_service, map_config,
+};
+use actix_web::Error;
+use actix_web::dev::AppConfig;
+use sio_core::engine::{Engine, EngineHandler};
+use sio_core::socketio::SocketIo;
+use tokio::net::TcpStream;
+
+use crate::takeover::{WsEngine, takeover};
+
+/// An HTTP server for an actix-web `App` in which each WebSocket connection of the engine
+/// leaves actix's HTTP/1 dispatcher once it is switched: sio reads and writes the TCP stream
+/// itself.
+///
+/// Mounted with [`configure`](crate::configure) in actix-web's own `HttpServer`, a WebSocket
+/// lives inside the dispatcher that answered its handshake: two 8 KiB buffers and the
+/// dispatcher's task for as long as it is open, and every frame in or out passes through the
+/// dispatcher's request payload and response body. `Server` runs the same `App` (polling,
+/// your other routes, middleware) on the same actix runtime, but gives actix-http an upgrade
+/// service: the engine answers the handshake and keeps only the socket, with buffers held
+/// only while they hold bytes. An idle connection then costs a third of the memory, and each
+/// message less work (see the book's performance chapter).
+///
+/// Every request with `Connection: upgrade` goes to the engine: a WebSocket route of your own
+/// in the same `App` is not reached (it gets `404`) — serve it from an `HttpServer`. Plain
+/// TCP only (terminate TLS in front, or use `HttpServer`).
+///
+/// ```no_run
+/// use actix_web::App;
+/// use sio_core::socketio::SocketIo;
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let io = SocketIo::builder().build().expect("valid namespaces");
+/// let app_io = io.clone();
+/// sio_actix::Server::new(move || App::new().configure(sio_actix::configure(app_io.clone())))
+///     .socketio(&io)
+///     .bind(("127.0.0.1", 3000))?
+///     .run()
+///     .await
+/// # }
+/// ```
+pub struct Server<F> {
+    engines: Vec<Arc<dyn WsEngine>>,
+    factory: F,
+    builder: actix_server::ServerBuilder,
+}
+
+impl<F> fmt::Debug for Server<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("engines", &self.engines.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F> Server<F>
+where
+    F: Send + Clone + 'static,
+{
+    /// A server running the `App` that `factory` builds on each worker. Name the engines it
+    /// mounts with [`socketio`](Self::socketio) or [`engine`](Self::engine) before
+    /// [`bind`](Self::bind).
+    pub fn new(factory: F) -> Self {
+        Server {
+            engines: Vec::new(),
+            factory,
+            builder: actix_server::ServerBuilder::default(),
+        }
+    }
+
+    /// Takes over the WebSocket connections of this Socket.IO server (the one the `App`
+    /// mounts with [`configure`](crate::configure)).
+    pub fn socketio(self, io: &SocketIo) -> Self {
+        self.engine(io.engine().clone())
+    }
+
+    /// Takes over the WebSocket connections of this engine (the one the `App` mounts with
+    /// [`engine_io`](crate::engine_io)). Upgrade requests go to the first engine whose path
+    /// they are under.
+    pub fn engine<H: EngineHandler>(mut self, engine: Arc<Engine<H>>) -> Self {
+        self.engines.push(engine);
+        self
+    }
+
+    /// The number of worker threads (default: the number of CPUs).
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.builder = self.builder.workers(workers);
+        self
+    }
+
+    /// The listen backlog (default 2,048); set it before [`bind`](Self::bind).
+    pub fn backlog(mut self, backlog: u32) -> Self {
+        self.builder = self.builder.backlog(backlog);
+        self
+    }
+
+    /// The most connections each worker holds at once (default 25,000).
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.builder = self.builder.max_concurrent_connections(max);
+        self
+    }
+
+    /// Listens on every address `addrs` resolves to.
+    pub fn bind<I, S, B>(mut self, addrs: impl ToSocketAddrs) -> io::Result<Self>
+    where
+        F: Fn() -> I,
+        I: IntoServiceFactory<S, Request>,
+        S: ServiceFactory<Request, Config = AppConfig> + 'static,
+        S::Error: Into<Error> + 'static,
+        S::InitError: fmt::Debug,
+        S::Response: Into<Response<B>> + 'static,
+        <S::Service as actix_service::Service<Request>>::Future: 'static,
+        S::Service: 'static,
+        B: MessageBody + 'static,
+    {
+        let mut bound = false;
+        for addr in addrs.to_socket_addrs()? {
+            let listener = TcpListener::bind(addr)?;
+            self = self.listen(listener)?;
+            bound = true;
+        }
+        if !bound {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "no address to bind",
+            ));
+        }
+        Ok(self)
+    }
+
+    /// Serves on a listener bound by the caller.
+    pub fn listen<I, S, B>(mut self, listener: TcpListener) -> io::Result<Self>
+    where
+        F: Fn() -> I,
+        I: IntoServiceFactory<S, Request>,
+        S: ServiceFactory<Request, Config = AppConfig> + 'static,
+        S::Error: Into<Error> + 'static,
+        S::InitError: fmt::Debug,
+        S::Response: Into<Response<B>> + 'static,
+        <S::Service as actix_service::Service<Request>>::Future: 'static,
+        S::Service: 'static,
+        B: MessageBody + 'static,
+    {
+        let addr: SocketAddr = listener.local_addr()?;
+        let engines: Arc<[Arc<dyn WsEngine>]> = self.engines.iter().cloned().collect();
+        let factory = self.factory.clone();
+        self.builder = self
+            .builder
+            .listen(format!("sio-{addr}"), listener, move || {
+                let engines = engines.clone();
+                let upgrade = fn_service(
+                    move |(req, framed): (Request, Framed<TcpStream, h1::Codec>)| {
+                        takeover(engines.clone(), req, framed)
+                    },
+                );
+                let app = factory()
+                    .into_factory()
+                    .map_err(|err| err.into().error_response());
+                HttpService::build()
+                    // An abandoned long-poll is seen at once, not at the next heartbeat.
+                    .h1_allow_half_closed(false)
+                    .local_addr(addr)
+                    .upgrade(upgrade)
+                    .finish(map_config(app, |_| AppConfig::default()))
+                    .tcp()
+            })?;
+        Ok(self)
+    }
+
+    /// Starts the server; await the returned handle to run until it stops (Ctrl-C or
+    /// `SIGTERM` stop it gracefully).
+    pub fn run(self) -> actix_server::Server {
+        self.builder.run()
+    }
+}

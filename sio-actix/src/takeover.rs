@@ -1,0 +1,170 @@
+//! The WebSocket requests that [`Server`](crate::Server) takes from actix's HTTP dispatcher.
+//!
+//! actix-http hands every request with `Connection: upgrade` to an upgrade service, with the
+//! connection itself. Here the engine routes it as [`handle`](crate::handle) would: a
+//! WebSocket handshake or upgrade is answered `101 Switching Protocols` and the connection is
+//! driven by [`ws::run_on_stream`] in a task of its own, and the dispatcher ends; anything else gets the engine's
+//! error answer (or `404` outside the engine's path) and the connection is closed.
+
+use std::sync::Arc;
+
+use actix_codec::{Framed, FramedParts};
+use actix_http::body::{BodySize, BoxBody, MessageBody};
+use actix_http::{Request, Response, StatusCode, h1};
+use bytes::BytesMut;
+use futures_util::SinkExt;
+use futures_util::future::LocalBoxFuture;
+use sio_core::engine::{Engine, EngineError, EngineHandler, Route, TransportType};
+use tokio::net::TcpStream;
+
+use crate::{request::head_info, ws};
+
+/// An engine whose WebSocket connections a [`Server`](crate::Server) takes over, whatever its
+/// handler type.
+pub(crate) trait WsEngine: Send + Sync + 'static {
+    /// Whether `path` is under the engine's path.
+    fn owns(&self, path: &str) -> bool;
+    /// Handles an upgrade request for this engine.
+    fn take(
+        self: Arc<Self>,
+        req: Request,
+        framed: Framed<TcpStream, h1::Codec>,
+    ) -> LocalBoxFuture<'static, ()>;
+}
+
+impl<H: EngineHandler> WsEngine for Engine<H> {
+    fn owns(&self, path: &str) -> bool {
+        let base = self.config().path.trim_end_matches('/');
+        path.strip_prefix(base)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
+
+    fn take(
+        self: Arc<Self>,
+        req: Request,
+        framed: Framed<TcpStream, h1::Codec>,
+    ) -> LocalBoxFuture<'static, ()> {
+        Box::pin(take(self, req, framed))
+    }
+}
+
+/// Handles one upgrade request: hands it to the engine that owns its path, or answers `404`.
+/// Never fails (a refused request is answered and its connection closed).
+pub(crate) async fn takeover(
+    engines: Arc<[Arc<dyn WsEngine>]>,
+    req: Request,
+    mut framed: Framed<TcpStream, h1::Codec>,
+) -> Result<(), actix_http::Error> {
+    match engines.iter().find(|engine| engine.owns(req.path())) {
+        Some(engine) => engine.clone().take(req, framed).await,
+        None => {
+            tracing::debug!(
+                path = req.path(),
+                "upgrade request outside the engines' paths"
+            );
+            let res = Response::with_body(StatusCode::NOT_FOUND, BoxBody::new("Not Found"));
+            refuse(&mut framed, res).await;
+        }
+    }
+    Ok(())
+}
+
+async fn take<H: EngineHandler>(
+    engine: Arc<Engine<H>>,
+    req: Request,
+    mut framed: Framed<TcpStream, h1::Codec>,
+) {
+    let config = engine.config();
+    let info = head_info(req.head(), req.peer_addr(), false);
+    let route = match engine.route(&info).await {
+        Ok(route) => route,
+        Err(err) => {
+            refuse(&mut framed, engine_error(&err)).await;
+            return;
+        }
+    };
+    // The WebSocket handshake is checked before a session exists or is upgraded.
+    let accept = match &route {
+        Route::Handshake(TransportType::Websocket) | Route::Upgrade(_) => {
+            actix_http::ws::handshake(req.head())
+        }
+        _ => {
+            refuse(&mut framed, engine_error(&EngineError::BadRequest)).await;
+            return;
+        }
+    };
+    let mut accept = match accept {
+        Ok(accept) => accept,
+        Err(err) => {
+            refuse(&mut framed, Response::<BoxBody>::from(err)).await;
+            return;
+        }
+    };
+    let conn = match route {
+        Route::Upgrade(socket) => match engine.upgrade(socket, &info) {
+            Ok(conn) => conn,
+            Err(err) => {
+                refuse(&mut framed, engine_error(&err)).await;
+                return;
+            }
+        },
+        _ => engine.open_websocket(info),
+    };
+    // The request's headers are slices of the dispatcher's read buffer: let it go.
+    drop(req);
+    let switching = accept.finish().drop_body();
+    if let Err(err) = framed
+        .send(h1::Message::Item((switching, BodySize::None)))
+        .await
+    {
+        tracing::debug!(%err, "writing the 101 response failed");
+        return;
+    }
+    // The dispatcher's buffers are dropped here; bytes the client sent after its handshake
+    // are copied out of its read buffer.
+    let FramedParts { io, read_buf, .. } = framed.into_parts();
+    let early = BytesMut::from(&read_buf[..]);
+    drop(read_buf);
+    // The connection gets a task of its own, and the dispatcher (its task, its state) ends.
+    actix_web::rt::spawn(ws::run_on_stream(
+        conn,
+        io,
+        early,
+        config.max_http_buffer_size,
+    ));
+}
+
+/// The engine's answer to a refused request, as Node's `engine.io` gives it.
+fn engine_error(err: &EngineError) -> Response<BoxBody> {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut res = Response::with_body(status, BoxBody::new(err.body()));
+    if let Ok(value) = actix_http::header::HeaderValue::from_str(err.content_type()) {
+        res.headers_mut()
+            .insert(actix_http::header::CONTENT_TYPE, value);
+    }
+    res
+}
+
+/// Writes `res` and closes the connection.
+async fn refuse(framed: &mut Framed<TcpStream, h1::Codec>, res: Response<BoxBody>) {
+    let (res, body) = res.into_parts();
+    let body = match body.try_into_bytes() {
+        Ok(bytes) => bytes,
+        Err(body) => actix_http::body::to_bytes(body).await.unwrap_or_default(),
+    };
+    let mut head = res.drop_body();
+    head.head_mut()
+        .set_connection_type(actix_http::ConnectionType::Close);
+    let size = BodySize::Sized(body.len() as u64);
+    let sent = async {
+        framed.send(h1::Message::Item((head, size))).await?;
+        if !body.is_empty() {
+            framed.send(h1::Message::Chunk(Some(body))).await?;
+        }
+        framed.send(h1::Message::Chunk(None)).await?;
+        framed.close().await
+    };
+    if let Err(err) = sent.await {
+        tracing::debug!(%err, "writing a refusal failed");
+    }
+}
