@@ -112,6 +112,13 @@ where
         self
     }
 
+    /// Does not stop on Ctrl-C and `SIGTERM` (for a server embedded in a larger program, or in
+    /// tests: stop it through the handle of [`run`](Self::run)'s server).
+    pub fn disable_signals(mut self) -> Self {
+        self.builder = self.builder.disable_signals();
+        self
+    }
+
     /// Listens on every address `addrs` resolves to.
     pub fn bind<I, S, B>(mut self, addrs: impl ToSocketAddrs) -> io::Result<Self>
     where

@@ -11,6 +11,8 @@
 
 use std::convert::Infallible;
 use std::io;
+use std::pin::Pin;
+use std::task::Poll;
 
 use actix_codec::{Decoder, Encoder};
 use actix_http::body::{BodyStream, MessageBody};
@@ -20,6 +22,8 @@ use bytes::{Bytes, BytesMut};
 use bytestring::ByteString;
 use futures_util::StreamExt;
 use sio_core::engine::{EngineHandler, WsConnection, WsFrame, WsOutgoing};
+use tokio::io::AsyncWrite;
+use tokio_util::io::poll_read_buf;
 
 /// RFC 6455: a control frame's payload is at most 125 bytes.
 const MAX_CONTROL_PAYLOAD: usize = 125;
@@ -346,31 +350,43 @@ pub(crate) async fn run_on_stream<H: EngineHandler>(
         };
         match event {
             Event::Writable(false) => return,
-            Event::Writable(true) => match io.try_write(&driver.write) {
-                Ok(n) => {
-                    let _ = driver.write.split_to(n);
+            // Through `AsyncWrite`/`AsyncRead` rather than `try_write`/`try_read`: a short write or
+            // read clears the socket's readiness, which saves the system call that would only
+            // have answered "would block".
+            Event::Writable(true) => {
+                let written = std::future::poll_fn(|cx| {
+                    Poll::Ready(Pin::new(&mut io).poll_write(cx, &driver.write))
+                })
+                .await;
+                match written {
+                    Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return,
+                    Poll::Ready(Ok(n)) => {
+                        let _ = driver.write.split_to(n);
+                    }
+                    Poll::Pending => {}
                 }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
-                Err(_) => return,
-            },
+            }
             Event::Readable(false) => driver.stop(Stop::Closed),
             Event::Readable(true) => {
                 if driver.read.capacity() - driver.read.len() < READ_RESERVE {
                     driver.read.reserve(READ_RESERVE);
                 }
-                match io.try_read_buf(&mut driver.read) {
-                    Ok(0) => driver.stop(Stop::Closed),
-                    Ok(_) => {
+                let read = std::future::poll_fn(|cx| {
+                    Poll::Ready(poll_read_buf(Pin::new(&mut io), cx, &mut driver.read))
+                })
+                .await;
+                match read {
+                    Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => driver.stop(Stop::Closed),
+                    Poll::Ready(Ok(_)) => {
                         if let Err(stop) = driver.decode() {
                             driver.stop(stop);
                         }
                     }
-                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    Poll::Pending => {
                         if driver.read.is_empty() {
                             driver.read = BytesMut::new();
                         }
                     }
-                    Err(_) => driver.stop(Stop::Closed),
                 }
             }
             Event::Outgoing(WsOutgoing::Frames(frames)) => driver.encode_frames(frames),

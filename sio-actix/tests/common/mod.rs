@@ -96,6 +96,15 @@ impl EngineHandler for Recorder {
     }
 }
 
+/// Which HTTP server runs the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Http {
+    /// actix-web's `HttpServer` with `sio_actix::engine_io`.
+    HttpServer,
+    /// `sio_actix::Server`: WebSockets taken out of the HTTP dispatcher.
+    Takeover,
+}
+
 pub struct TestServer {
     pub addr: SocketAddr,
     pub path: String,
@@ -119,25 +128,51 @@ impl TestServer {
     pub async fn with(
         configure: impl FnOnce(EngineConfigBuilder) -> EngineConfigBuilder,
     ) -> TestServer {
+        Self::on(Http::HttpServer, configure).await
+    }
+
+    /// A server on actix-web's `HttpServer` or on `sio_actix::Server`.
+    pub async fn on(
+        http: Http,
+        configure: impl FnOnce(EngineConfigBuilder) -> EngineConfigBuilder,
+    ) -> TestServer {
         let config: EngineConfig = configure(EngineConfig::builder()).build();
         let path = config.path.clone();
         let engine = Engine::new(config, Recorder::default());
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let e = engine.clone();
-        let server = HttpServer::new(move || {
+        let app = move || {
             App::new()
                 .configure(sio_actix::engine_io(e.clone()))
                 .route("/hello", web::get().to(|| async { "hello" }))
-        })
-        .h1_allow_half_closed(false)
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .unwrap()
-        .run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
+        };
+        let handle = match http {
+            Http::HttpServer => {
+                let server = HttpServer::new(app)
+                    .h1_allow_half_closed(false)
+                    .workers(1)
+                    .disable_signals()
+                    .listen(listener)
+                    .unwrap()
+                    .run();
+                let handle = server.handle();
+                actix_web::rt::spawn(server);
+                handle
+            }
+            Http::Takeover => {
+                let server = sio_actix::Server::new(app)
+                    .engine(engine.clone())
+                    .workers(1)
+                    .disable_signals()
+                    .listen(listener)
+                    .unwrap()
+                    .run();
+                let handle = server.handle();
+                actix_web::rt::spawn(server);
+                handle
+            }
+        };
         TestServer {
             addr,
             path,

@@ -39,5 +39,6 @@ pub use payload::{PollBody, RECORD_SEPARATOR, decode_payload, encode_frames, enc
 pub use request::RequestInfo;
 pub use server::{Engine, PROTOCOL_VERSION, PostGuard, Route};
 pub use sid::{SID_LEN, Sid};
+pub(crate) use socket::QueueError;
 pub use socket::{Socket, SocketClosed};
 pub use websocket::{WsConnection, WsOutgoing};

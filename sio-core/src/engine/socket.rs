@@ -14,6 +14,15 @@ use super::request::RequestInfo;
 use super::sid::Sid;
 use super::writers::{Writer, Writers};
 
+/// Why frames were not queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QueueError {
+    /// The session has ended.
+    Closed,
+    /// The queue is over `max_queued_packets`: the client must be disconnected.
+    Full,
+}
+
 /// A message could not be sent because the session has ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the engine session is closed")]
@@ -232,27 +241,46 @@ impl<D: Send + Sync + 'static> Socket<D> {
     where
         I: IntoIterator<Item = WsFrame>,
     {
+        match self.queue_frames(frames) {
+            Ok(()) => Ok(()),
+            Err(QueueError::Closed) => Err(SocketClosed),
+            Err(QueueError::Full) => {
+                self.close_slow_consumer();
+                Err(SocketClosed)
+            }
+        }
+    }
+
+    /// Queues frames like [`send_frames`](Self::send_frames), but leaves a full queue to the
+    /// caller (who calls [`close_slow_consumer`](Self::close_slow_consumer) once it holds no
+    /// lock the disconnect handlers could take).
+    pub(crate) fn queue_frames<I>(&self, frames: I) -> Result<(), QueueError>
+    where
+        I: IntoIterator<Item = WsFrame>,
+    {
         let wake = {
             let mut st = self.lock();
             if st.ready != ReadyState::Open {
-                return Err(SocketClosed);
+                return Err(QueueError::Closed);
             }
             let before = st.outbox.len();
             st.outbox.extend(frames);
             if st.outbox.len() > self.limits.max_queued && st.outbox.len() > before {
-                // The client does not read fast enough: disconnect it rather than let its
-                // queue grow without bound (see `EngineConfig::max_queued_packets`).
-                drop(st);
-                tracing::warn!(sid = %self.id, max = self.limits.max_queued, "outgoing queue full: disconnecting a slow client");
-                if let Some(this) = self.this.upgrade() {
-                    this.close_with(DisconnectReason::SlowConsumer);
-                }
-                return Err(SocketClosed);
+                return Err(QueueError::Full);
             }
             st.writers.notify()
         };
         wake.wake();
         Ok(())
+    }
+
+    /// Disconnects a client whose queue is full: it does not read fast enough, and its queue
+    /// may not grow without bound (see `EngineConfig::max_queued_packets`).
+    pub(crate) fn close_slow_consumer(&self) {
+        tracing::warn!(sid = %self.id, max = self.limits.max_queued, "outgoing queue full: disconnecting a slow client");
+        if let Some(this) = self.this.upgrade() {
+            this.close_with(DisconnectReason::SlowConsumer);
+        }
     }
 
     /// Whether a packet sent now would be written at once rather than wait in the queue: over

@@ -15,6 +15,7 @@ use super::packet::Packet;
 use super::recovery::{PacketStore, RecoveredSession, RecoveryConfig, SessionState};
 use super::remote::RemoteSocket;
 use super::socket::{SocketRef, wait_ack};
+use crate::engine::QueueError;
 use crate::engine::Sid;
 
 /// A room name. Every socket is in the room named by its own id.
@@ -355,9 +356,28 @@ impl Adapter for LocalAdapter {
                 .store(opts, data, &packet.attachments);
         }
         let frames = nsp.encode(&packet);
-        for socket in self.targets(opts) {
-            nsp.notify_outgoing(&socket, &packet);
-            let _ = socket.conn.send_frames(frames.iter().cloned());
+        if nsp.has_outgoing_listener() {
+            // The listener is user code: call it with no lock held.
+            for socket in self.targets(opts) {
+                nsp.notify_outgoing(&socket, &packet);
+                let _ = socket.conn.send_frames(frames.iter().cloned());
+            }
+            return Ok(());
+        }
+        // The common case: the frames are queued under the namespace's read lock, with no
+        // list of recipients built; slow consumers are disconnected once it is released.
+        let sids = (!opts.rooms.is_empty() || !opts.except.is_empty()).then(|| self.sockets(opts));
+        let mut full = Vec::new();
+        nsp.for_each_socket(sids.as_deref(), |socket| {
+            if opts.volatile && !socket.conn.is_writable() {
+                return;
+            }
+            if socket.conn.queue_frames(frames.iter().cloned()) == Err(QueueError::Full) {
+                full.push(socket.conn.clone());
+            }
+        });
+        for conn in full {
+            conn.close_slow_consumer();
         }
         Ok(())
     }

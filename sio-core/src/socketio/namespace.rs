@@ -252,6 +252,24 @@ impl Nsp {
             .collect()
     }
 
+    /// Calls `f` with every connected socket (those of `sids` only, when given), under the
+    /// namespace's read lock: `f` must not connect or remove sockets, nor run user code.
+    pub(crate) fn for_each_socket(&self, sids: Option<&[Sid]>, mut f: impl FnMut(&SocketRef)) {
+        let sockets = self.sockets.read().unwrap_or_else(|e| e.into_inner());
+        match sids {
+            None => sockets.values().for_each(f),
+            Some(sids) => sids
+                .iter()
+                .filter_map(|sid| sockets.get(sid))
+                .for_each(&mut f),
+        }
+    }
+
+    /// Whether an outgoing-packet listener (`on_any_outgoing`) is set.
+    pub(crate) fn has_outgoing_listener(&self) -> bool {
+        self.handler.has_outgoing_listener()
+    }
+
     /// Every connected socket.
     pub fn sockets(&self) -> Vec<SocketRef> {
         self.sockets
