@@ -13,7 +13,7 @@ import statistics
 import subprocess
 from collections import defaultdict
 
-SERVERS = ["sio", "node", "socketioxide", "socketioxide-q128", "bare-ws"]
+SERVERS = ["sio", "sio-httpserver", "node", "socketioxide", "socketioxide-q128", "bare-ws"]
 SCENARIOS = ["fanout", "echo-ack", "connect", "idle", "polling"]
 # Metrics where lower is better (their ratio to sio still reads peer / sio).
 LOWER_IS_BETTER = {
@@ -339,7 +339,7 @@ def main():
     cols = 4
     rows = (len(panels) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows), squeeze=False)
-    colors = {"sio": "#d9480f", "node": "#5c940d", "socketioxide": "#1971c2", "socketioxide-q128": "#74c0fc", "bare-ws": "#868e96"}
+    colors = {"sio": "#d9480f", "sio-httpserver": "#ffa94d", "node": "#5c940d", "socketioxide": "#1971c2", "socketioxide-q128": "#74c0fc", "bare-ws": "#868e96"}
     for ax, (scenario, metric) in zip(axes.flat, panels):
         names = [s for s in servers if (scenario, s, metric) in by]
         meds = [by[(scenario, s, metric)]["median"] for s in names]

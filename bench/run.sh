@@ -10,7 +10,8 @@
 #                 suite runs this; it needs neither Node nor the peers)
 #   --scenarios   a subset of: fanout, echo-ack, connect, idle, polling
 #   --servers     a subset of: sio, node, socketioxide, bare-ws (and socketioxide-q128: socketioxide
-#                 with its default per-socket queue of 128 packets)
+#                 with its default per-socket queue of 128 packets; sio-httpserver: bench-server
+#                 on actix-web's HttpServer instead of sio_actix::Server)
 #   --rounds      rounds of A B A B … alternation (5 in the full run)
 #   --port        the port the servers listen on (38000)
 #
@@ -103,6 +104,7 @@ start_server() {
   local name="$1"
   case "$name" in
     sio) PORT="$port" "${pin_server[@]}" "$bin/bench-server" 2>>"$out/servers.log" & ;;
+    sio-httpserver) SIO_SERVER=http PORT="$port" "${pin_server[@]}" "$bin/bench-server" 2>>"$out/servers.log" & ;;
     node) PORT="$port" "${pin_server[@]}" node "$bench/peers/node/server.mjs" 2>>"$out/servers.log" & ;;
     socketioxide) QUEUE=65536 PORT="$port" "${pin_server[@]}" "$bin/socketioxide-peer" 2>>"$out/servers.log" & ;;
     socketioxide-q128) QUEUE=128 PORT="$port" "${pin_server[@]}" "$bin/socketioxide-peer" 2>>"$out/servers.log" & ;;

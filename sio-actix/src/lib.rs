@@ -32,6 +32,10 @@
 //! .await
 //! # }
 //! ```
+//!
+//! For many WebSocket connections, serve the same `App` with [`Server`] instead of
+//! `HttpServer`: the engine's WebSocket connections then leave actix's HTTP dispatcher after
+//! their handshake (a third of the memory per idle connection, fewer copies per message).
 
 mod polling;
 mod request;
@@ -50,6 +54,8 @@ pub use service::{configure, engine_io, handle};
 mod book {
     #[doc = include_str!("../../book/src/getting-started.md")]
     struct GettingStarted;
+    #[doc = include_str!("../../book/src/server.md")]
+    struct Server;
     #[doc = include_str!("../../book/src/engine-io.md")]
     struct EngineIo;
     #[doc = include_str!("../../book/src/configuration.md")]

@@ -106,7 +106,8 @@ where
         self
     }
 
-    /// The most connections each worker holds at once (default 25,000).
+    /// The most HTTP connections each worker serves at once (default 25,000). A WebSocket
+    /// taken over no longer counts: it has left the HTTP dispatcher.
     pub fn max_connections(mut self, max: usize) -> Self {
         self.builder = self.builder.max_concurrent_connections(max);
         self

@@ -156,12 +156,15 @@ async fn refuse(framed: &mut Framed<TcpStream, h1::Codec>, res: Response<BoxBody
     head.head_mut()
         .set_connection_type(actix_http::ConnectionType::Close);
     let size = BodySize::Sized(body.len() as u64);
+    // Head and body are buffered, then written together (a client may read only what came
+    // with the head). `Framed::close` does not write its buffer: flush first.
     let sent = async {
-        framed.send(h1::Message::Item((head, size))).await?;
+        framed.feed(h1::Message::Item((head, size))).await?;
         if !body.is_empty() {
-            framed.send(h1::Message::Chunk(Some(body))).await?;
+            framed.feed(h1::Message::Chunk(Some(body))).await?;
         }
-        framed.send(h1::Message::Chunk(None)).await?;
+        framed.feed(h1::Message::Chunk(None)).await?;
+        framed.flush().await?;
         framed.close().await
     };
     if let Err(err) = sent.await {

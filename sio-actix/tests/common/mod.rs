@@ -147,32 +147,24 @@ impl TestServer {
                 .configure(sio_actix::engine_io(e.clone()))
                 .route("/hello", web::get().to(|| async { "hello" }))
         };
-        let handle = match http {
-            Http::HttpServer => {
-                let server = HttpServer::new(app)
-                    .h1_allow_half_closed(false)
-                    .workers(1)
-                    .disable_signals()
-                    .listen(listener)
-                    .unwrap()
-                    .run();
-                let handle = server.handle();
-                actix_web::rt::spawn(server);
-                handle
-            }
-            Http::Takeover => {
-                let server = sio_actix::Server::new(app)
-                    .engine(engine.clone())
-                    .workers(1)
-                    .disable_signals()
-                    .listen(listener)
-                    .unwrap()
-                    .run();
-                let handle = server.handle();
-                actix_web::rt::spawn(server);
-                handle
-            }
+        let server = match http {
+            Http::HttpServer => HttpServer::new(app)
+                .h1_allow_half_closed(false)
+                .workers(1)
+                .disable_signals()
+                .listen(listener)
+                .unwrap()
+                .run(),
+            Http::Takeover => sio_actix::Server::new(app)
+                .engine(engine.clone())
+                .workers(1)
+                .disable_signals()
+                .listen(listener)
+                .unwrap()
+                .run(),
         };
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
         TestServer {
             addr,
             path,

@@ -47,13 +47,18 @@ pub(crate) enum UpgradeState {
     Probed,
 }
 
+/// `repr(C)`: the fields that queueing a frame touches (the queue, the writers' flags, the
+/// ready state) come first, in one cache line — a broadcast visits every recipient's state.
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct State {
+    /// Packets waiting for the transport, already encoded (text frames carry their type digit).
+    pub(crate) outbox: VecDeque<WsFrame>,
+    /// The transport writers waiting for frames (see [`Writers`]).
+    pub(crate) writers: Writers,
     pub(crate) ready: ReadyState,
     pub(crate) transport: TransportType,
     pub(crate) upgrade: UpgradeState,
-    /// Packets waiting for the transport, already encoded (text frames carry their type digit).
-    pub(crate) outbox: VecDeque<WsFrame>,
     pub(crate) poll_get: bool,
     pub(crate) poll_post: bool,
     /// A graceful close waits for the queue to be fetched before its close packet.
@@ -63,8 +68,6 @@ pub(crate) struct State {
     pub(crate) awaiting_pong: bool,
     pub(crate) pong_deadline: Instant,
     pub(crate) last_pong: Instant,
-    /// The transport writers waiting for frames (see [`Writers`]).
-    pub(crate) writers: Writers,
 }
 
 /// Told when a session ends; implemented by the engine that owns the session table.

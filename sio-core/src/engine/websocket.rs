@@ -2,6 +2,7 @@
 //! WebSocket and hands them to a [`WsConnection`], and writes what
 //! [`WsConnection::next_outgoing`] returns.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -143,14 +144,7 @@ impl<H: EngineHandler> WsConnection<H> {
                     let frames = std::future::poll_fn(|cx| {
                         let mut st = socket.lock();
                         if !st.outbox.is_empty() {
-                            let frames = st.outbox.drain(..);
-                            return Poll::Ready(Some(if v3 {
-                                frames
-                                    .map(|f| super::v3::encode_ws_frame(f, binary))
-                                    .collect()
-                            } else {
-                                frames.collect()
-                            }));
+                            return Poll::Ready(Some(take_outbox(&mut st.outbox, v3, binary)));
                         }
                         if st.ready != ReadyState::Open {
                             return Poll::Ready(None);
@@ -169,6 +163,24 @@ impl<H: EngineHandler> WsConnection<H> {
                 }
             }
         }
+    }
+
+    /// The frames queued right now, without waiting (`None` if there are none, or the session
+    /// is not in its active WebSocket state): for a transport that has just taken a batch from
+    /// [`next_outgoing`](Self::next_outgoing) and let other tasks run before writing it, to
+    /// add what they queued to the same write.
+    pub fn try_next_outgoing(&mut self) -> Option<Vec<WsFrame>> {
+        if !self.replies.is_empty() {
+            return Some(std::mem::take(&mut self.replies));
+        }
+        if !matches!(self.mode, Mode::Active) {
+            return None;
+        }
+        let mut st = self.socket.lock();
+        if st.outbox.is_empty() {
+            return None;
+        }
+        Some(take_outbox(&mut st.outbox, self.v3(), !self.base64))
     }
 
     /// Handles a frame from the client.
@@ -288,6 +300,26 @@ impl<H: EngineHandler> WsConnection<H> {
         self.mode = Mode::Done;
     }
 }
+
+/// Takes every queued frame (as v3 frames when the session is v3). The queue keeps its
+/// buffer for the next batch, unless a burst made it large.
+fn take_outbox(outbox: &mut VecDeque<WsFrame>, v3: bool, binary: bool) -> Vec<WsFrame> {
+    let frames = if v3 {
+        outbox
+            .drain(..)
+            .map(|f| super::v3::encode_ws_frame(f, binary))
+            .collect()
+    } else {
+        outbox.drain(..).collect()
+    };
+    if outbox.capacity() > KEPT_QUEUE_CAPACITY {
+        outbox.shrink_to_fit();
+    }
+    frames
+}
+
+/// The most queue capacity (in frames) a connection keeps between batches.
+const KEPT_QUEUE_CAPACITY: usize = 64;
 
 impl<H: EngineHandler> Drop for WsConnection<H> {
     fn drop(&mut self) {
