@@ -4,6 +4,7 @@
 use std::fmt;
 use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_codec::Framed;
@@ -18,6 +19,7 @@ use sio_core::engine::{Engine, EngineHandler};
 use sio_core::socketio::SocketIo;
 use tokio::net::TcpStream;
 
+use crate::fallback::{AppFallback, LazyApp};
 use crate::takeover::{WsEngine, takeover};
 
 /// An HTTP server for an actix-web `App` in which each WebSocket connection of the engine
@@ -33,9 +35,10 @@ use crate::takeover::{WsEngine, takeover};
 /// only while they hold bytes. An idle connection then costs a third of the memory, and each
 /// message less work (see the book's performance chapter).
 ///
-/// Every request with `Connection: upgrade` goes to the engine: a WebSocket route of your own
-/// in the same `App` is not reached (it gets `404`) — serve it from an `HttpServer`. Plain
-/// TCP only (terminate TLS in front, or use `HttpServer`).
+/// An upgrade request outside the engines' paths (a WebSocket route of your own) is answered
+/// by the `App` (a second instance per worker, built on first use), and its switched
+/// connection bridged as actix's dispatcher would. Plain TCP only (terminate TLS in front, or
+/// use `HttpServer`).
 ///
 /// ```no_run
 /// use actix_web::App;
@@ -168,9 +171,12 @@ where
             .builder
             .listen(format!("sio-{addr}"), listener, move || {
                 let engines = engines.clone();
+                // Upgrade requests outside the engines' paths: a second App of this worker.
+                let fallback: Rc<dyn AppFallback> =
+                    Rc::new(LazyApp::<S, B>::new(factory().into_factory()));
                 let upgrade = fn_service(
                     move |(req, framed): (Request, Framed<TcpStream, h1::Codec>)| {
-                        takeover(engines.clone(), req, framed)
+                        takeover(engines.clone(), fallback.clone(), req, framed)
                     },
                 );
                 let app = factory()

@@ -3,9 +3,11 @@
 //! actix-http hands every request with `Connection: upgrade` to an upgrade service, with the
 //! connection itself. Here the engine routes it as [`handle`](crate::handle) would: a
 //! WebSocket handshake or upgrade is answered `101 Switching Protocols` and the connection is
-//! driven by [`ws::run_on_stream`] in a task of its own, and the dispatcher ends; anything else gets the engine's
-//! error answer (or `404` outside the engine's path) and the connection is closed.
+//! driven by [`ws::run_on_stream`] in a task of its own, and the dispatcher ends; anything else
+//! under the engine's path gets the engine's error answer and the connection is closed.
+//! Upgrade requests outside the engines' paths go to the application ([`fallback`]).
 
+use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_codec::{Framed, FramedParts};
@@ -17,6 +19,7 @@ use futures_util::future::LocalBoxFuture;
 use sio_core::engine::{Engine, EngineError, EngineHandler, Route, TransportType};
 use tokio::net::TcpStream;
 
+use crate::fallback::{self, AppFallback};
 use crate::{request::head_info, ws};
 
 /// An engine whose WebSocket connections a [`Server`](crate::Server) takes over, whatever its
@@ -48,23 +51,17 @@ impl<H: EngineHandler> WsEngine for Engine<H> {
     }
 }
 
-/// Handles one upgrade request: hands it to the engine that owns its path, or answers `404`.
-/// Never fails (a refused request is answered and its connection closed).
+/// Handles one upgrade request: hands it to the engine that owns its path, or to the
+/// application. Never fails (a refused request is answered and its connection closed).
 pub(crate) async fn takeover(
     engines: Arc<[Arc<dyn WsEngine>]>,
+    app: Rc<dyn AppFallback>,
     req: Request,
-    mut framed: Framed<TcpStream, h1::Codec>,
+    framed: Framed<TcpStream, h1::Codec>,
 ) -> Result<(), actix_http::Error> {
     match engines.iter().find(|engine| engine.owns(req.path())) {
         Some(engine) => engine.clone().take(req, framed).await,
-        None => {
-            tracing::debug!(
-                path = req.path(),
-                "upgrade request outside the engines' paths"
-            );
-            let res = Response::with_body(StatusCode::NOT_FOUND, BoxBody::new("Not Found"));
-            refuse(&mut framed, res).await;
-        }
+        None => fallback::serve(app, req, framed).await,
     }
     Ok(())
 }
@@ -146,7 +143,7 @@ fn engine_error(err: &EngineError) -> Response<BoxBody> {
 }
 
 /// Writes `res` and closes the connection.
-async fn refuse(framed: &mut Framed<TcpStream, h1::Codec>, res: Response<BoxBody>) {
+pub(crate) async fn refuse(framed: &mut Framed<TcpStream, h1::Codec>, res: Response<BoxBody>) {
     let (res, body) = res.into_parts();
     let body = match body.try_into_bytes() {
         Ok(bytes) => bytes,

@@ -113,6 +113,45 @@ async fn upgrade_requests_outside_the_engine_and_bad_handshakes_are_refused() {
     server.stop().await;
 }
 
+/// An upgrade request outside the engine's path reaches the App's own route, on both servers,
+/// and the switched connection is bridged both ways.
+#[actix_web::test]
+async fn the_apps_own_upgrade_routes_are_served() {
+    for http in [Http::HttpServer, Http::Takeover] {
+        let server = TestServer::on(http, fast).await;
+        let mut tcp = TcpStream::connect(server.addr).await.unwrap();
+        tcp.write_all(
+            b"GET /raw HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nfirst,",
+        )
+        .await
+        .unwrap();
+        let mut seen = Vec::new();
+        let mut sent_second = false;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while !String::from_utf8_lossy(&seen).contains("first,second") {
+            if !sent_second && String::from_utf8_lossy(&seen).contains("first,") {
+                tcp.write_all(b"second").await.unwrap();
+                sent_second = true;
+            }
+            let mut buf = [0u8; 4096];
+            let n = tokio::time::timeout_at(deadline, tcp.read(&mut buf))
+                .await
+                .unwrap_or_else(|_| panic!("{http:?}: got {}", String::from_utf8_lossy(&seen)))
+                .unwrap();
+            assert!(
+                n > 0,
+                "{http:?}: closed: {}",
+                String::from_utf8_lossy(&seen)
+            );
+            seen.extend_from_slice(&buf[..n]);
+        }
+        let seen = String::from_utf8_lossy(&seen);
+        assert!(seen.starts_with("HTTP/1.1 101"), "{http:?}: {seen}");
+        assert!(server.engine.is_empty());
+        server.stop().await;
+    }
+}
+
 #[actix_web::test]
 async fn frames_sent_with_the_handshake_are_not_lost() {
     let server = takeover().await;

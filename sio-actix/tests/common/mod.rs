@@ -146,6 +146,7 @@ impl TestServer {
             App::new()
                 .configure(sio_actix::engine_io(e.clone()))
                 .route("/hello", web::get().to(|| async { "hello" }))
+                .route("/raw", web::get().to(raw_echo))
         };
         let server = match http {
             Http::HttpServer => HttpServer::new(app)
@@ -245,6 +246,14 @@ impl TestServer {
     pub async fn stop(self) {
         self.handle.stop(false).await;
     }
+}
+
+/// An upgrade route of the application's own: switches protocols and echoes the raw bytes
+/// that follow.
+async fn raw_echo(payload: web::Payload) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SwitchingProtocols()
+        .insert_header(("upgrade", "echo"))
+        .streaming(payload)
 }
 
 pub fn sid_of(open: &str) -> String {
