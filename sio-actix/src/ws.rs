@@ -300,6 +300,10 @@ fn text(bytes: Bytes) -> Result<ByteString, Stop> {
 /// (`max_queued_packets`) and is disconnected as a slow consumer.
 const MAX_PENDING_WRITE: usize = 64 * 1024;
 
+/// How long a closing connection may take to write its last bytes (the close frame) to a
+/// client that does not read, before it is dropped.
+const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The least free room in the read buffer before a read.
 const READ_RESERVE: usize = 4 * 1024;
 
@@ -324,7 +328,12 @@ pub(crate) async fn run_on_stream<H: EngineHandler>(
     // Whether the last thing done was decoding the client's frames: what is queued now answers
     // them (an ack, an echo) and goes out at once.
     let mut answered = false;
+    // Once the close frame is queued, how long the last bytes may take to go out.
+    let mut linger: Option<tokio::time::Instant> = None;
     loop {
+        if driver.done && linger.is_none() {
+            linger = Some(tokio::time::Instant::now() + CLOSE_LINGER);
+        }
         if driver.write.is_empty() {
             if driver.done {
                 break;
@@ -349,6 +358,8 @@ pub(crate) async fn run_on_stream<H: EngineHandler>(
                 ready = io.writable(), if writing => Event::Writable(ready.is_ok()),
                 ready = io.readable(), if reading => Event::Readable(ready.is_ok()),
                 () = driver.conn.closed(), if reading => Event::Closed,
+                () = tokio::time::sleep_until(linger.unwrap_or_else(tokio::time::Instant::now)),
+                    if linger.is_some() => Event::Closed,
             }
         };
         let read_input = matches!(event, Event::Readable(true));
@@ -410,7 +421,8 @@ pub(crate) async fn run_on_stream<H: EngineHandler>(
                 }
             }
             Event::Outgoing(WsOutgoing::Close) => driver.close(None),
-            // The session ended while its client was not reading: let the connection go.
+            // The session ended while its client was not reading (or the close frame could not
+            // be written in time): let the connection go.
             Event::Closed => return,
         }
         answered = read_input;
