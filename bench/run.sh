@@ -13,7 +13,8 @@
 #                 with its default per-socket queue of 128 packets; sio-httpserver: bench-server
 #                 on actix-web's HttpServer instead of sio_actix::Server)
 #   --rounds      rounds of A B A B … alternation (5 in the full run)
-#   --port        the port the servers listen on (38000)
+#   --port        the port the servers listen on (28000: below the ephemeral range, so no
+#                 client connection of this machine can hold it)
 #
 # Builds what it needs (release, in $CARGO_TARGET_DIR or the workspace's target/), installs the
 # Node peer with npm ci, pins each server to core 0 and the load generator to core 1 (taskset),
@@ -30,7 +31,7 @@ mode=full
 scenarios="fanout,echo-ack,connect,idle,polling"
 servers="sio,node,socketioxide,bare-ws"
 rounds=""
-port=38000
+port=28000
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) mode=quick ;;
