@@ -134,9 +134,7 @@ impl<H: EngineHandler> Driver<H> {
                         } else {
                             self.read.extend_from_slice(&bytes);
                         }
-                        if let Err(stop) = self.decode() {
-                            self.stop(stop);
-                        }
+                        self.receive();
                     }
                     Some(Err(err)) => {
                         self.stop(Stop::Failed(CloseCode::Protocol, err.to_string()));
@@ -148,6 +146,13 @@ impl<H: EngineHandler> Driver<H> {
                     WsOutgoing::Close => self.close(None),
                 },
             }
+        }
+    }
+
+    /// Handles the bytes received: decodes them, and stops the WebSocket on a protocol error.
+    fn receive(&mut self) {
+        if let Err(stop) = self.decode() {
+            self.stop(stop);
         }
     }
 
@@ -321,9 +326,7 @@ pub(crate) async fn run_on_stream<H: EngineHandler>(
     let mut driver = Driver::new(conn, max_message_size);
     if !read.is_empty() {
         driver.read = read;
-        if let Err(stop) = driver.decode() {
-            driver.stop(stop);
-        }
+        driver.receive();
     }
     // Whether the last thing done was decoding the client's frames: what is queued now answers
     // them (an ack, an echo) and goes out at once.
@@ -392,11 +395,7 @@ pub(crate) async fn run_on_stream<H: EngineHandler>(
                 .await;
                 match read {
                     Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => driver.stop(Stop::Closed),
-                    Poll::Ready(Ok(_)) => {
-                        if let Err(stop) = driver.decode() {
-                            driver.stop(stop);
-                        }
-                    }
+                    Poll::Ready(Ok(_)) => driver.receive(),
                     Poll::Pending => {
                         if driver.read.is_empty() {
                             driver.read = BytesMut::new();

@@ -226,17 +226,27 @@ impl LocalAdapter {
         self.index.write().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Calls `f` with every socket of `nsp` that `opts` reaches (for a volatile packet, only
+    /// those it can be written to now), under the namespace's read lock (see
+    /// [`Nsp::for_each_socket`]).
+    fn for_each_target(&self, nsp: &Nsp, opts: &BroadcastOptions, mut f: impl FnMut(&SocketRef)) {
+        // Everyone: no room index walk, no lookup per socket.
+        let sids = (!opts.rooms.is_empty() || !opts.except.is_empty()).then(|| self.sockets(opts));
+        nsp.for_each_socket(sids.as_deref(), |socket| {
+            if !opts.volatile || socket.conn.is_writable() {
+                f(socket);
+            }
+        });
+    }
+
+    /// The sockets `opts` reaches, for work that may not run under the namespace's lock.
     fn targets(&self, opts: &BroadcastOptions) -> Vec<SocketRef> {
         let Some(nsp) = self.nsp.nsp.upgrade() else {
             return Vec::new();
         };
-        let keep = |s: &SocketRef| !opts.volatile || s.conn.is_writable();
-        if opts.rooms.is_empty() && opts.except.is_empty() {
-            // Everyone: no room index walk, no lookup per socket.
-            return nsp.sockets().into_iter().filter(keep).collect();
-        }
-        let sids = self.sockets(opts);
-        nsp.sockets_by_id(&sids).into_iter().filter(keep).collect()
+        let mut targets = Vec::new();
+        self.for_each_target(&nsp, opts, |socket| targets.push(socket.clone()));
+        targets
     }
 }
 
@@ -366,12 +376,8 @@ impl Adapter for LocalAdapter {
         }
         // The common case: the frames are queued under the namespace's read lock, with no
         // list of recipients built; slow consumers are disconnected once it is released.
-        let sids = (!opts.rooms.is_empty() || !opts.except.is_empty()).then(|| self.sockets(opts));
         let mut full = Vec::new();
-        nsp.for_each_socket(sids.as_deref(), |socket| {
-            if opts.volatile && !socket.conn.is_writable() {
-                return;
-            }
+        self.for_each_target(&nsp, opts, |socket| {
             if socket.conn.queue_frames(frames.iter().cloned()) == Err(QueueError::Full) {
                 full.push(socket.conn.clone());
             }

@@ -244,14 +244,6 @@ impl Nsp {
             .cloned()
     }
 
-    /// The connected sockets among `sids` (one lock for all of them).
-    pub(crate) fn sockets_by_id(&self, sids: &[Sid]) -> Vec<SocketRef> {
-        let sockets = self.sockets.read().unwrap_or_else(|e| e.into_inner());
-        sids.iter()
-            .filter_map(|sid| sockets.get(sid).cloned())
-            .collect()
-    }
-
     /// Calls `f` with every connected socket (those of `sids` only, when given), under the
     /// namespace's read lock: `f` must not connect or remove sockets, nor run user code.
     pub(crate) fn for_each_socket(&self, sids: Option<&[Sid]>, mut f: impl FnMut(&SocketRef)) {
