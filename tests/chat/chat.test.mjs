@@ -53,9 +53,15 @@ for (const mode of MODES) {
       const room = freshRoom("join");
       const [ana, bob, carl, dave] = await clients(t, mode, "ana", "bob", "carl", "dave");
 
-      assert.deepEqual(await ana.request("join", room), { room, members: 1 });
+      // Compared as JSON text too: the structs' field order (`Joined { room, members }`,
+      // `Presence { name, room }`) must reach the client as declared, as in Node.
+      const joined = await ana.request("join", room);
+      assert.deepEqual(joined, { room, members: 1 });
+      assert.equal(JSON.stringify(joined), JSON.stringify({ room, members: 1 }));
       assert.deepEqual(await bob.request("join", room), { room, members: 2 });
-      assert.deepEqual(await ana.next("joined"), { name: "bob", room });
+      const presence = await ana.next("joined");
+      assert.deepEqual(presence, { name: "bob", room });
+      assert.equal(JSON.stringify(presence), JSON.stringify({ name: "bob", room }));
 
       // A socket in another room hears nothing.
       const elsewhere = freshRoom("elsewhere");

@@ -252,6 +252,20 @@ mod tests {
             .collect()
     }
 
+    /// Map keys keep their order from msgpack to the packet and back, at every depth.
+    #[test]
+    fn map_keys_keep_their_order() {
+        // {type:2,nsp:"/",data:["m",{nested:{b:1,a:2},k:"v",bin:<01>}]}
+        let bytes = hex("83 a4 74797065 02 a3 6e7370 a1 2f a4 64617461 92 a1 6d
+             83 a6 6e6573746564 82 a1 62 01 a1 61 02 a1 6b a1 76 a3 62696e c4 01 01");
+        let packet = decode(&bytes).unwrap();
+        assert_eq!(
+            serde_json::to_string(&packet.data).unwrap(),
+            r#"["m",{"nested":{"b":1,"a":2},"k":"v","bin":{"_placeholder":true,"num":0}}]"#
+        );
+        assert_eq!(encode(&packet).as_ref(), bytes.as_slice());
+    }
+
     #[test]
     fn decodes_the_reference_captures() {
         // {type:0,nsp:"/",data:{token:"123"}}

@@ -47,6 +47,14 @@
 //! # Ok::<(), sio_core::socketio::value::ValueError>(())
 //! ```
 //!
+//! # Key order
+//!
+//! Objects keep their keys in the order they were written: a struct's fields in declaration
+//! order, a map's entries in its iteration order, and an object received from a client in the
+//! order the client sent (as Node and `serde_json::to_string` do). sio-core builds serde_json
+//! with its `preserve_order` feature for this, so a [`serde_json::Map`] is insertion-ordered
+//! throughout a program that uses sio (Cargo unifies features).
+//!
 //! # Limits
 //!
 //! * serde cannot tell `[T; N]` from a tuple, nor a `u8` newtype from a `u8`. So a tuple whose
@@ -1349,6 +1357,60 @@ mod tests {
         extra: ByteBuf,
         fixed: [u8; 2],
         count: u32,
+    }
+
+    /// Keys keep the order they were written in, as `serde_json::to_string` and Node keep it:
+    /// a struct's fields in declaration order, a map's entries in iteration order, and an
+    /// object read back from arguments as it was.
+    #[test]
+    fn object_keys_keep_their_order() {
+        #[derive(Serialize)]
+        struct Joined {
+            room: String,
+            members: usize,
+            zeta: Option<u8>,
+            alpha: Files2,
+        }
+        #[derive(Serialize)]
+        struct Files2 {
+            name: &'static str,
+            data: Bytes,
+        }
+        let joined = Joined {
+            room: "rust".to_owned(),
+            members: 1,
+            zeta: None,
+            alpha: Files2 {
+                name: "a",
+                data: b(b"x"),
+            },
+        };
+        let (value, attachments) = to_value(&joined).unwrap();
+        assert_eq!(
+            value.to_string(),
+            r#"{"room":"rust","members":1,"zeta":null,"alpha":{"name":"a","data":{"_placeholder":true,"num":0}}}"#
+        );
+        assert_eq!(attachments, [b(b"x")]);
+        let (args, _) = args_to(&(
+            Joined {
+                zeta: Some(2),
+                ..joined
+            },
+            "k",
+        ))
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&args).unwrap(),
+            r#"[{"room":"rust","members":1,"zeta":2,"alpha":{"name":"a","data":{"_placeholder":true,"num":0}}},"k"]"#
+        );
+
+        // A value read from arguments keeps the order of the text it came from.
+        let text = r#"{"nested":{"b":1,"a":2},"k":"v","_placeholder":false}"#;
+        let arg: Value = serde_json::from_str(text).unwrap();
+        let back: Value = args_from(&[arg], &[]).unwrap();
+        assert_eq!(back.to_string(), text);
+        let (again, _) = to_value(&back).unwrap();
+        assert_eq!(again.to_string(), text);
     }
 
     #[test]
