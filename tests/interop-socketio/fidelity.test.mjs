@@ -35,3 +35,42 @@ for (const mode of MODES) {
     });
   });
 }
+
+/** An argument nested `levels` deep: arrays and objects in turn, around a string. */
+function nested(levels) {
+  let value = "leaf";
+  for (let i = 0; i < levels; i++) value = i % 2 === 0 ? [value] : { k: value };
+  return value;
+}
+
+/** The server's default `max_depth`: how deeply one argument may nest. */
+const MAX_DEPTH = 1000;
+
+for (const mode of MODES) {
+  describe(`${mode.name}: nesting depth`, () => {
+    test(`an argument nested ${MAX_DEPTH} levels deep is echoed, event and ack`, async () => {
+      const [, root] = await Client.connect(server, mode);
+      const deep = nested(MAX_DEPTH);
+      root.emit("message", deep, "after");
+      const back = await root.next("message-back");
+      assert.equal(JSON.stringify(back), JSON.stringify([deep, "after"]));
+      const acked = await root.ack("message-with-ack", [deep]);
+      assert.equal(JSON.stringify(acked), JSON.stringify([deep]));
+      await root.roundTrip("still alive");
+    });
+
+    test(`an argument nested ${MAX_DEPTH + 1} levels deep closes the connection (parse error)`, async () => {
+      const [c, root] = await Client.connect(server, mode);
+      root.emit("message", nested(MAX_DEPTH + 1));
+      const reasons = await root.disconnected(3000);
+      // The server closes the Engine.IO connection, as for any undecodable packet: the client
+      // sees its transport close (over long-polling, the next request may fail first).
+      assert.ok(
+        ["transport close", "transport error"].includes(reasons[0]),
+        `disconnect reason: ${JSON.stringify(reasons)}`,
+      );
+      assert.equal(root.events.filter((e) => e.name === "message-back").length, 0, "no echo");
+      c.close();
+    });
+  });
+}

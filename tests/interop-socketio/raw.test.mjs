@@ -236,6 +236,8 @@ for (const [what, body] of [
   ["EVENT with a reserved event name", '42["connect"]'],
   ["BINARY_EVENT with a bad attachment count", '45x-["message",{"_placeholder":true,"num":0}]'],
   ["binary data where none is expected", "bAQID"],
+  // The server's default max_depth is 1,000 levels per argument.
+  ["EVENT argument nested 1,001 levels deep", `42["message",${"[".repeat(1001)}${"]".repeat(1001)}]`],
 ]) {
   wireTest(`${what} closes the connection`, async () => {
     const s = await RawSession.open(server);

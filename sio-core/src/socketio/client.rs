@@ -108,9 +108,11 @@ pub(crate) fn on_message(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, me
     };
     let decoded = {
         let mut st = conn.data().lock();
-        let decoder = st
-            .decoder
-            .get_or_insert_with(|| server.parser().new_decoder());
+        let decoder = st.decoder.get_or_insert_with(|| {
+            server
+                .parser()
+                .new_decoder_with_max_depth(server.max_depth())
+        });
         decoder.decode(frame)
     };
     match decoded {

@@ -55,8 +55,8 @@ pub use packet::{
     is_placeholder, placeholder, placeholder_num, placeholders,
 };
 pub use parser::{
-    DEFAULT_MAX_ATTACHMENTS, DecodeError, DecodeStatus, EncodeError, Frame, JsonDecoder,
-    JsonParser, PacketDecoder, Parser,
+    DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_DEPTH, DecodeError, DecodeStatus, EncodeError, Frame,
+    JsonDecoder, JsonParser, PacketDecoder, Parser,
 };
 pub use reason::DisconnectReason;
 pub use recovery::{RecoveredSession, RecoveryConfig, SessionState};

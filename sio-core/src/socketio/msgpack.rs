@@ -13,7 +13,9 @@ use rmpv::Value as Mp;
 use serde_json::{Map, Number, Value};
 
 use super::packet::{Packet, PacketKind, is_placeholder, placeholder, placeholder_num};
-use super::parser::{DecodeError, DecodeStatus, Frame, PacketDecoder, Parser};
+use super::parser::{
+    DEFAULT_MAX_DEPTH, DecodeError, DecodeStatus, Frame, PacketDecoder, Parser, payload_wrapping,
+};
 
 /// The msgpack parser. Client and server must both use it (`parser:
 /// require("socket.io-msgpack-parser")` on the client).
@@ -32,7 +34,13 @@ impl Parser for MsgpackParser {
     }
 
     fn new_decoder(&self) -> Box<dyn PacketDecoder> {
-        Box::new(MsgpackDecoder)
+        Box::new(MsgpackDecoder {
+            max_depth: DEFAULT_MAX_DEPTH,
+        })
+    }
+
+    fn new_decoder_with_max_depth(&self, max_depth: usize) -> Box<dyn PacketDecoder> {
+        Box::new(MsgpackDecoder { max_depth })
     }
 }
 
@@ -49,9 +57,127 @@ pub(crate) fn encode(packet: &Packet) -> Bytes {
         map.push((Mp::from("id"), Mp::from(id)));
     }
     let mut out = Vec::new();
-    // Writing into a Vec cannot fail.
-    let _ = rmpv::encode::write_value(&mut out, &Mp::Map(map));
+    let map = Mp::Map(map);
+    // Writing into a Vec cannot fail. rmpv recurses once per level (and so does dropping the
+    // map): a deep value is written on a stack of its own.
+    let levels = packet.data.as_ref().map_or(0, json_depth);
+    on_enough_stack(levels, || {
+        let _ = rmpv::encode::write_value(&mut out, &map);
+        drop(map);
+    });
     Bytes::from(out)
+}
+
+/// Payloads nested at most this deep are handled on the thread's own stack.
+const SHALLOW: usize = 64;
+/// Stack reserved per level for rmpv's recursion: generous, for debug builds.
+const STACK_PER_LEVEL: usize = 8 * 1024;
+
+/// Runs `f`, which recurses about once per level of a value `levels` deep, on a stack that is
+/// large enough: the thread's own for shallow values, a heap-allocated one for deep ones.
+fn on_enough_stack<R>(levels: usize, f: impl FnOnce() -> R) -> R {
+    if levels <= SHALLOW {
+        f()
+    } else {
+        let size = levels
+            .saturating_mul(STACK_PER_LEVEL)
+            .saturating_add(256 * 1024);
+        stacker::grow(size, f)
+    }
+}
+
+/// How deeply arrays and objects nest in `value` (0 for a scalar), without recursing.
+fn json_depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0usize)];
+    while let Some((value, depth)) = stack.pop() {
+        match value {
+            Value::Array(items) => {
+                deepest = deepest.max(depth + 1);
+                stack.extend(items.iter().map(|item| (item, depth + 1)));
+            }
+            Value::Object(members) => {
+                deepest = deepest.max(depth + 1);
+                stack.extend(members.values().map(|member| (member, depth + 1)));
+            }
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// How deeply arrays and maps nest in the msgpack value that starts `bytes` (0 for a scalar),
+/// read without recursing and without allocating values; stops at `limit + 1`. `None` when
+/// the bytes are not one complete msgpack value.
+fn msgpack_depth(bytes: &[u8], limit: usize) -> Option<usize> {
+    fn int(bytes: &[u8], at: usize, width: usize) -> Option<u64> {
+        let raw = bytes.get(at..at.checked_add(width)?)?;
+        Some(raw.iter().fold(0u64, |n, &b| (n << 8) | u64::from(b)))
+    }
+    let mut pos = 0usize;
+    // Items still to read in each open array or map.
+    let mut open: Vec<u64> = Vec::new();
+    let mut deepest = 0;
+    loop {
+        let marker = *bytes.get(pos)?;
+        pos += 1;
+        // (bytes of payload after the marker, items if it opens a container)
+        let (skip, items): (u64, Option<u64>) = match marker {
+            0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => (0, None),
+            0x80..=0x8f => (0, Some(2 * u64::from(marker & 0x0f))),
+            0x90..=0x9f => (0, Some(u64::from(marker & 0x0f))),
+            0xa0..=0xbf => (u64::from(marker & 0x1f), None),
+            0xc4 | 0xd9 => (1 + int(bytes, pos, 1)?, None),
+            0xc5 | 0xda => (2 + int(bytes, pos, 2)?, None),
+            0xc6 | 0xdb => (4 + int(bytes, pos, 4)?, None),
+            0xc7 => (2 + int(bytes, pos, 1)?, None),
+            0xc8 => (3 + int(bytes, pos, 2)?, None),
+            0xc9 => (5 + int(bytes, pos, 4)?, None),
+            0xcc | 0xd0 => (1, None),
+            0xcd | 0xd1 => (2, None),
+            0xca | 0xce | 0xd2 => (4, None),
+            0xcb | 0xcf | 0xd3 => (8, None),
+            0xd4 => (2, None),
+            0xd5 => (3, None),
+            0xd6 => (5, None),
+            0xd7 => (9, None),
+            0xd8 => (17, None),
+            0xdc => (2, Some(int(bytes, pos, 2)?)),
+            0xdd => (4, Some(int(bytes, pos, 4)?)),
+            0xde => (2, Some(2 * int(bytes, pos, 2)?)),
+            0xdf => (4, Some(2 * int(bytes, pos, 4)?)),
+            0xc1 => return None,
+        };
+        pos = pos.checked_add(usize::try_from(skip).ok()?)?;
+        if pos > bytes.len() {
+            return None;
+        }
+        match items {
+            Some(n) if n > 0 => {
+                open.push(n);
+                deepest = deepest.max(open.len());
+                if deepest > limit {
+                    return Some(deepest);
+                }
+                continue;
+            }
+            Some(_) => deepest = deepest.max(open.len() + 1),
+            None => {}
+        }
+        // A value is complete: count it off its container, and close the containers it fills.
+        loop {
+            match open.last_mut() {
+                None => return Some(deepest),
+                Some(n) => {
+                    *n -= 1;
+                    if *n > 0 {
+                        break;
+                    }
+                    open.pop();
+                }
+            }
+        }
+    }
 }
 
 fn kind_number(kind: PacketKind) -> u8 {
@@ -64,7 +190,19 @@ fn kind_number(kind: PacketKind) -> u8 {
     }
 }
 
+/// Below this much stack left, the msgpack conversions continue on a new segment.
+const RED_ZONE: usize = 64 * 1024;
+/// The size of each new stack segment.
+const STACK_SEGMENT: usize = 1024 * 1024;
+
 fn to_msgpack(value: &Value, attachments: &[Bytes]) -> Mp {
+    // Recurses once per level: deep values continue on a heap-allocated stack segment.
+    stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+        to_msgpack_here(value, attachments)
+    })
+}
+
+fn to_msgpack_here(value: &Value, attachments: &[Bytes]) -> Mp {
     match value {
         Value::Null => Mp::Nil,
         Value::Bool(b) => Mp::Boolean(*b),
@@ -106,14 +244,32 @@ fn invalid(why: impl Into<String>) -> DecodeError {
 }
 
 /// Converts msgpack to JSON; binary values become placeholders. `None` for `undefined`.
+///
+/// `levels` is how many more arrays or maps may open (the decoder checked it already: this is
+/// a guard against recursing without bound).
 fn to_json(
     value: Mp,
     attachments: &mut Vec<Bytes>,
-    depth: usize,
+    levels: usize,
 ) -> Result<Option<Value>, DecodeError> {
-    if depth > 128 {
-        return Err(invalid("nested too deeply"));
-    }
+    // Recurses once per level: deep values continue on a heap-allocated stack segment.
+    stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+        to_json_here(value, attachments, levels)
+    })
+}
+
+fn to_json_here(
+    value: Mp,
+    attachments: &mut Vec<Bytes>,
+    levels: usize,
+) -> Result<Option<Value>, DecodeError> {
+    let inner = match &value {
+        Mp::Array(_) | Mp::Map(_) => match levels.checked_sub(1) {
+            Some(inner) => inner,
+            None => return Err(invalid("nested too deeply")),
+        },
+        _ => levels,
+    };
     Ok(Some(match value {
         Mp::Nil => Value::Null,
         Mp::Boolean(b) => Value::Bool(b),
@@ -136,7 +292,7 @@ fn to_json(
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 // `undefined` in an array reads as null, as JSON.stringify writes it.
-                out.push(to_json(item, attachments, depth + 1)?.unwrap_or(Value::Null));
+                out.push(to_json(item, attachments, inner)?.unwrap_or(Value::Null));
             }
             Value::Array(out)
         }
@@ -147,7 +303,7 @@ fn to_json(
                     Mp::String(s) => s.into_str().ok_or_else(|| invalid("key is not UTF-8"))?,
                     other => other.to_string(),
                 };
-                if let Some(v) = to_json(v, attachments, depth + 1)? {
+                if let Some(v) = to_json(v, attachments, inner)? {
                     out.insert(key, v);
                 }
             }
@@ -163,12 +319,42 @@ fn to_json(
     }))
 }
 
-/// Decodes one msgpack packet.
+/// How many levels of rmpv's depth count a packet nested `levels` deep takes: rmpv counts two
+/// per array or map (the value, then its items) and up to three for a leaf (a string).
+fn rmpv_depth(levels: usize) -> usize {
+    levels.saturating_mul(2).saturating_add(4)
+}
+
+/// Decodes one msgpack packet whose payload nests at most [`DEFAULT_MAX_DEPTH`] levels.
+#[cfg(test)]
 pub(crate) fn decode(bytes: &[u8]) -> Result<Packet, DecodeError> {
+    decode_with_max_depth(bytes, DEFAULT_MAX_DEPTH)
+}
+
+/// Decodes one msgpack packet whose payload nests at most `max_depth` levels (see
+/// [`DEFAULT_MAX_DEPTH`]); a deeper one fails with [`DecodeError::TooDeep`].
+pub(crate) fn decode_with_max_depth(bytes: &[u8], max_depth: usize) -> Result<Packet, DecodeError> {
+    // The packet map, plus the limit for the widest packet kind; the exact one is checked
+    // once the kind is known.
+    let widest = max_depth.saturating_add(2);
+    let levels = msgpack_depth(bytes, widest).ok_or_else(|| invalid("not one msgpack value"))?;
+    if levels > widest {
+        return Err(DecodeError::TooDeep { max: max_depth });
+    }
+    // rmpv recurses once or twice per level, and so do its values' drops: a deep packet is
+    // read and converted on a stack of its own.
+    on_enough_stack(levels, || decode_checked(bytes, max_depth, widest))
+}
+
+/// Decodes one msgpack packet that [`msgpack_depth`] found nested at most `widest` levels.
+fn decode_checked(bytes: &[u8], max_depth: usize, widest: usize) -> Result<Packet, DecodeError> {
     let mut reader = bytes;
-    let value = rmpv::decode::read_value_ref(&mut reader)
+    let value = rmpv::decode::read_value_ref_with_max_depth(&mut reader, rmpv_depth(widest))
         .map(|v| v.to_owned())
-        .map_err(|e| invalid(e.to_string()))?;
+        .map_err(|e| match e {
+            rmpv::decode::Error::DepthLimitExceeded => DecodeError::TooDeep { max: max_depth },
+            e => invalid(e.to_string()),
+        })?;
     if !reader.is_empty() {
         return Err(invalid("trailing bytes"));
     }
@@ -208,7 +394,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Packet, DecodeError> {
     let mut attachments = Vec::new();
     let data = match data {
         None => None,
-        Some(v) => to_json(v, &mut attachments, 0)?,
+        Some(v) => {
+            if nests_deeper_than(&v, max_depth + payload_wrapping(kind)) {
+                return Err(DecodeError::TooDeep { max: max_depth });
+            }
+            to_json(v, &mut attachments, max_depth + payload_wrapping(kind))?
+        }
     };
     let packet = Packet {
         kind,
@@ -221,13 +412,34 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Packet, DecodeError> {
     Ok(packet)
 }
 
+/// Whether arrays and maps in `value` nest more than `limit` levels deep (without recursing).
+fn nests_deeper_than(value: &Mp, limit: usize) -> bool {
+    let mut stack = vec![(value, 0usize)];
+    while let Some((value, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Mp>> = match value {
+            Mp::Array(items) => Box::new(items.iter()),
+            Mp::Map(pairs) => Box::new(pairs.iter().flat_map(|(k, v)| [k, v])),
+            _ => continue,
+        };
+        if depth + 1 > limit {
+            return true;
+        }
+        stack.extend(children.map(|child| (child, depth + 1)));
+    }
+    false
+}
+
 #[derive(Debug)]
-struct MsgpackDecoder;
+struct MsgpackDecoder {
+    max_depth: usize,
+}
 
 impl PacketDecoder for MsgpackDecoder {
     fn decode(&mut self, frame: Frame) -> Result<DecodeStatus, DecodeError> {
         match frame {
-            Frame::Binary(bytes) => decode(&bytes).map(DecodeStatus::Complete),
+            Frame::Binary(bytes) => {
+                decode_with_max_depth(&bytes, self.max_depth).map(DecodeStatus::Complete)
+            }
             Frame::Text(_) => Err(invalid("the msgpack parser reads binary frames only")),
         }
     }
@@ -250,6 +462,58 @@ mod tests {
             .step_by(2)
             .map(|i| u8::from_str_radix(&clean[i..i + 2], 16).unwrap())
             .collect()
+    }
+
+    /// The server's depth limit holds for msgpack too, counted as for JSON; the default depth
+    /// decodes, converts and encodes on a 2 MiB stack (in a debug build).
+    #[test]
+    fn depth_limit() {
+        fn nested(levels: usize) -> Value {
+            let mut value = Value::from("leaf");
+            for i in 0..levels {
+                value = if i % 2 == 0 {
+                    Value::Array(vec![value])
+                } else {
+                    json!({ "k": value })
+                };
+            }
+            value
+        }
+        let run = || {
+            for (max, depth) in [
+                (0, 0),
+                (1, 1),
+                (5, 5),
+                (DEFAULT_MAX_DEPTH, DEFAULT_MAX_DEPTH),
+            ] {
+                let ok = Packet::event("/", "m", vec![nested(depth)]);
+                let bytes = encode(&ok);
+                let back = decode_with_max_depth(&bytes, max).unwrap();
+                assert_eq!(back, ok);
+                let deep = encode(&Packet::event("/", "m", vec![nested(depth + 1)]));
+                assert!(matches!(
+                    decode_with_max_depth(&deep, max),
+                    Err(DecodeError::TooDeep { max: m }) if m == max
+                ));
+                // The auth object is a level of its own.
+                let auth = encode(&Packet::connect("/", Some(json!({ "a": nested(depth) }))));
+                assert!(matches!(
+                    decode_with_max_depth(&auth, max),
+                    Err(DecodeError::TooDeep { .. })
+                ));
+            }
+            // Far past any limit: refused by the reader, without recursing.
+            let mut bomb = hex("83 a4 74797065 02 a3 6e7370 a1 2f a4 64617461 92 a1 6d");
+            bomb.extend(std::iter::repeat_n(0x91, 100_000));
+            bomb.push(0xc0);
+            assert!(matches!(decode(&bomb), Err(DecodeError::TooDeep { .. })));
+        };
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(run)
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow");
     }
 
     /// Map keys keep their order from msgpack to the packet and back, at every depth.
@@ -336,7 +600,7 @@ mod tests {
         for bytes in bad {
             assert!(decode(&bytes).is_err(), "{bytes:x?}");
         }
-        let mut d = MsgpackDecoder;
+        let mut d = MsgpackParser.new_decoder();
         assert!(d.decode(Frame::Text("40".into())).is_err());
     }
 }

@@ -27,6 +27,16 @@ use super::packet::{
 /// (`maxAttachments` in `socket.io-parser`).
 pub const DEFAULT_MAX_ATTACHMENTS: usize = 10;
 
+/// How deeply arrays and objects may nest in a received payload unless told otherwise (see
+/// [`SocketIoBuilder::max_depth`](super::SocketIoBuilder::max_depth)).
+///
+/// Counted per argument: `"x"` is 0 levels deep, `[1]` and `{"a":1}` are 1, `[[1]]` is 2. The
+/// array that holds an event's or an ack's arguments does not count, the CONNECT auth object
+/// does. Node accepts about 4,000 levels and crashes near 5,000; at this default every path
+/// through sio (parse, conversion to your types, re-emission, drop) fits in a 2 MiB thread
+/// stack, the smallest the runtimes use, even in a debug build.
+pub const DEFAULT_MAX_DEPTH: usize = 1000;
+
 /// One Engine.IO message, as a parser reads and writes it.
 ///
 /// ```
@@ -94,6 +104,12 @@ pub enum DecodeError {
     /// A payload that is not valid JSON.
     #[error("invalid JSON payload: {0}")]
     InvalidJson(#[source] serde_json::Error),
+    /// A payload whose arrays and objects nest deeper than the limit (see [`DEFAULT_MAX_DEPTH`]).
+    #[error("payload nested deeper than {max} levels")]
+    TooDeep {
+        /// The limit in force.
+        max: usize,
+    },
     /// A CONNECT payload that is not an object.
     #[error("CONNECT payload must be an object")]
     InvalidConnectPayload,
@@ -190,6 +206,17 @@ pub trait Parser: fmt::Debug + Send + Sync + 'static {
 
     /// A decoder for one connection.
     fn new_decoder(&self) -> Box<dyn PacketDecoder>;
+
+    /// A decoder for one connection that refuses payloads nested deeper than `max_depth`
+    /// levels (see [`DEFAULT_MAX_DEPTH`]) with [`DecodeError::TooDeep`]. The server calls this
+    /// one, with [`SocketIoBuilder::max_depth`](super::SocketIoBuilder::max_depth).
+    ///
+    /// The default ignores the limit and calls [`Parser::new_decoder`]: a parser of your own
+    /// must then keep deep payloads from exhausting the stack itself.
+    fn new_decoder_with_max_depth(&self, max_depth: usize) -> Box<dyn PacketDecoder> {
+        let _ = max_depth;
+        self.new_decoder()
+    }
 }
 
 /// The decoding state of one connection (see [`Parser::new_decoder`]).
@@ -351,6 +378,10 @@ impl Parser for JsonParser {
     fn new_decoder(&self) -> Box<dyn PacketDecoder> {
         Box::new(self.decoder())
     }
+
+    fn new_decoder_with_max_depth(&self, max_depth: usize) -> Box<dyn PacketDecoder> {
+        Box::new(self.decoder().with_max_depth(max_depth))
+    }
 }
 
 /// The text frame followed by one binary frame per attachment.
@@ -386,9 +417,14 @@ fn push_display(out: &mut String, value: impl Display) {
 /// Appends `value` as compact JSON, written straight into the buffer (not through `Display`,
 /// whose formatter adapter costs a call per token).
 fn push_json(out: &mut String, value: &Value) {
+    use serde::Serialize as _;
+
     let mut bytes = std::mem::take(out).into_bytes();
-    // Serializing a `Value` into a `Vec` cannot fail.
-    let _ = serde_json::to_writer(&mut bytes, value);
+    // Serializing a `Value` into a `Vec` cannot fail. serde_stacker grows the stack for deep
+    // values (see `SocketIoBuilder::max_depth`).
+    let _ = value.serialize(serde_stacker::Serializer::new(
+        &mut serde_json::Serializer::new(&mut bytes),
+    ));
     // serde_json writes UTF-8; the check is a linear scan, far cheaper than the formatter.
     *out = String::from_utf8(bytes)
         .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
@@ -440,6 +476,7 @@ fn push_json_str(out: &mut String, s: &str) {
 #[derive(Debug, Clone)]
 pub struct JsonDecoder {
     max_attachments: usize,
+    max_depth: usize,
     /// A binary packet waiting for attachments, and how many it announced.
     pending: Option<(Packet, usize)>,
 }
@@ -451,12 +488,33 @@ impl Default for JsonDecoder {
 }
 
 impl JsonDecoder {
-    /// A decoder accepting up to `max_attachments` attachments per packet.
+    /// A decoder accepting up to `max_attachments` attachments per packet, nested up to
+    /// [`DEFAULT_MAX_DEPTH`] levels.
     pub const fn new(max_attachments: usize) -> Self {
         Self {
             max_attachments,
+            max_depth: DEFAULT_MAX_DEPTH,
             pending: None,
         }
+    }
+
+    /// Sets how deeply arrays and objects may nest in a payload (see [`DEFAULT_MAX_DEPTH`]);
+    /// a deeper one fails with [`DecodeError::TooDeep`].
+    ///
+    /// ```
+    /// use sio_core::socketio::{DecodeError, JsonDecoder};
+    ///
+    /// let mut decoder = JsonDecoder::default().with_max_depth(2);
+    /// assert!(decoder.decode_text(r#"2["m",[[1]],{"a":{"b":2}}]"#).is_ok());
+    /// assert!(matches!(
+    ///     decoder.decode_text(r#"2["m",[[[1]]]]"#),
+    ///     Err(DecodeError::TooDeep { max: 2 })
+    /// ));
+    /// ```
+    #[must_use]
+    pub const fn with_max_depth(mut self, max_depth: usize) -> Self {
+        self.max_depth = max_depth;
+        self
     }
 
     /// Feeds a text frame, which must start a new packet.
@@ -466,7 +524,7 @@ impl JsonDecoder {
                 remaining: expected - packet.attachments.len(),
             });
         }
-        let (mut packet, expected) = parse_text(text, self.max_attachments)?;
+        let (mut packet, expected) = parse_text(text, self.max_attachments, self.max_depth)?;
         if expected == 0 {
             return Ok(DecodeStatus::Complete(packet));
         }
@@ -516,7 +574,11 @@ impl PacketDecoder for JsonDecoder {
 /// Follows `Decoder.decodeString` of `socket.io-parser` 4.2, except that it refuses an empty
 /// string (Node reads it as CONNECT), counts and ack ids that are not plain decimal digits or
 /// overflow, and an EVENT, ACK or CONNECT_ERROR without a payload.
-fn parse_text(text: &str, max_attachments: usize) -> Result<(Packet, usize), DecodeError> {
+fn parse_text(
+    text: &str,
+    max_attachments: usize,
+    max_depth: usize,
+) -> Result<(Packet, usize), DecodeError> {
     let mut chars = text.chars();
     let first = chars.next().ok_or(DecodeError::Empty)?;
     let ty = first
@@ -577,7 +639,7 @@ fn parse_text(text: &str, max_attachments: usize) -> Result<(Packet, usize), Dec
     } else if kind == PacketKind::Disconnect {
         return Err(DecodeError::DisconnectPayload);
     } else {
-        Some(serde_json::from_str::<Value>(rest).map_err(DecodeError::InvalidJson)?)
+        Some(parse_payload(rest, max_depth, payload_wrapping(kind))?)
     };
     check_payload(kind, data.as_ref())?;
     if let (true, Some(data)) = (expected > 0, &data) {
@@ -592,6 +654,75 @@ fn parse_text(text: &str, max_attachments: usize) -> Result<(Packet, usize), Dec
         attachments: Vec::new(),
     };
     Ok((packet, expected))
+}
+
+/// How many levels a payload of this kind adds around what it carries: the array that holds an
+/// event's or an ack's arguments (the CONNECT auth object counts as a level of its own).
+pub(crate) const fn payload_wrapping(kind: PacketKind) -> usize {
+    match kind {
+        PacketKind::Event | PacketKind::Ack | PacketKind::ConnectError => 1,
+        PacketKind::Connect | PacketKind::Disconnect => 0,
+    }
+}
+
+/// Parses a JSON payload nested at most `max_depth` levels deep below its `wrapping` levels.
+///
+/// serde_json's own recursion limit (128) would refuse deeper payloads, so the limit is
+/// checked first by a scan of the brackets outside strings, and the payload is then parsed
+/// with serde_json's limit off. A payload of fewer than 256 bytes cannot nest 128 levels, so
+/// it skips the scan (and keeps serde_json's limit, which it cannot reach).
+fn parse_payload(json: &str, max_depth: usize, wrapping: usize) -> Result<Value, DecodeError> {
+    use serde::Deserialize as _;
+
+    let limit = max_depth.saturating_add(wrapping);
+    if json.len() < 256 && limit >= 127 {
+        return serde_json::from_str(json).map_err(DecodeError::InvalidJson);
+    }
+    if nests_deeper_than(json.as_bytes(), limit) {
+        return Err(DecodeError::TooDeep { max: max_depth });
+    }
+    let mut de = serde_json::Deserializer::from_str(json);
+    de.disable_recursion_limit();
+    // serde_json recurses once per level: serde_stacker moves it to a heap-allocated stack
+    // segment when the thread's runs low.
+    let value = Value::deserialize(serde_stacker::Deserializer::new(&mut de))
+        .map_err(DecodeError::InvalidJson)?;
+    de.end().map_err(DecodeError::InvalidJson)?;
+    Ok(value)
+}
+
+/// Whether arrays and objects in `json` nest more than `limit` levels deep.
+///
+/// Exact for valid JSON. For invalid JSON it measures the valid prefix correctly, which is all
+/// serde_json reads before it fails, so the parse that follows never recurses deeper.
+pub(crate) fn nests_deeper_than(json: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in json {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -676,6 +807,100 @@ mod tests {
             let packet = decode_all(&frames).unwrap();
             assert_eq!(encode(&packet), frames, "{text}");
         }
+    }
+
+    /// An argument nested `levels` deep, arrays and objects in turn, with a leaf that needs
+    /// escaping (so that the scan meets brackets and quotes inside strings).
+    fn nested(levels: usize) -> String {
+        let mut out = String::new();
+        for i in 0..levels {
+            out.push_str(if i % 2 == 0 { "[" } else { r#"{"k]":"# });
+        }
+        out.push_str(r#""a \"[{\\ b""#);
+        for i in (0..levels).rev() {
+            out.push(if i % 2 == 0 { ']' } else { '}' });
+        }
+        out
+    }
+
+    #[test]
+    fn depth_is_counted_per_argument() {
+        assert!(!nests_deeper_than(nested(3).as_bytes(), 3));
+        assert!(nests_deeper_than(nested(4).as_bytes(), 3));
+        assert!(!nests_deeper_than(br#""[[[[" "\"[[" 1"#, 0));
+        for (max, ok, too_deep) in [
+            (0, r#"2["m",1,"[{"]"#, r#"2["m",[]]"#),
+            (1, r#"2["m",[1],{"a":"{["}]"#, r#"2["m",[[1]]]"#),
+            (1, r#"0{"a":1}"#, r#"0{"a":{}}"#),
+            (1, r#"3[{"a":1}]"#, r#"3[{"a":[]}]"#),
+            (2, r#"2["m",[[1]],{"a":{"b":2}}]"#, r#"2["m",[[[1]]]]"#),
+        ] {
+            let mut decoder = JsonDecoder::default().with_max_depth(max);
+            assert!(decoder.decode_text(ok).is_ok(), "{ok} at {max}");
+            assert!(
+                matches!(decoder.decode_text(too_deep), Err(DecodeError::TooDeep { max: m }) if m == max),
+                "{too_deep} at {max}"
+            );
+        }
+        // Past serde_json's own limit of 128, and long enough to be scanned.
+        let event = format!(r#"2["m",{}]"#, nested(500));
+        assert!(decode(&event).is_ok());
+        let mut decoder = JsonDecoder::default().with_max_depth(499);
+        assert!(matches!(
+            decoder.decode_text(&event),
+            Err(DecodeError::TooDeep { max: 499 })
+        ));
+        // Invalid JSON is still invalid JSON, however deep.
+        assert_err(&format!("2[{}", "[".repeat(5000)), |e| {
+            matches!(e, DecodeError::TooDeep { .. })
+        });
+        assert_err(&format!("2[{}", "[".repeat(300)), |e| {
+            matches!(e, DecodeError::InvalidJson(_))
+        });
+        assert_err(&format!(r#"2["m",{}"#, "[".repeat(100)), |e| {
+            matches!(e, DecodeError::InvalidJson(_))
+        });
+    }
+
+    /// Every path a deep payload takes through sio, at the default limit, on the smallest stack
+    /// a runtime gives its threads (2 MiB for Tokio's and actix's workers): decoding, reading it
+    /// as a `Value` (`Data<Value>`), converting it back for an emit, encoding, cloning, comparing
+    /// and dropping. Run in a debug build, whose frames are the largest.
+    #[test]
+    fn default_depth_fits_a_two_mib_stack() {
+        let run = || {
+            let arg = nested(DEFAULT_MAX_DEPTH);
+            let text = format!(r#"2["message",{arg}]"#);
+            let packet = decode(&text).expect("the default depth decodes");
+            let args = packet.args().to_vec();
+            let value: Value = super::super::value::args_from(&args, &[]).expect("Data<Value>");
+            let (emitted, attachments) =
+                super::super::value::args_to(&(value.clone(),)).expect("emit");
+            assert!(attachments.is_empty());
+            let echo = Packet::event("/", "message", emitted);
+            assert_eq!(encode(&echo), [text.as_str().into()]);
+            assert_eq!(echo, packet.clone());
+            drop((packet, args, value, echo));
+
+            let too_deep = format!(r#"2["message",{}]"#, nested(DEFAULT_MAX_DEPTH + 1));
+            assert!(matches!(
+                decode(&too_deep),
+                Err(DecodeError::TooDeep {
+                    max: DEFAULT_MAX_DEPTH
+                })
+            ));
+            // The auth object is a level of its own.
+            let auth = format!(r#"0{{"a":{}}}"#, nested(DEFAULT_MAX_DEPTH - 1));
+            assert!(decode(&auth).is_ok());
+            let auth = format!(r#"0{{"a":{}}}"#, nested(DEFAULT_MAX_DEPTH));
+            assert!(matches!(decode(&auth), Err(DecodeError::TooDeep { .. })));
+        };
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(run)
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow");
     }
 
     // PROTOCOL.md B.2, the table of examples (without the Engine.IO `4` prefix).
@@ -1087,7 +1312,7 @@ mod tests {
     #[test]
     fn rejects_deeply_nested_json_without_overflowing_the_stack() {
         let deep = format!("2[\"e\",{}{}]", "[".repeat(100_000), "]".repeat(100_000));
-        assert_err(&deep, |e| matches!(e, DecodeError::InvalidJson(_)));
+        assert_err(&deep, |e| matches!(e, DecodeError::TooDeep { max: 1000 }));
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub struct SocketIoBuilder {
     connect_timeout: Duration,
     ack_timeout: Duration,
     parser: Arc<dyn Parser>,
+    max_depth: usize,
     adapter: AdapterFactory,
     namespaces: Vec<(String, Arc<dyn Namespace>, &'static str, TypeId)>,
     state: StateMap,
@@ -94,6 +95,7 @@ impl Default for SocketIoBuilder {
             connect_timeout: Duration::from_secs(45),
             ack_timeout: Duration::from_secs(5),
             parser: Arc::new(JsonParser::new()),
+            max_depth: super::parser::DEFAULT_MAX_DEPTH,
             adapter: LocalAdapter::factory(),
             namespaces: Vec::new(),
             state: HashMap::new(),
@@ -169,6 +171,32 @@ impl SocketIoBuilder {
     /// The packet parser (default: JSON with binary attachments).
     pub fn parser(mut self, parser: impl Parser) -> Self {
         self.parser = Arc::new(parser);
+        self
+    }
+
+    /// How deeply arrays and objects may nest in a payload a client sends; default
+    /// [`DEFAULT_MAX_DEPTH`](super::parser::DEFAULT_MAX_DEPTH) (1,000).
+    ///
+    /// Counted per argument (the array that holds an event's arguments does not count, the
+    /// CONNECT auth object does). A deeper packet closes the connection as a parse error, as
+    /// undecodable packets do. Both built-in parsers enforce it.
+    ///
+    /// Node has no such limit, and crashes near 5,000 levels. sio parses, converts (`Data<T>`,
+    /// emits) and encodes deep values on stack segments it allocates when the thread's own
+    /// runs low, so the limit is about memory, not the stack. What still recurses on the
+    /// thread's stack is dropping, cloning or comparing a `serde_json::Value`, and your own
+    /// code: at the default all of it fits the 2 MiB of a Tokio or actix worker thread, even in
+    /// a debug build. Raise it far only if your handlers do not clone or walk such values
+    /// recursively.
+    ///
+    /// ```
+    /// use sio_core::socketio::SocketIo;
+    ///
+    /// let io = SocketIo::builder().max_depth(64).build()?;
+    /// # Ok::<(), sio_core::socketio::BuildError>(())
+    /// ```
+    pub fn max_depth(mut self, levels: usize) -> Self {
+        self.max_depth = levels;
         self
     }
 
@@ -340,6 +368,7 @@ impl SocketIoBuilder {
             }
             ServerInner {
                 connect_timeout: self.connect_timeout,
+                max_depth: self.max_depth,
                 namespaces: RwLock::new(namespaces),
                 state: self.state,
                 engine: OnceLock::new(),
@@ -361,6 +390,7 @@ impl SocketIoBuilder {
 /// The server-wide state behind a [`SocketIo`].
 pub struct ServerInner {
     connect_timeout: Duration,
+    max_depth: usize,
     namespaces: RwLock<HashMap<String, Arc<Nsp>>>,
     state: StateMap,
     engine: OnceLock<Weak<Engine<SioHandler>>>,
@@ -382,6 +412,11 @@ impl std::fmt::Debug for ServerInner {
 impl ServerInner {
     pub(crate) fn parser(&self) -> &Arc<dyn Parser> {
         &self.settings.parser
+    }
+
+    /// How deeply a received payload may nest (see [`SocketIoBuilder::max_depth`]).
+    pub(crate) fn max_depth(&self) -> usize {
+        self.max_depth
     }
 
     pub(crate) fn namespace(&self, path: &str) -> Option<Arc<Nsp>> {

@@ -142,10 +142,11 @@ fn message(msg: impl Display) -> ValueError {
 /// ```
 pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<(Value, Vec<Bytes>), ValueError> {
     let mut attachments = Vec::new();
-    let out = value.serialize(ValueSerializer {
+    // serde_stacker grows the stack for deep values (see `SocketIoBuilder::max_depth`).
+    let out = value.serialize(serde_stacker::Serializer::new(ValueSerializer {
         attachments: &mut attachments,
         top: false,
-    })?;
+    }))?;
     Ok((out.into_value(), attachments))
 }
 
@@ -175,7 +176,10 @@ pub fn from_value<T: DeserializeOwned>(
     value: Value,
     attachments: &[Bytes],
 ) -> Result<T, ValueError> {
-    T::deserialize(Deser::new(&value, attachments))
+    T::deserialize(serde_stacker::Deserializer::new(Deser::new(
+        &value,
+        attachments,
+    )))
 }
 
 /// Deserializes `T` from the arguments of an event or an acknowledgement.
@@ -215,11 +219,11 @@ pub fn args_from<T: DeserializeOwned>(
         [arg] => Node::One(arg),
         _ => Node::Many(args),
     };
-    T::deserialize(Deser {
+    T::deserialize(serde_stacker::Deserializer::new(Deser {
         node,
         attachments,
         lone_arg: args.len() == 1,
-    })
+    }))
 }
 
 /// Serializes `data` into the arguments of an event or an acknowledgement, and their
@@ -250,10 +254,10 @@ pub fn args_from<T: DeserializeOwned>(
 /// ```
 pub fn args_to<T: Serialize + ?Sized>(data: &T) -> Result<(Vec<Value>, Vec<Bytes>), ValueError> {
     let mut attachments = Vec::new();
-    let out = data.serialize(ValueSerializer {
+    let out = data.serialize(serde_stacker::Serializer::new(ValueSerializer {
         attachments: &mut attachments,
         top: true,
-    })?;
+    }))?;
     let args = match out {
         Out::Args(args) => args,
         other => vec![other.into_value()],
