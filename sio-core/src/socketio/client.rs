@@ -158,8 +158,9 @@ fn on_packet(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet
                     Some(serde_json::Value::Array(args)) => args,
                     _ => Vec::new(),
                 };
-                let event = match args.first() {
-                    Some(serde_json::Value::String(name)) => name.clone(),
+                // The name is taken out of the array, not copied.
+                let event = match args.first_mut() {
+                    Some(serde_json::Value::String(name)) => std::mem::take(name),
                     Some(other) => other.to_string(),
                     None => String::new(),
                 };

@@ -312,6 +312,8 @@ impl JsonParser {
             packet.id,
         );
         if let Some(data) = packet.data.as_ref().filter(|d| !d.is_null()) {
+            // One allocation of about the right size, rather than doubling as serde_json writes.
+            out.reserve(json_size_hint(data, 0));
             push_json(&mut out, data);
         }
         ByteString::from(out)
@@ -413,6 +415,28 @@ fn push_display(out: &mut String, value: impl Display) {
     // (its `Display` is compact JSON).
     let _ = write!(out, "{value}");
 }
+
+/// About how many bytes `value` takes as compact JSON (exact but for escapes and numbers), to
+/// size the buffer it is written into. Below [`SIZE_HINT_DEPTH`] levels it guesses, so that it
+/// neither recurses far nor allocates.
+fn json_size_hint(value: &Value, depth: usize) -> usize {
+    match value {
+        Value::Null => 4,
+        Value::Bool(_) => 5,
+        Value::Number(_) => 8,
+        Value::String(s) => s.len() + 2,
+        _ if depth >= SIZE_HINT_DEPTH => 16,
+        Value::Array(items) => items
+            .iter()
+            .fold(2, |n, item| n + 1 + json_size_hint(item, depth + 1)),
+        Value::Object(members) => members.iter().fold(2, |n, (key, member)| {
+            n + key.len() + 4 + json_size_hint(member, depth + 1)
+        }),
+    }
+}
+
+/// How deep [`json_size_hint`] looks.
+const SIZE_HINT_DEPTH: usize = 16;
 
 /// Appends `value` as compact JSON, written straight into the buffer (not through `Display`,
 /// whose formatter adapter costs a call per token).
