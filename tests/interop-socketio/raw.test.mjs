@@ -248,6 +248,9 @@ for (const [what, body] of [
   ["EVENT with a reserved event name", '42["connect"]'],
   ["BINARY_EVENT with a bad attachment count", '45x-["message",{"_placeholder":true,"num":0}]'],
   ["binary data where none is expected", "bAQID"],
+  // A packet only servers send (Node: "invalid state", the connection closes).
+  ["CONNECT_ERROR from the client on a joined namespace", '44{"message":"x"}'],
+  ["CONNECT_ERROR without data on a joined namespace", "44"],
 ]) {
   wireTest(`${what} closes the connection`, async () => {
     const s = await RawSession.open(server);
