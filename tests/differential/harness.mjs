@@ -13,7 +13,7 @@
 //
 // Normalised, because legitimately random: Engine.IO session ids and Socket.IO socket ids (each
 // distinct id becomes `<id1>`, `<id2>`, … in order of first appearance, so equal ids stay equal)
-// and the timing of packets (a scenario waits for what it expects, then 150 ms more for
+// and the timing of packets (a scenario waits for what it expects, then 100 ms more for
 // anything extra; lines from different clients are kept in one transcript per client).
 // Nothing else is normalised: JSON is compared as the bytes on the wire, key order included.
 //
@@ -36,7 +36,7 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** How long a step waits for what it expects before it records what it has. */
 const STEP_TIMEOUT_MS = 2000;
 /** How long a step waits after that for anything unexpected. */
-const GRACE_MS = 150;
+const GRACE_MS = 100;
 
 /** The accepted differences: scenario name → reason (accepted-differences.json). */
 export const ACCEPTED = Object.fromEntries(
