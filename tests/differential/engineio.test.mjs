@@ -90,10 +90,11 @@ const scenarios = {
     await first;
   },
 
-  "polling: GET poll racing POST 1 (close), 20 times": async (rec, server) => {
+  "polling: GET poll racing POST 1 (close), 25 times on each endpoint": async (rec, server) => {
     const outcomes = new Map();
-    for (let i = 0; i < 20; i++) {
-      const s = await RawPolling.open(new (rec.constructor)(), "poll", server.origin, { path: EIO, loop: false });
+    for (let i = 0; i < 50; i++) {
+      const path = i % 2 ? SIO : EIO;
+      const s = await RawPolling.open(new (rec.constructor)(), "poll", server.origin, { path, loop: false });
       const get = fetch(s.url()).then(async (r) => `GET ${r.status} ${await r.text()}`);
       const post = fetch(s.url(), { method: "POST", body: "1" }).then(async (r) => `POST ${r.status} ${await r.text()}`);
       const outcome = `${await get} / ${await post}`;

@@ -18,7 +18,7 @@
 // Nothing else is normalised: JSON is compared as the bytes on the wire, key order included.
 //
 // SIO_CONFORMANCE_BIN (required): the conformance-server binary; SIO_SERVER=takeover is passed
-// through to it. DEBUG=1 forwards both servers' output.
+// through to it. DEBUG=1 forwards both servers' output; DIFF_SHOW=1 prints every transcript.
 
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
@@ -457,6 +457,9 @@ export function differential(scenarios) {
           await server.start();
         }
         transcripts[which] = normalise(rec.lines);
+      }
+      if (process.env.DIFF_SHOW) {
+        for (const which of ["node", "sio"]) for (const l of transcripts[which]) t.diagnostic(`${which} ${l}`);
       }
       const same = JSON.stringify(transcripts.node) === JSON.stringify(transcripts.sio);
       const accepted = ACCEPTED[name];
