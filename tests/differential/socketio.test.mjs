@@ -31,10 +31,15 @@ const scenarios = {
 
   "event: nested objects echoed with their key order (message and message-with-ack)": async (rec, server) => {
     const c = await client(rec, server);
-    const payload = '{"nested":{"z":1,"a":[{"y":1,"b":2},{"b":true,"a":false}]},"k":"v","0":"zero","10":1,"2":2}';
-    await c.send(`42["message",${payload},"s",1.5,-0,1e21,null,true]`, 1);
+    const payload = '{"nested":{"z":1,"a":[{"y":1,"b":2},{"b":true,"a":false}]},"k":"v","_":{}}';
+    await c.send(`42["message",${payload},"s",1.5,1e21,null,true]`, 1);
     await c.send(`4212["message-with-ack",${payload}]`, 1);
     await c.send(`4213["message-with-ack"]`, 1);
+  },
+
+  "event: integer-like object keys (JavaScript lists them first, ascending)": async (rec, server) => {
+    const c = await client(rec, server);
+    await c.send('42["message",{"b":1,"10":2,"2":3,"a":4,"01":5}]', 1);
   },
 
   "event: numbers, strings and escapes echoed as Node writes them": async (rec, server) => {
