@@ -1,6 +1,6 @@
 // Socket.IO scenarios over raw WebSockets: every frame both servers send, byte for byte.
 
-import { differential, RawWs } from "./harness.mjs";
+import { differential, RawPolling, RawWs } from "./harness.mjs";
 
 /** A raw WebSocket on /socket.io/ that has read the open packet (and joined `/` if asked). */
 async function client(rec, server, name = "c", { join = true } = {}) {
@@ -22,6 +22,15 @@ const scenarios = {
   "connect: auth echoed with its key order": async (rec, server) => {
     const c = await client(rec, server, "c", { join: false });
     await c.send('40{"token":"abc","n":1,"z":{"b":[1,{"y":2,"x":1}],"a":null},"e":"ü€\\u0000"}', 2);
+  },
+
+  "polling: CONNECT with auth, echo, binary, ack, then a client CONNECT_ERROR closes the session": async (rec, server) => {
+    const s = await RawPolling.open(rec, "poll", server.origin);
+    server.cleanup.push(s);
+    await s.post('40{"z":1,"a":2}', 2);
+    await s.post('42["message",{"y":1,"b":[true]}]\x1e421["message-with-ack","x"]', 2);
+    await s.post(`451-["message",${PH(0)}]\x1ebAQID`, 2);
+    await s.post('44{"message":"x"}', 1);
   },
 
   "connect: no auth → auth {}; a second CONNECT for / closes the connection": async (rec, server) => {
