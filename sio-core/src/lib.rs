@@ -9,6 +9,8 @@
 //! - [`socketio`]: the Socket.IO layer.
 
 pub mod engine;
+#[doc(hidden)]
+pub mod log_limit;
 mod rt;
 pub mod socketio;
 

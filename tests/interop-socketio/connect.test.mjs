@@ -75,11 +75,11 @@ for (const mode of MODES) {
       await nope.none("auth");
     });
 
-    test("/custom middleware refusal carries data; a retry with a token succeeds on the same connection", async () => {
+    test("/private middleware refusal carries data; a retry with a token succeeds on the same connection", async () => {
       const [c, root] = await Client.connect(server, mode);
       const engineId = c.engine.id;
 
-      const custom = c.open("/custom");
+      const custom = c.open("/private");
       const err = await custom.refused();
       assert.equal(err.message, "Not authorized");
       assert.deepEqual(err.data, { reason: "no token" });
@@ -87,7 +87,7 @@ for (const mode of MODES) {
 
       // An auth object without `token` is refused too.
       const c2 = new Client(server, mode);
-      const other = c2.open("/custom", { auth: { other: 1 } });
+      const other = c2.open("/private", { auth: { other: 1 } });
       const err2 = await other.refused();
       assert.equal(err2.message, "Not authorized");
       assert.deepEqual(err2.data, { reason: "no token" });
@@ -101,6 +101,19 @@ for (const mode of MODES) {
       assert.deepEqual(await custom.next("auth"), [{ token: "second-try" }]);
       assert.equal(c.engine.id, engineId, "refusal and retry happen on one Engine.IO session");
       assert.deepEqual(custom.connectErrors.length, 1);
+    });
+
+    test("/custom admits every client: auth is echoed, {} without one, the given object with one", async () => {
+      const c = new Client(server, mode);
+      const bare = c.open("/custom");
+      await bare.connected();
+      assert.match(bare.id, ID_RE);
+      assert.deepEqual(await bare.next("auth"), [{}]);
+      const c2 = new Client(server, mode);
+      const other = c2.open("/custom", { auth: { other: 1 } });
+      await other.connected();
+      assert.deepEqual(await other.next("auth"), [{ other: 1 }]);
+      assert.deepEqual(bare.connectErrors.length + other.connectErrors.length, 0);
     });
 
     test("a connection that joins no namespace is closed after connectTimeout (1 s)", async () => {

@@ -123,10 +123,10 @@ wireTest("wire: CONNECT_ERROR packets, and a second namespace on the session", a
   const connect = await s.connectRoot();
   await post(s, "40/nope,");
   assert.deepEqual(await s.nextSio(), { type: 4, nsp: "/nope", data: { message: "Invalid namespace" } });
-  await post(s, "40/custom,");
+  await post(s, "40/private,");
   assert.deepEqual(await s.nextSio(), {
     type: 4,
-    nsp: "/custom",
+    nsp: "/private",
     data: { message: "Not authorized", data: { reason: "no token" } },
   });
   await post(s, '40/custom,{"token":"t"}');
@@ -137,6 +137,18 @@ wireTest("wire: CONNECT_ERROR packets, and a second namespace on the session", a
   assert.match(c2.data.sid, ID_RE);
   assert.notEqual(c2.data.sid, connect.data.sid);
   assert.deepEqual(await s.nextSio(), { type: 2, nsp: "/custom", data: ["auth", { token: "t" }] });
+  assert.equal(s.closed, null);
+});
+
+wireTest("wire: /custom admits a client without auth (`40/custom,`) and greets it with auth {}", async () => {
+  const s = await RawSession.open(server);
+  await s.connectRoot();
+  await post(s, "40/custom,");
+  const c = await s.nextSio();
+  assert.equal(c.type, 0, `CONNECT expected, got ${JSON.stringify(c)}`);
+  assert.equal(c.nsp, "/custom");
+  assert.match(c.data.sid, ID_RE);
+  assert.deepEqual(await s.nextSio(), { type: 2, nsp: "/custom", data: ["auth", {}] });
   assert.equal(s.closed, null);
 });
 
@@ -238,6 +250,9 @@ for (const [what, body] of [
   ["binary data where none is expected", "bAQID"],
   // The server's default max_depth is 1,000 levels per argument.
   ["EVENT argument nested 1,001 levels deep", `42["message",${"[".repeat(1001)}${"]".repeat(1001)}]`],
+  // A packet only servers send (Node: "invalid state", the connection closes).
+  ["CONNECT_ERROR from the client on a joined namespace", '44{"message":"x"}'],
+  ["CONNECT_ERROR without data on a joined namespace", "44"],
 ]) {
   wireTest(`${what} closes the connection`, async () => {
     const s = await RawSession.open(server);

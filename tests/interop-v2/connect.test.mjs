@@ -48,10 +48,10 @@ for (const mode of MODES) {
       await c.ready();
     });
 
-    test("/custom without a token: refused with the middleware's error data; / keeps working", async () => {
+    test("/private without a token: refused with the middleware's error data; / keeps working", async () => {
       const c = new Client(server, mode);
       const root = c.open("/");
-      const custom = c.open("/custom");
+      const custom = c.open("/private");
       // The middleware refuses with message "Not authorized" and data {reason: "no token"}:
       // a v4 error packet carries `err.data || err.message` (socket.io 4.8 with allowEIO3,
       // and socket.io 2.x), here the data.

@@ -6,7 +6,7 @@
 //! - `/engine.io/`: a standalone Engine.IO endpoint that echoes every message (text or binary)
 //!   back to its sender;
 //! - `/socket.io/`: a Socket.IO server (`connectTimeout` 1 s) with the namespaces `/` and
-//!   `/custom` of the protocol's test suite, plus hooks that exercise server behaviours (see
+//!   `/custom` of the protocol's test suite, `/private` (refuses clients without a token), plus hooks that exercise server behaviours (see
 //!   [`socketio`]).
 //!
 //! `SIO_EIO3=1` also serves Engine.IO v3 clients (`allow_eio3`: `engine.io-client` 3.x and

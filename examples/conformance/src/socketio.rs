@@ -4,7 +4,8 @@
 //! connection state recovery on (Node's defaults: 2 minutes, middlewares skipped;
 //! `SIO_RECOVERY_MAX_MS` shortens the window).
 //!
-//! On `/` and `/custom`, a new socket gets `auth` with its auth payload. `/custom` refuses
+//! On `/`, `/custom` and `/private`, a new socket gets `auth` with its auth payload (`{}` without
+//! one). `/custom` admits every client, as the protocol's test suite expects; `/private` refuses
 //! clients without `auth.token` (CONNECT_ERROR `Not authorized`, data `{"reason":"no token"}`).
 //! On `/`:
 //!
@@ -264,7 +265,16 @@ fn dynamic_namespace() -> Handlers {
         })
 }
 
+/// `/custom`: admits every client and greets it with `auth` (the protocol's test suite connects
+/// with `40/custom,` and expects `42/custom,["auth",{}]`).
 fn custom_namespace() -> Handlers {
+    Handlers::new().on_connect(|socket: SocketRef, handshake: Handshake| async move {
+        send_auth(&socket, &handshake);
+    })
+}
+
+/// `/private`: refuses clients without `auth.token`, greets the others with `auth`.
+fn private_namespace() -> Handlers {
     Handlers::new()
         .middleware(|Data(auth): Data<Value>| async move {
             if auth.get("token").is_some() {
@@ -309,6 +319,7 @@ pub(crate) fn server() -> Result<SocketIo, BuildError> {
         .allow_eio3(super::allow_eio3())
         .ns("/", main_namespace())
         .ns("/custom", custom_namespace())
+        .ns("/private", private_namespace())
         .dynamic_ns(
             |path, _auth| path.starts_with("/dynamic-"),
             dynamic_namespace(),

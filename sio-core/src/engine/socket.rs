@@ -280,7 +280,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
     /// Disconnects a client whose queue is full: it does not read fast enough, and its queue
     /// may not grow without bound (see `EngineConfig::max_queued_packets`).
     pub(crate) fn close_slow_consumer(&self) {
-        tracing::warn!(sid = %self.id, max = self.limits.max_queued, "outgoing queue full: disconnecting a slow client");
+        crate::warn_limited!(sid = %self.id, max = self.limits.max_queued, "outgoing queue full: disconnecting a slow client");
         if let Some(this) = self.this.upgrade() {
             this.close_with(DisconnectReason::SlowConsumer);
         }

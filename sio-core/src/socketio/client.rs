@@ -151,6 +151,8 @@ fn on_packet(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet
     match (packet.kind, socket) {
         (PacketKind::Connect, None) => connect(server, conn, packet),
         (PacketKind::Connect, Some(_)) => invalid_state(conn, "CONNECT for a joined namespace"),
+        // CONNECT_ERROR is a packet only servers send: Node closes the connection.
+        (PacketKind::ConnectError, _) => invalid_state(conn, "CONNECT_ERROR from the client"),
         (_, None) | (_, Some(None)) => invalid_state(conn, "packet for a namespace not joined"),
         (kind, Some(Some(socket))) => match kind {
             PacketKind::Event => {
@@ -198,7 +200,7 @@ fn on_packet(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet
                 nsp.remove_socket(&socket, DisconnectReason::ClientNamespaceDisconnect);
             }
             PacketKind::ConnectError | PacketKind::Connect => {
-                tracing::debug!(sid = %conn.id(), "ignored packet from the client");
+                invalid_state(conn, "CONNECT or CONNECT_ERROR for a joined namespace");
             }
         },
     }

@@ -38,7 +38,7 @@ pub(crate) fn reject(socket: &SocketRef, parts: &EventParts, err: ExtractError) 
     match parts.ack_id {
         Some(id) => socket.send_ack(id, AckReply::Error(err.0)),
         None => {
-            tracing::warn!(nsp = socket.ns(), sid = %socket.id(), event = %parts.event, error = %err, "event refused")
+            crate::warn_limited!(nsp = socket.ns(), sid = %socket.id(), event = %parts.event, error = %err, "event refused")
         }
     }
 }
@@ -48,7 +48,7 @@ pub(crate) fn finish(socket: &SocketRef, parts: &EventParts, reply: AckReply) {
     match (parts.ack_id.filter(|_| !parts.ack_deferred), reply) {
         (Some(id), reply) => socket.send_ack(id, reply),
         (None, AckReply::Error(error)) => {
-            tracing::warn!(nsp = socket.ns(), sid = %socket.id(), event = %parts.event, %error, "handler failed")
+            crate::warn_limited!(nsp = socket.ns(), sid = %socket.id(), event = %parts.event, %error, "handler failed")
         }
         (None, AckReply::Args(..)) => {}
     }
@@ -297,7 +297,7 @@ impl Namespace for Handlers {
         match &self.error {
             Some(hook) => hook(socket, parts),
             None => {
-                tracing::warn!(nsp = socket.ns(), sid = %socket.id(), event = %parts.event, error = ?parts.args.first(), "event refused by a middleware");
+                crate::warn_limited!(nsp = socket.ns(), sid = %socket.id(), event = %parts.event, error = ?parts.args.first(), "event refused by a middleware");
                 Box::pin(async {})
             }
         }

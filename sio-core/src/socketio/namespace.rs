@@ -109,7 +109,7 @@ pub trait Namespace: Send + Sync + 'static {
     /// An event was refused by an event middleware: `parts.event` is the event, `parts.args`
     /// holds one string, the error message (Node's `socket.on("error")`).
     fn on_error(self: Arc<Self>, socket: SocketRef, parts: EventParts) -> BoxFuture<'static, ()> {
-        tracing::warn!(nsp = socket.ns(), sid = %socket.id(), event = %parts.event, error = ?parts.args.first(), "event refused by a middleware");
+        crate::warn_limited!(nsp = socket.ns(), sid = %socket.id(), event = %parts.event, error = ?parts.args.first(), "event refused by a middleware");
         Box::pin(async {})
     }
 
@@ -337,7 +337,7 @@ impl Nsp {
                     .catch_unwind()
                     .await
                     .unwrap_or_else(|panic| {
-                        tracing::error!(nsp = %self.path, panic = panic_message(&panic), "connect middleware panicked");
+                        crate::error_limited!(nsp = %self.path, panic = panic_message(&panic), "connect middleware panicked");
                         Err(ConnectError::new("internal server error"))
                     });
             if let Err(err) = verdict {
@@ -410,7 +410,7 @@ impl Nsp {
                     Ok(Ok(())) => None,
                     Ok(Err(err)) => Some(err.message),
                     Err(panic) => {
-                        tracing::error!(nsp = %nsp.path, panic = panic_message(&panic), "event middleware panicked");
+                        crate::error_limited!(nsp = %nsp.path, panic = panic_message(&panic), "event middleware panicked");
                         Some("internal server error".to_owned())
                     }
                 };
@@ -436,7 +436,7 @@ impl Nsp {
 
     async fn run(&self, what: &str, fut: BoxFuture<'static, ()>, ack: Option<(SocketRef, u64)>) {
         if let Err(panic) = AssertUnwindSafe(fut).catch_unwind().await {
-            tracing::error!(nsp = %self.path, panic = panic_message(&panic), "{what} panicked");
+            crate::error_limited!(nsp = %self.path, panic = panic_message(&panic), "{what} panicked");
             if let Some((socket, id)) = ack {
                 socket.send_ack(id, AckReply::Error("internal server error".to_owned()));
             }

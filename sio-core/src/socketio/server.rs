@@ -441,7 +441,8 @@ impl ServerInner {
             return Some(existing.clone());
         }
         if self.dynamic_count.load(Ordering::Relaxed) >= self.max_dynamic {
-            tracing::warn!(
+            // A client can ask for any number of namespaces: rate-limited.
+            crate::warn_limited!(
                 path,
                 max = self.max_dynamic,
                 "too many dynamic namespaces: refused"
