@@ -81,10 +81,44 @@ fn check_handler(cx: &mut Ctxt, h: &Handler) {
             );
         }
     }
+    for p in &h.params {
+        if let (Some(attr), Some(name)) = (&p.data, extractor_name(&p.ty)) {
+            let why = match name.as_str() {
+                "Data" | "TryData" | "RawData" => "it reads the payload itself",
+                _ => "`#[data]` marks the payload, deserialized into a type of yours",
+            };
+            cx.error_spanned_by(
+                attr,
+                format!("`{name}` is an extractor: drop `#[data]` ({why})"),
+            );
+        }
+    }
     if matches!(h.role, Role::Middleware | Role::UseEvent) && h.output.is_none() {
         cx.error_spanned_by(
             &h.ident,
             "a middleware returns `Result<(), E>` with `E: Into<ConnectError>`",
         );
     }
+}
+
+/// sio's own extractors, which take no `#[data]`: the name of the one `ty` names, if any.
+fn extractor_name(ty: &syn::Type) -> Option<String> {
+    const EXTRACTORS: &[&str] = &[
+        "SocketRef",
+        "Data",
+        "TryData",
+        "RawData",
+        "AckSender",
+        "Event",
+        "Extension",
+        "State",
+        "Handshake",
+        "DisconnectReason",
+        "SocketIo",
+    ];
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?.ident.to_string();
+    EXTRACTORS.contains(&last.as_str()).then_some(last)
 }
