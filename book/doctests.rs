@@ -1,10 +1,21 @@
 //! The book's Rust samples (book/src/*.md), compiled and run as doctests by `cargo test` so that
 //! they stay true. Add a chapter with Rust samples here as well as in `src/SUMMARY.md`.
+//!
+//! A sample that defines a `#[namespace]` is marked `rust,standalone_crate`: merged doctests share
+//! one binary, and so one inventory of self-registering namespaces, which would collide.
 
 #[cfg(doctest)]
 mod book {
     #[doc = include_str!("src/getting-started.md")]
     struct GettingStarted;
+    #[doc = include_str!("src/conformance-server.md")]
+    struct ConformanceServer;
+    #[doc = include_str!("src/migrating-from-node.md")]
+    struct MigratingFromNode;
+    #[doc = include_str!("src/deployment.md")]
+    struct Deployment;
+    #[doc = include_str!("src/troubleshooting.md")]
+    struct Troubleshooting;
     #[doc = include_str!("src/server.md")]
     struct Server;
     #[doc = include_str!("src/engine-io.md")]
@@ -21,8 +32,8 @@ mod book {
     struct EventsAndAcks;
     #[doc = include_str!("src/rooms-and-broadcasting.md")]
     struct RoomsAndBroadcasting;
-    #[doc = include_str!("src/middleware-and-disconnects.md")]
-    struct MiddlewareAndDisconnects;
+    #[doc = include_str!("src/disconnects.md")]
+    struct Disconnects;
     #[doc = include_str!("src/dsl.md")]
     struct Dsl;
     #[doc = include_str!("src/guards-and-state.md")]
