@@ -2,6 +2,7 @@
 // Checks every link of the book as mdBook rendered it: each relative link must name a file of
 // the rendered book, and each #anchor an id in that file. External links (http:, https:,
 // mailto:) are listed, never fetched (CI has no network but the package registries).
+// Also checks that every chapter with Rust samples is compiled as doctests (book/doctests.rs).
 // Usage: node scripts/check-book-links.mjs BOOK_HTML_DIR
 import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
 import { join, dirname, relative, resolve } from "node:path";
@@ -49,6 +50,16 @@ for (const file of files) {
     } else if (anchor && target.endsWith(".html") && !idsOf(target).has(decodeURIComponent(anchor))) {
       broken.push(`${where}: ${href}: no anchor #${anchor}`);
     }
+  }
+}
+
+// Every chapter with a Rust sample must be in book/doctests.rs, or its samples go untested.
+const bookDir = resolve(new URL("../book", import.meta.url).pathname);
+const doctests = readFileSync(join(bookDir, "doctests.rs"), "utf8");
+for (const name of readdirSync(join(bookDir, "src")).filter((n) => n.endsWith(".md"))) {
+  const md = readFileSync(join(bookDir, "src", name), "utf8");
+  if (/^```rust(?!,ignore\b)[^\n]*$/m.test(md) && !doctests.includes(`include_str!("src/${name}")`)) {
+    broken.push(`src/${name}: has Rust samples but is not in book/doctests.rs`);
   }
 }
 
