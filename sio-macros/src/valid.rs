@@ -102,23 +102,31 @@ fn check_handler(cx: &mut Ctxt, h: &Handler) {
 }
 
 /// sio's own extractors, which take no `#[data]`: the name of the one `ty` names, if any.
+///
+/// The check is by name, so it is kept to names that are sio's without doubt: the path is the
+/// bare name or goes through `sio_core`, the generic extractors have their `<T>`, and `Event`
+/// (a likely name for a payload type of one's own) is left out.
 fn extractor_name(ty: &syn::Type) -> Option<String> {
-    const EXTRACTORS: &[&str] = &[
+    const PLAIN: &[&str] = &[
         "SocketRef",
-        "Data",
-        "TryData",
         "RawData",
-        "AckSender",
-        "Event",
-        "Extension",
-        "State",
+        "SocketIo",
         "Handshake",
         "DisconnectReason",
-        "SocketIo",
     ];
+    const GENERIC: &[&str] = &["Data", "TryData", "AckSender", "Extension", "State"];
     let syn::Type::Path(path) = ty else {
         return None;
     };
-    let last = path.path.segments.last()?.ident.to_string();
-    EXTRACTORS.contains(&last.as_str()).then_some(last)
+    let segments = &path.path.segments;
+    let ours = segments.len() == 1 || segments.first().is_some_and(|s| s.ident == "sio_core");
+    let last = segments.last()?;
+    let name = last.ident.to_string();
+    let generic = matches!(last.arguments, syn::PathArguments::AngleBracketed(_));
+    let known = if generic {
+        GENERIC.contains(&name.as_str())
+    } else {
+        PLAIN.contains(&name.as_str())
+    };
+    (ours && known).then_some(name)
 }
