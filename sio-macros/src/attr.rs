@@ -121,7 +121,7 @@ impl NamespaceArgs {
 }
 
 /// What a method attribute makes of the method.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub(crate) enum Role {
     Event(LitStr),
     Connect,

@@ -5,8 +5,8 @@
 //! Use them through `sio_core` (`sio_core::prelude::*`); this crate is an implementation
 //! detail whose version is pinned by `sio-core`.
 //!
-//! The work is split as serde_derive does it: [`ast`] parses, [`valid`] checks and collects
-//! every error, [`expand`] writes the code (or a fallback that keeps one mistake from causing a
+//! The work is split as serde_derive does it: `ast` parses, `valid` checks and collects
+//! every error, `expand` writes the code (or a fallback that keeps one mistake from causing a
 //! cascade of others).
 
 use proc_macro::TokenStream;

@@ -81,10 +81,52 @@ fn check_handler(cx: &mut Ctxt, h: &Handler) {
             );
         }
     }
+    for p in &h.params {
+        if let (Some(attr), Some(name)) = (&p.data, extractor_name(&p.ty)) {
+            let why = match name.as_str() {
+                "Data" | "TryData" | "RawData" => "it reads the payload itself",
+                _ => "`#[data]` marks the payload, deserialized into a type of yours",
+            };
+            cx.error_spanned_by(
+                attr,
+                format!("`{name}` is an extractor: drop `#[data]` ({why})"),
+            );
+        }
+    }
     if matches!(h.role, Role::Middleware | Role::UseEvent) && h.output.is_none() {
         cx.error_spanned_by(
             &h.ident,
             "a middleware returns `Result<(), E>` with `E: Into<ConnectError>`",
         );
     }
+}
+
+/// sio's own extractors, which take no `#[data]`: the name of the one `ty` names, if any.
+///
+/// The check is by name, so it is kept to names that are sio's without doubt: the path is the
+/// bare name or goes through `sio_core`, the generic extractors have their `<T>`, and `Event`
+/// (a likely name for a payload type of one's own) is left out.
+fn extractor_name(ty: &syn::Type) -> Option<String> {
+    const PLAIN: &[&str] = &[
+        "SocketRef",
+        "RawData",
+        "SocketIo",
+        "Handshake",
+        "DisconnectReason",
+    ];
+    const GENERIC: &[&str] = &["Data", "TryData", "AckSender", "Extension", "State"];
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let segments = &path.path.segments;
+    let ours = segments.len() == 1 || segments.first().is_some_and(|s| s.ident == "sio_core");
+    let last = segments.last()?;
+    let name = last.ident.to_string();
+    let generic = matches!(last.arguments, syn::PathArguments::AngleBracketed(_));
+    let known = if generic {
+        GENERIC.contains(&name.as_str())
+    } else {
+        PLAIN.contains(&name.as_str())
+    };
+    (ours && known).then_some(name)
 }

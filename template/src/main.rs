@@ -1,7 +1,7 @@
 //! Serves {{project-name}} on `127.0.0.1:$PORT` (default 3000): Socket.IO at `/socket.io/`,
-//! next to the app's own routes.
+//! next to the app's own routes (a page at `/` that talks to the `hello` handler).
 
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpResponse, HttpServer, web};
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
@@ -18,7 +18,7 @@ async fn main() -> std::io::Result<()> {
     };
     let io = {{crate_name}}::server().map_err(std::io::Error::other)?;
 
-    tracing::info!("listening on http://127.0.0.1:{port}/");
+    tracing::info!("listening: open http://127.0.0.1:{port}/ in a browser");
     HttpServer::new(move || {
         App::new()
             .configure(sio_actix::configure(io.clone()))
@@ -31,7 +31,10 @@ async fn main() -> std::io::Result<()> {
     .await
 }
 
-/// The app's own routes sit next to Socket.IO.
-async fn index() -> &'static str {
-    concat!(env!("CARGO_PKG_NAME"), " is running")
+/// The app's own routes sit next to Socket.IO: here, a page that connects with the official
+/// browser client and calls `hello`.
+async fn index() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(include_str!("../static/index.html"))
 }

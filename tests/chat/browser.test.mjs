@@ -1,6 +1,7 @@
 // The chat page in headless Chromium (Debian's `chromium`, driven by playwright-core), talking
 // with a Node socket.io-client in the same room: a message from the page reaches Node, and a
-// message from Node shows up in the page.
+// message from Node shows up in the page; a refused connect is shown, and the buttons are
+// enabled only when they can work (Join once connected, Leave and Send once in a room).
 //
 // CHROMIUM            the browser executable (default /usr/bin/chromium; scripts/test installs it).
 // CHAT_SCREENSHOT     where to save a screenshot of the page at the end (default: none).
@@ -56,15 +57,41 @@ describe("the chat page in headless Chromium", { skip: SKIP }, () => {
   const room = "browsers";
   let node;
 
+  /** Each button's state: the first one's label, and whether the others are enabled. */
+  const buttons = () =>
+    page.evaluate(() => ({
+      connect: document.getElementById("connect").textContent,
+      join: !document.getElementById("join").disabled,
+      leave: !document.getElementById("leave").disabled,
+      send: !document.getElementById("send").disabled,
+    }));
+
+  test("a refused connection says so, and leaves the page ready to connect again", async () => {
+    await page.goto(`${server.origin}/`);
+    // A blank name passes the input's `required` but not the server's middleware.
+    await page.fill("#name", "   ");
+    await page.click("#connect");
+    await page.locator("#status.error", { hasText: "refused: unauthorized" }).waitFor({ timeout: WAIT });
+    assert.deepEqual(await buttons(), { connect: "Connect", join: false, leave: false, send: false });
+    assert.equal(await page.isDisabled("#name"), false);
+  });
+
   test("the page loads the socket.io-client bundle and connects with its name", async () => {
     await page.goto(`${server.origin}/`);
     assert.equal(await page.evaluate(() => typeof io), "function", "the bundle defines io()");
     assert.equal(await page.evaluate(() => typeof io.Manager), "function", "the official client's API");
     assert.equal(await page.locator("#missing").isHidden(), true);
 
+    // One line says what to do; nothing but Connect works before connecting.
+    assert.match(await page.textContent("#help"), /Type your name and press Connect/);
+    assert.deepEqual(await buttons(), { connect: "Connect", join: false, leave: false, send: false });
+
     await page.fill("#name", "chromium");
     await page.click("#connect");
     await page.locator("#status", { hasText: "connected as chromium" }).waitFor({ timeout: WAIT });
+    // Connected: the first button disconnects, Join works, Leave and Send wait for a room.
+    assert.deepEqual(await buttons(), { connect: "Disconnect", join: true, leave: false, send: false });
+    assert.equal(await page.isDisabled("#name"), true);
     assert.deepEqual(pageErrors, []);
   });
 
@@ -76,6 +103,10 @@ describe("the chat page in headless Chromium", { skip: SKIP }, () => {
     await page.click("#join");
     await page.locator("#messages li.notice", { hasText: `you joined #${room} (2 members)` }).waitFor({ timeout: WAIT });
     assert.deepEqual(await node.next("joined"), { name: "chromium", room });
+  });
+
+  test("in a room, Leave and Send are enabled", async () => {
+    assert.deepEqual(await buttons(), { connect: "Disconnect", join: true, leave: true, send: true });
   });
 
   test("a message sent from the page reaches the Node client", async () => {
@@ -99,6 +130,14 @@ describe("the chat page in headless Chromium", { skip: SKIP }, () => {
   test("when the Node client leaves, the page says so", async () => {
     node.close();
     await page.locator("#messages li.notice", { hasText: `node left #${room}` }).waitFor({ timeout: WAIT });
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test("Disconnect disconnects, and the page is back to Connect", async () => {
+    await page.click("#connect");
+    await page.locator("#status", { hasText: "disconnected" }).waitFor({ timeout: WAIT });
+    assert.deepEqual(await buttons(), { connect: "Connect", join: false, leave: false, send: false });
+    assert.equal(await page.isDisabled("#name"), false);
     assert.deepEqual(pageErrors, []);
   });
 });

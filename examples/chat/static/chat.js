@@ -39,17 +39,61 @@ function showMessage({ name, room, text }, mine = false) {
   ], { name, room, text });
 }
 
+/**
+ * Enables what can be done now: Join once connected, Leave and Send once in a room; the first
+ * button connects, or disconnects a socket that is connected or trying to (re)connect.
+ */
+function render() {
+  const connected = Boolean(socket && socket.connected);
+  const active = Boolean(socket && (socket.active || socket.connected));
+  $("connect").textContent = active ? "Disconnect" : "Connect";
+  $("name").disabled = active;
+  $("join").disabled = !connected;
+  $("leave").disabled = !connected || !room;
+  $("send").disabled = !connected || !room;
+}
+
+function setRoom(name) {
+  room = name;
+  if (room) document.body.dataset.room = room;
+  else delete document.body.dataset.room;
+  render();
+}
+
 function connect(name) {
-  if (socket) socket.disconnect();
-  room = null;
+  setRoom(null);
   setStatus("connecting…");
-  socket = io("/chat", { auth: { name } });
-  socket.on("connect", () => setStatus(`connected as ${name}`, "online"));
-  socket.on("connect_error", (err) => setStatus(`refused: ${err.message}`, "error"));
-  socket.on("disconnect", (reason) => setStatus(`disconnected (${reason})`));
-  socket.on("message", (msg) => showMessage(msg));
-  socket.on("joined", ({ name, room }) => notice(`${name} joined #${room}`));
-  socket.on("left", ({ name, room }) => notice(`${name} left #${room}`));
+  const s = io("/chat", { auth: { name } });
+  socket = s;
+  // Events of a socket this page has since dropped (Disconnect) are ignored.
+  const current = (f) => (...args) => { if (s === socket) f(...args); };
+  s.on("connect", current(() => {
+    setStatus(`connected as ${name}`, "online");
+    render();
+  }));
+  s.on("connect_error", current((err) => {
+    // A refusal by the server (its middleware) is final; a network error is retried.
+    if (s.active) setStatus(`cannot reach the server (${err.message}), retrying…`, "error");
+    else setStatus(`refused: ${err.message}`, "error");
+    render();
+  }));
+  s.on("disconnect", current((reason) => {
+    setRoom(null);
+    setStatus(s.active ? `disconnected (${reason}), reconnecting…` : `disconnected (${reason})`);
+    render();
+  }));
+  s.on("message", current((msg) => showMessage(msg)));
+  s.on("joined", current(({ name, room }) => notice(`${name} joined #${room}`)));
+  s.on("left", current(({ name, room }) => notice(`${name} left #${room}`)));
+  render();
+}
+
+function disconnect() {
+  const s = socket;
+  socket = null;
+  s.disconnect();
+  setRoom(null);
+  setStatus("disconnected");
 }
 
 function requireSocket() {
@@ -60,7 +104,8 @@ function requireSocket() {
 
 $("connect-form").addEventListener("submit", (e) => {
   e.preventDefault();
-  connect($("name").value.trim());
+  if (socket && (socket.active || socket.connected)) disconnect();
+  else connect($("name").value.trim());
 });
 
 $("join-form").addEventListener("submit", (e) => {
@@ -68,8 +113,7 @@ $("join-form").addEventListener("submit", (e) => {
   if (!requireSocket()) return;
   socket.emit("join", $("room").value.trim(), (ack) => {
     if (ack.error) return notice(`cannot join: ${ack.error}`);
-    room = ack.room;
-    document.body.dataset.room = room;
+    setRoom(ack.room);
     notice(`you joined #${ack.room} (${ack.members} ${ack.members === 1 ? "member" : "members"})`);
   });
 });
@@ -78,8 +122,7 @@ $("leave").addEventListener("click", () => {
   if (!requireSocket() || !room) return;
   socket.emit("leave", room, (ack) => {
     notice(`you left #${ack.room}`);
-    room = null;
-    delete document.body.dataset.room;
+    setRoom(null);
   });
 });
 
@@ -102,4 +145,6 @@ if (typeof io === "undefined") {
   $("missing").hidden = false;
   setStatus("the socket.io-client bundle is missing", "error");
   for (const b of document.querySelectorAll("button")) b.disabled = true;
+} else {
+  render();
 }

@@ -25,6 +25,7 @@ pub struct ExtractError(pub String);
 /// (an error ack when one was requested).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a Socket.IO handler parameter",
+    label = "the event's payload? mark it `#[data]` in a `#[namespace]` (or take `Data<{Self}>`)",
     note = "parameters are extractors: SocketRef, Data<T>, TryData<T>, AckSender<T>, Event, Extension<T>, State<T>, Handshake, DisconnectReason, SocketIo, or a type implementing FromEvent"
 )]
 pub trait FromEvent: Sized + Send + 'static {
@@ -74,7 +75,37 @@ impl FromEvent for RawData {
     }
 }
 
-/// Like [`Data`], but a payload that does not deserialize reaches the handler as `Err`.
+/// Like [`Data`], but a payload that does not deserialize reaches the handler as `Err`, so that
+/// the handler decides what a bad payload means (with `Data`, the event is refused instead).
+///
+/// It reads what `Data` reads: the event's arguments in an event handler, the auth payload (the
+/// client's `auth` option) in a middleware or the connect hook. It is an extractor itself, so a
+/// `#[namespace]` method takes it without `#[data]`:
+///
+/// ```
+/// use serde::Deserialize;
+/// use sio_core::prelude::*;
+///
+/// #[derive(Deserialize)]
+/// struct Auth {
+///     token: String,
+/// }
+///
+/// #[derive(Default)]
+/// struct Game;
+///
+/// #[namespace("/game")]
+/// impl Game {
+///     #[middleware]
+///     async fn auth(&self, auth: TryData<Auth>) -> Result<(), ConnectError> {
+///         match auth.0 {
+///             Ok(auth) if auth.token == "secret" => Ok(()),
+///             Ok(_) => Err(ConnectError::new("wrong token")),
+///             Err(e) => Err(ConnectError::new(format!("auth must be {{\"token\": string}}: {e}"))),
+///         }
+///     }
+/// }
+/// ```
 #[derive(Debug)]
 pub struct TryData<T>(pub Result<T, ValueError>);
 

@@ -28,7 +28,7 @@ pub enum DisconnectReason {
     /// The client did not read its packets fast enough and was disconnected (not a Node
     /// reason: Node lets the queue grow).
     SlowConsumer,
-    /// The server removed the socket from the namespace ([`Socket::disconnect`](super::Socket::disconnect)).
+    /// The server removed the socket from the namespace ([`SocketRef::disconnect`](super::SocketRef::disconnect)).
     ServerNamespaceDisconnect,
 }
 

@@ -41,7 +41,7 @@ pub struct RemoteSocket {
     pub id: String,
     /// The rooms it is in.
     pub rooms: Vec<Room>,
-    /// Its `data` ([`SocketRef::data`]).
+    /// Its `data` ([`Socket::data`](super::Socket::data)).
     pub data: Value,
     /// Its handshake.
     pub handshake: HandshakeInfo,
