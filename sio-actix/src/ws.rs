@@ -16,7 +16,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use actix_codec::{Decoder, Encoder};
-use actix_http::body::{BodyStream, MessageBody};
+use actix_http::body::{BodyStream, BoxBody, MessageBody};
 use actix_http::ws::{CloseCode, CloseReason, Codec, Frame, Item, Message, ProtocolError};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::{Bytes, BytesMut};
@@ -67,6 +67,22 @@ impl Pending {
             },
         );
         match self.response.message_body(BodyStream::new(body).boxed()) {
+            Ok(res) => res.into(),
+            Err(err) => HttpResponse::from_error(err),
+        }
+    }
+}
+
+/// A close frame without a status code (the client sees 1005, "no status received").
+pub(crate) const CLOSE_WITHOUT_STATUS: [u8; 2] = [0x88, 0x00];
+
+impl Pending {
+    /// Completes the handshake of a WebSocket the session cannot take (it is already
+    /// upgraded, or upgrading) and closes it at once, as Node's `engine.io` does: the `101`
+    /// response's body is a close frame without a status.
+    pub(crate) fn close_at_once(self) -> HttpResponse {
+        let Pending { mut response, .. } = self;
+        match response.message_body(BoxBody::new(Bytes::from_static(&CLOSE_WITHOUT_STATUS))) {
             Ok(res) => res.into(),
             Err(err) => HttpResponse::from_error(err),
         }
@@ -350,7 +366,7 @@ const MAX_PENDING_WRITE: usize = 64 * 1024;
 
 /// How long a closing connection may take to write its last bytes (the close frame) to a
 /// client that does not read, before it is dropped.
-const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+pub(crate) const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The least free room in the read buffer before a read.
 const READ_RESERVE: usize = 4 * 1024;
