@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
 use sio_core::engine::{DisconnectReason, Engine, EngineHandler, Socket};
+use tokio::time::Instant;
 
 use crate::response;
 
@@ -66,10 +67,12 @@ pub(crate) async fn post<H: EngineHandler>(
     if declared.is_some_and(|len| len > limit) {
         return response::error(config, req, &guard.too_large());
     }
+    let deadline = Instant::now() + config.body_deadline();
     let read = tokio::select! {
+        // A body that has already arrived is taken without arming a timer.
+        biased;
         body = read_body(&mut payload, limit) => body,
-        () = tokio::time::sleep(config.body_deadline()) => Err(BodyError::TimedOut),
-        () = session_ended(&socket) => Err(BodyError::SessionEnded),
+        stalled = stalled(&socket, deadline) => Err(stalled),
     };
     let body = match read {
         Ok(body) => body,
@@ -104,7 +107,9 @@ pub(crate) async fn post<H: EngineHandler>(
 /// Reads a body of at most `limit` bytes. The chunks are kept as they came (slices of the
 /// connection's read buffers) and joined once the body is complete.
 async fn read_body(payload: &mut web::Payload, limit: usize) -> Result<Bytes, BodyError> {
-    let mut chunks: Vec<Bytes> = Vec::new();
+    // Most bodies come in one chunk: that one is taken as it is, without a list.
+    let mut first: Option<Bytes> = None;
+    let mut more: Vec<Bytes> = Vec::new();
     let mut size = 0usize;
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| BodyError::ClientGone)?;
@@ -112,27 +117,41 @@ async fn read_body(payload: &mut web::Payload, limit: usize) -> Result<Bytes, Bo
         if size > limit {
             return Err(BodyError::TooLarge);
         }
-        if !chunk.is_empty() {
-            chunks.push(chunk);
+        if chunk.is_empty() {
+            continue;
+        }
+        if first.is_none() {
+            first = Some(chunk);
+        } else {
+            more.push(chunk);
         }
     }
-    Ok(match chunks.len() {
-        0 => Bytes::new(),
-        1 => chunks.pop().unwrap_or_default(),
-        _ => {
-            let mut body = BytesMut::with_capacity(size);
-            for chunk in &chunks {
-                body.extend_from_slice(chunk);
-            }
-            body.freeze()
-        }
-    })
+    let Some(first) = first else {
+        return Ok(Bytes::new());
+    };
+    if more.is_empty() {
+        return Ok(first);
+    }
+    let mut body = BytesMut::with_capacity(size);
+    body.extend_from_slice(&first);
+    for chunk in &more {
+        body.extend_from_slice(chunk);
+    }
+    Ok(body.freeze())
 }
 
-/// Resolves once `socket` is no longer open.
-async fn session_ended<D: Send + Sync + 'static>(socket: &Socket<D>) {
-    while socket.is_connected() {
-        tokio::time::sleep(SESSION_CHECK).await;
+/// Resolves once the body deadline has passed, or `socket` is no longer open (checked every
+/// [`SESSION_CHECK`]; one timer at a time).
+async fn stalled<D: Send + Sync + 'static>(socket: &Socket<D>, deadline: Instant) -> BodyError {
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return BodyError::TimedOut;
+        }
+        if !socket.is_connected() {
+            return BodyError::SessionEnded;
+        }
+        tokio::time::sleep_until(deadline.min(now + SESSION_CHECK)).await;
     }
 }
 
