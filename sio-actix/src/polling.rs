@@ -1,12 +1,14 @@
 //! The long-polling transport: `GET` waits for packets, `POST` delivers them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
-use sio_core::engine::{Engine, EngineHandler, Socket};
+use sio_core::engine::{DisconnectReason, Engine, EngineHandler, Socket};
+use tokio::time::Instant;
 
 use crate::response;
 
@@ -22,7 +24,29 @@ pub(crate) async fn get<H: EngineHandler>(
     }
 }
 
+/// How often a `POST` whose body is being read checks that its session is still open.
+const SESSION_CHECK: Duration = Duration::from_millis(100);
+
+/// Why a `POST` body was not read to its end.
+enum BodyError {
+    /// Over `max_http_buffer_size`.
+    TooLarge,
+    /// The client's connection failed mid-body.
+    ClientGone,
+    /// The body did not arrive within the engine's body deadline.
+    TimedOut,
+    /// The session ended while the body was being read.
+    SessionEnded,
+}
+
 /// Serves a `POST`: reads the body up to `max_http_buffer_size` and hands it to the engine.
+///
+/// The body must arrive within [`EngineConfig::body_deadline`](sio_core::engine::EngineConfig::body_deadline),
+/// and while its session is open: a `POST` that stalls past the deadline ends its session
+/// ("transport error"), and a `POST` whose session ends is dropped, its connection closed
+/// without an answer, as Node destroys the pending `POST` of a session that closes. What was
+/// received is held as the chunks it arrived in (no buffer sized by the declared
+/// `Content-Length`) and dropped with the request.
 pub(crate) async fn post<H: EngineHandler>(
     engine: &Engine<H>,
     req: &HttpRequest,
@@ -30,7 +54,7 @@ pub(crate) async fn post<H: EngineHandler>(
     mut payload: web::Payload,
 ) -> HttpResponse {
     let config = engine.config();
-    let guard = match engine.begin_post(socket) {
+    let guard = match engine.begin_post(socket.clone()) {
         Ok(guard) => guard,
         Err(err) => return response::error(config, req, &err),
     };
@@ -43,25 +67,91 @@ pub(crate) async fn post<H: EngineHandler>(
     if declared.is_some_and(|len| len > limit) {
         return response::error(config, req, &guard.too_large());
     }
-    let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
-    while let Some(chunk) = payload.next().await {
-        let Ok(chunk) = chunk else {
-            // The client went away mid-body: dropping the guard closes the session.
-            tracing::debug!("polling body read failed");
+    let deadline = Instant::now() + config.body_deadline();
+    let read = tokio::select! {
+        // A body that has already arrived is taken without arming a timer.
+        biased;
+        body = read_body(&mut payload, limit) => body,
+        stalled = stalled(&socket, deadline) => Err(stalled),
+    };
+    let body = match read {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return response::error(config, req, &guard.too_large()),
+        Err(BodyError::ClientGone) => {
+            // Dropping the guard closes the session ("transport close").
+            tracing::debug!(sid = %socket.id(), "polling body read failed");
             return HttpResponse::BadRequest().finish();
-        };
-        if body.len() + chunk.len() > limit {
-            return response::error(config, req, &guard.too_large());
         }
-        body.extend_from_slice(&chunk);
-    }
+        Err(BodyError::TimedOut) => {
+            tracing::debug!(sid = %socket.id(), "polling body not received in time");
+            socket.close_with(DisconnectReason::TransportError);
+            drop(guard);
+            return response::drop_connection();
+        }
+        Err(BodyError::SessionEnded) => {
+            tracing::debug!(sid = %socket.id(), "session ended while its POST was being read");
+            drop(guard);
+            return response::drop_connection();
+        }
+    };
     let content_type = req
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok());
-    match guard.finish(content_type, body.freeze()) {
+    match guard.finish(content_type, body) {
         Ok(()) => ok(engine, req, "text/html", Bytes::from_static(b"ok")),
         Err(err) => response::error(config, req, &err),
+    }
+}
+
+/// Reads a body of at most `limit` bytes. The chunks are kept as they came (slices of the
+/// connection's read buffers) and joined once the body is complete.
+async fn read_body(payload: &mut web::Payload, limit: usize) -> Result<Bytes, BodyError> {
+    // Most bodies come in one chunk: that one is taken as it is, without a list.
+    let mut first: Option<Bytes> = None;
+    let mut more: Vec<Bytes> = Vec::new();
+    let mut size = 0usize;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| BodyError::ClientGone)?;
+        size += chunk.len();
+        if size > limit {
+            return Err(BodyError::TooLarge);
+        }
+        if chunk.is_empty() {
+            continue;
+        }
+        if first.is_none() {
+            first = Some(chunk);
+        } else {
+            more.push(chunk);
+        }
+    }
+    let Some(first) = first else {
+        return Ok(Bytes::new());
+    };
+    if more.is_empty() {
+        return Ok(first);
+    }
+    let mut body = BytesMut::with_capacity(size);
+    body.extend_from_slice(&first);
+    for chunk in &more {
+        body.extend_from_slice(chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Resolves once the body deadline has passed, or `socket` is no longer open (checked every
+/// [`SESSION_CHECK`]; one timer at a time).
+async fn stalled<D: Send + Sync + 'static>(socket: &Socket<D>, deadline: Instant) -> BodyError {
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return BodyError::TimedOut;
+        }
+        if !socket.is_connected() {
+            return BodyError::SessionEnded;
+        }
+        tokio::time::sleep_until(deadline.min(now + SESSION_CHECK)).await;
     }
 }
 

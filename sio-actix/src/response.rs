@@ -43,3 +43,14 @@ pub(crate) fn preflight(config: &EngineConfig, req: &HttpRequest) -> Option<Http
     }
     Some(res.finish())
 }
+
+/// A request dropped without an answer, as Node destroys a request: the response declares a
+/// one-byte body and ends without it, which actix's HTTP/1 dispatcher treats as a failed
+/// write before a byte of the response has left, closing the connection. (A body stream
+/// that fails would do the same, but actix logs that at error level, once per request.) The
+/// status is 400, should a middleware turn the body into one that can end early (the client
+/// then sees an error, never a success).
+pub(crate) fn drop_connection() -> HttpResponse {
+    let nothing = futures_util::stream::empty::<Result<bytes::Bytes, std::convert::Infallible>>();
+    HttpResponse::BadRequest().body(actix_web::body::SizedStream::new(1, nothing))
+}

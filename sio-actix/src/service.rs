@@ -88,7 +88,10 @@ pub async fn handle<H: EngineHandler>(
             };
             match engine.upgrade(socket, &info) {
                 Ok(conn) => pending.start(conn),
-                Err(err) => response::error(config, &req, &err),
+                Err(err) => {
+                    tracing::debug!(%err, uri = %req.uri(), "websocket refused after its handshake");
+                    pending.close_at_once()
+                }
             }
         }
         Route::Poll(socket) => polling::get(&engine, &req, socket).await,

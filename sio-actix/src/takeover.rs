@@ -98,14 +98,8 @@ async fn take<H: EngineHandler>(
         }
     };
     let conn = match route {
-        Route::Upgrade(socket) => match engine.upgrade(socket, &info) {
-            Ok(conn) => conn,
-            Err(err) => {
-                refuse(&mut framed, engine_error(&err)).await;
-                return;
-            }
-        },
-        _ => engine.open_websocket(info),
+        Route::Upgrade(socket) => engine.upgrade(socket, &info),
+        _ => Ok(engine.open_websocket(info)),
     };
     // The request's headers are slices of the dispatcher's read buffer: let it go.
     drop(req);
@@ -117,6 +111,16 @@ async fn take<H: EngineHandler>(
         tracing::debug!(%err, "writing the 101 response failed");
         return;
     }
+    let conn = match conn {
+        Ok(conn) => conn,
+        Err(err) => {
+            // A WebSocket the session cannot take (already upgraded, or upgrading): Node
+            // completes its handshake and closes it at once.
+            tracing::debug!(%err, "websocket refused after its handshake");
+            close_at_once(framed).await;
+            return;
+        }
+    };
     // The dispatcher's buffers are dropped here; bytes the client sent after its handshake
     // are copied out of its read buffer.
     let FramedParts { io, read_buf, .. } = framed.into_parts();
@@ -129,6 +133,24 @@ async fn take<H: EngineHandler>(
         early,
         config.max_http_buffer_size,
     ));
+}
+
+/// Writes a close frame without a status on a switched connection, waits (briefly) for the
+/// client's own close frame or its end, and closes the connection.
+async fn close_at_once(framed: Framed<TcpStream, h1::Codec>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let FramedParts { mut io, .. } = framed.into_parts();
+    let closing = async {
+        io.write_all(&ws::CLOSE_WITHOUT_STATUS).await?;
+        // Reading the client's close frame before closing: a connection closed with unread
+        // bytes is reset, and the client could see the reset rather than the close.
+        let mut buf = [0u8; 256];
+        let _ = tokio::time::timeout(ws::CLOSE_LINGER, io.read(&mut buf)).await;
+        io.shutdown().await
+    };
+    if let Err(err) = closing.await {
+        tracing::debug!(%err, "closing a refused websocket failed");
+    }
 }
 
 /// The engine's answer to a refused request, as Node's `engine.io` gives it.

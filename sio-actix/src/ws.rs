@@ -4,7 +4,8 @@
 //! The handshake is actix-http's ([`actix_http::ws::handshake`]: GET, version 13, a valid
 //! key). The response body is a stream that owns the connection and the request payload: on
 //! each wake-up it decodes the client's frames (with the frame and continuation limits set to
-//! `max_message_size`, pings answered, the close handshake, 1009 when a message is too large)
+//! `max_message_size`, pings answered, the close handshake, 1009 when a frame declares too
+//! large a message, 1007 for a text message that is not UTF-8)
 //! and encodes every frame [`WsConnection::next_outgoing`] has ready into one buffer, written
 //! as one chunk. No task, no per-frame channel: the connection is driven by the HTTP
 //! dispatcher that writes its body.
@@ -15,7 +16,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use actix_codec::{Decoder, Encoder};
-use actix_http::body::{BodyStream, MessageBody};
+use actix_http::body::{BodyStream, BoxBody, MessageBody};
 use actix_http::ws::{CloseCode, CloseReason, Codec, Frame, Item, Message, ProtocolError};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::{Bytes, BytesMut};
@@ -66,6 +67,22 @@ impl Pending {
             },
         );
         match self.response.message_body(BodyStream::new(body).boxed()) {
+            Ok(res) => res.into(),
+            Err(err) => HttpResponse::from_error(err),
+        }
+    }
+}
+
+/// A close frame without a status code (the client sees 1005, "no status received").
+pub(crate) const CLOSE_WITHOUT_STATUS: [u8; 2] = [0x88, 0x00];
+
+impl Pending {
+    /// Completes the handshake of a WebSocket the session cannot take (it is already
+    /// upgraded, or upgrading) and closes it at once, as Node's `engine.io` does: the `101`
+    /// response's body is a close frame without a status.
+    pub(crate) fn close_at_once(self) -> HttpResponse {
+        let Pending { mut response, .. } = self;
+        match response.message_body(BoxBody::new(Bytes::from_static(&CLOSE_WITHOUT_STATUS))) {
             Ok(res) => res.into(),
             Err(err) => HttpResponse::from_error(err),
         }
@@ -159,6 +176,7 @@ impl<H: EngineHandler> Driver<H> {
     /// Decodes and handles every complete frame received.
     fn decode(&mut self) -> Result<(), Stop> {
         while !self.done {
+            self.check_declared_size()?;
             let frame = match self.codec.decode(&mut self.read) {
                 Ok(Some(frame)) => frame,
                 Ok(None) => break,
@@ -186,6 +204,25 @@ impl<H: EngineHandler> Driver<H> {
         if self.read.is_empty() {
             // Do not keep the last received chunk's buffer alive while idle.
             self.read = BytesMut::new();
+        }
+        Ok(())
+    }
+
+    /// Refuses a frame whose header declares more than `max_message_size` (alone, or with the
+    /// continuation it belongs to) as soon as the header is in: the codec would wait for the
+    /// whole payload before checking its size, and a client that declares 100 MB and stops
+    /// would hold the connection with no status (RFC 6455 §7.4.1: 1009 "message too big").
+    fn check_declared_size(&self) -> Result<(), Stop> {
+        let Some(declared) = declared_payload_len(&self.read) else {
+            return Ok(());
+        };
+        let received = self.continuation.as_ref().map_or(0, |cont| cont.size);
+        let limit = self.max_message_size as u64;
+        if declared > limit || declared + received as u64 > limit {
+            return Err(Stop::Failed(
+                CloseCode::Size,
+                format!("a frame declares {declared} bytes, over the limit of {limit}"),
+            ));
         }
         Ok(())
     }
@@ -293,10 +330,32 @@ fn frame_len(frame: &WsFrame) -> usize {
     }
 }
 
+/// The payload length a frame header declares, once its length field is in (`None` before).
+/// Control frames are not counted (the codec refuses those over 125 bytes itself).
+fn declared_payload_len(buf: &[u8]) -> Option<u64> {
+    let (&first, &second) = (buf.first()?, buf.get(1)?);
+    if first & 0x08 != 0 {
+        return None;
+    }
+    match second & 0x7F {
+        126 => {
+            let bytes: [u8; 2] = buf.get(2..4)?.try_into().ok()?;
+            Some(u64::from(u16::from_be_bytes(bytes)))
+        }
+        127 => {
+            let bytes: [u8; 8] = buf.get(2..10)?.try_into().ok()?;
+            Some(u64::from_be_bytes(bytes))
+        }
+        len => Some(u64::from(len)),
+    }
+}
+
+/// A text frame's payload as a string; invalid UTF-8 closes with 1007 (RFC 6455 §8.1,
+/// "invalid frame payload data").
 fn text(bytes: Bytes) -> Result<ByteString, Stop> {
     ByteString::try_from(bytes).map_err(|err| {
         let err = io::Error::new(io::ErrorKind::InvalidData, err);
-        Stop::Failed(CloseCode::Protocol, err.to_string())
+        Stop::Failed(CloseCode::Invalid, err.to_string())
     })
 }
 
@@ -307,7 +366,7 @@ const MAX_PENDING_WRITE: usize = 64 * 1024;
 
 /// How long a closing connection may take to write its last bytes (the close frame) to a
 /// client that does not read, before it is dropped.
-const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+pub(crate) const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The least free room in the read buffer before a read.
 const READ_RESERVE: usize = 4 * 1024;

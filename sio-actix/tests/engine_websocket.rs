@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::{TestServer, next_frame, next_text, send_text, sid_of};
+use common::{Event, Http, TestServer, next_frame, next_text, send_text, sid_of};
 use futures_util::SinkExt as _;
 use sio_core::engine::{DisconnectReason, Message, TransportType};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -151,7 +151,7 @@ async fn undecodable_frame_closes_the_session() {
 
 #[actix_web::test]
 async fn upgrade_from_polling() {
-    let server = TestServer::start().await;
+    let server = TestServer::with(|b| common::fast(b).ping_interval(Duration::from_secs(10))).await;
     let sid = server.open_polling().await;
     let socket = server.engine.sockets().pop().unwrap();
 
@@ -178,31 +178,82 @@ async fn upgrade_from_polling() {
     send_text(&mut ws, "4after").await;
     assert_eq!(next_text(&mut ws).await, "4after");
 
-    // Polling is refused after the upgrade, and so is a second WebSocket.
+    // Polling is refused after the upgrade; a second WebSocket is closed after its handshake.
     assert_eq!(server.poll(&sid).await, (400, BAD_REQUEST.to_owned()));
-    assert_eq!(
-        server
-            .ws_refused(&format!("EIO=4&transport=websocket&sid={sid}"))
-            .await,
-        (400, BAD_REQUEST.to_owned())
-    );
+    server
+        .ws_closed_at_once(&format!("EIO=4&transport=websocket&sid={sid}"))
+        .await;
     assert!(socket.is_connected());
     server.stop().await;
 }
 
-#[actix_web::test]
-async fn a_second_probe_during_an_upgrade_is_refused() {
-    let server = TestServer::start().await;
+/// Node completes the handshake of a second WebSocket on an upgraded session and closes it at
+/// once (a `ws` client gets `close`, not `error`); the first WebSocket goes on.
+async fn a_second_websocket_on_an_upgraded_session_is_closed_at_once(http: Http) {
+    // Pings far apart: the first WebSocket is not read while the second one closes.
+    let server = TestServer::on(http, |b| {
+        common::fast(b).ping_interval(Duration::from_secs(10))
+    })
+    .await;
     let sid = server.open_polling().await;
-    let _ws = server
+    let mut ws = server
         .ws(&format!("EIO=4&transport=websocket&sid={sid}"))
         .await;
-    assert_eq!(
+    send_text(&mut ws, "2probe").await;
+    assert_eq!(next_text(&mut ws).await, "3probe");
+    send_text(&mut ws, "5").await;
+    send_text(&mut ws, "4upgraded").await;
+    assert_eq!(next_text(&mut ws).await, "4upgraded");
+    for _ in 0..3 {
         server
-            .ws_refused(&format!("EIO=4&transport=websocket&sid={sid}"))
-            .await,
-        (400, BAD_REQUEST.to_owned())
+            .ws_closed_at_once(&format!("EIO=4&transport=websocket&sid={sid}"))
+            .await;
+        send_text(&mut ws, "4still here").await;
+        assert_eq!(next_text(&mut ws).await, "4still here");
+    }
+    // The same for a session opened over WebSocket.
+    let mut direct = server.ws("EIO=4&transport=websocket").await;
+    let direct_sid = sid_of(&next_text(&mut direct).await);
+    server
+        .ws_closed_at_once(&format!("EIO=4&transport=websocket&sid={direct_sid}"))
+        .await;
+    send_text(&mut direct, "4direct").await;
+    assert_eq!(next_text(&mut direct).await, "4direct");
+    assert!(
+        server
+            .recorder()
+            .events()
+            .iter()
+            .all(|e| !matches!(e, Event::Disconnect(..))),
+        "{:?}",
+        server.recorder().events()
     );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn a_second_websocket_on_an_upgraded_session_is_closed_at_once_on_http_server() {
+    a_second_websocket_on_an_upgraded_session_is_closed_at_once(Http::HttpServer).await;
+}
+
+#[actix_web::test]
+async fn a_second_websocket_on_an_upgraded_session_is_closed_at_once_on_takeover() {
+    a_second_websocket_on_an_upgraded_session_is_closed_at_once(Http::Takeover).await;
+}
+
+#[actix_web::test]
+async fn a_second_probe_during_an_upgrade_is_closed_at_once() {
+    let server = TestServer::with(|b| common::fast(b).ping_interval(Duration::from_secs(10))).await;
+    let sid = server.open_polling().await;
+    let mut ws = server
+        .ws(&format!("EIO=4&transport=websocket&sid={sid}"))
+        .await;
+    server
+        .ws_closed_at_once(&format!("EIO=4&transport=websocket&sid={sid}"))
+        .await;
+    // The first probe goes on.
+    send_text(&mut ws, "2probe").await;
+    assert_eq!(next_text(&mut ws).await, "3probe");
     server.stop().await;
 }
 

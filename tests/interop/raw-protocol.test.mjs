@@ -175,3 +175,33 @@ test("CORS: OPTIONS preflight -> 204 with Access-Control-Allow-Methods", TIMEOUT
   const acao = res.headers.get("access-control-allow-origin");
   assert.ok(acao === "*" || acao === origin, `preflight Access-Control-Allow-Origin was ${JSON.stringify(acao)}`);
 });
+
+test("a second websocket on an upgraded session: 101, then closed at once (close 1005, no error); the first goes on", TIMEOUT, async () => {
+  const { sid } = await openPollingSession(server);
+  const first = new RawWs(wsUrl(server, { sid }));
+  sockets.push(first);
+  await first.opened;
+  // Heartbeats go on during the test: answer them, and skip them when reading.
+  first.ws.on("message", (data, isBinary) => {
+    if (!isBinary && data.toString() === "2") first.send("3");
+  });
+  const nextData = async () => {
+    for (;;) {
+      const f = await first.next(2000);
+      if (f.text !== "2") return f;
+    }
+  };
+  first.send("2probe");
+  assert.deepEqual(await nextData(), { text: "3probe" });
+  first.send("5");
+  for (let i = 0; i < 3; i++) {
+    const second = new RawWs(wsUrl(server, { sid }));
+    sockets.push(second);
+    await second.opened;
+    const closed = await second.waitClosed(3000);
+    assert.equal(closed.code, 1005, "a close frame without a status");
+    assert.equal(second.error, undefined, `no error event: ${second.error}`);
+    first.send(`4still here ${i}`);
+    assert.deepEqual(await nextData(), { text: `4still here ${i}` });
+  }
+});

@@ -243,6 +243,30 @@ impl TestServer {
         }
     }
 
+    /// Opens a WebSocket the session cannot take: the handshake completes (`101`), then the
+    /// server's first frame is a close frame without a status, and the connection ends
+    /// cleanly (no error, no reset).
+    pub async fn ws_closed_at_once(&self, query: &str) {
+        let (mut ws, res) = tokio_tungstenite::connect_async(self.ws_url(query))
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 101);
+        let first = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("timed out waiting for the close frame");
+        match first {
+            Some(Ok(WsMessage::Close(None))) => {}
+            other => panic!("expected a close frame without a status, got {other:?}"),
+        }
+        // tungstenite answers the close; then the server ends the connection (on `HttpServer`,
+        // after actix's `client_disconnect_timeout` of 1 s: tungstenite does not end its side,
+        // where Node's `ws` does).
+        let end = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("timed out waiting for the end of the connection");
+        assert!(end.is_none(), "expected the end of the stream, got {end:?}");
+    }
+
     pub async fn stop(self) {
         self.handle.stop(false).await;
     }

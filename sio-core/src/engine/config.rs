@@ -148,6 +148,13 @@ pub struct EngineConfig {
     /// The largest polling body or WebSocket message accepted, in bytes; default 1,000,000.
     /// Also announced to clients as `maxPayload`.
     pub max_http_buffer_size: usize,
+    /// How long a polling `POST` may take to deliver its body, counted from its headers;
+    /// `None` (the default) means [`ping_timeout`](Self::ping_timeout). A `POST` whose body
+    /// has not arrived in time (a client that declares a `Content-Length` and stops sending)
+    /// ends its session with "transport error", and its connection is dropped without an
+    /// answer, as Node drops the `POST` of a session that ends. See
+    /// [`body_deadline`](Self::body_deadline).
+    pub body_timeout: Option<Duration>,
     /// The most packets a session may have waiting to be written. A client that stops reading
     /// while packets keep coming is disconnected ("slow consumer") once its queue passes this
     /// bound, instead of stalling broadcasts or growing memory without limit; default 16,384.
@@ -178,6 +185,7 @@ impl Default for EngineConfig {
             ping_timeout: Duration::from_secs(20),
             upgrade_timeout: Duration::from_secs(10),
             max_http_buffer_size: 1_000_000,
+            body_timeout: None,
             max_queued_packets: 16_384,
             polling: true,
             websocket: true,
@@ -193,6 +201,21 @@ impl EngineConfig {
     /// A builder starting from the defaults.
     pub fn builder() -> EngineConfigBuilder {
         EngineConfigBuilder(EngineConfig::default())
+    }
+
+    /// How long a polling `POST` has for its body: [`body_timeout`](Self::body_timeout), or
+    /// the ping timeout when it is not set.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sio_core::engine::EngineConfig;
+    /// let config = EngineConfig::builder().ping_timeout(Duration::from_secs(5)).build();
+    /// assert_eq!(config.body_deadline(), Duration::from_secs(5));
+    /// let config = EngineConfig::builder().body_timeout(Duration::from_secs(2)).build();
+    /// assert_eq!(config.body_deadline(), Duration::from_secs(2));
+    /// ```
+    pub fn body_deadline(&self) -> Duration {
+        self.body_timeout.unwrap_or(self.ping_timeout)
     }
 
     /// Whether a transport is enabled.
@@ -252,6 +275,13 @@ impl EngineConfigBuilder {
     /// The largest polling body or WebSocket message accepted, in bytes.
     pub fn max_http_buffer_size(mut self, bytes: usize) -> Self {
         self.0.max_http_buffer_size = bytes;
+        self
+    }
+
+    /// How long a polling `POST` may take to deliver its body (default: the ping timeout);
+    /// see [`EngineConfig::body_timeout`].
+    pub fn body_timeout(mut self, d: Duration) -> Self {
+        self.0.body_timeout = Some(d);
         self
     }
 

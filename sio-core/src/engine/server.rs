@@ -33,7 +33,10 @@ pub enum Route<D> {
     Poll(Arc<Socket<D>>),
     /// A polling `POST` of a session: call [`Engine::begin_post`].
     Post(Arc<Socket<D>>),
-    /// A WebSocket asking to upgrade a polling session: call [`Engine::upgrade`].
+    /// A WebSocket asking to upgrade a session: call [`Engine::upgrade`]. When that refuses
+    /// it (the session is already upgrading, or is no longer on polling), complete the
+    /// WebSocket handshake (`101`) and close the WebSocket at once, with a close frame that
+    /// carries no status, as Node does; the session's own transport goes on.
     Upgrade(Arc<Socket<D>>),
 }
 
@@ -148,9 +151,9 @@ impl<H: EngineHandler> Engine<H> {
             if !socket.check_heartbeat() {
                 return Err(EngineError::UnknownSid);
             }
-            let (ready, current, upgrading) = {
+            let (ready, current) = {
                 let st = socket.lock();
-                (st.ready, st.transport, st.upgrade != UpgradeState::None)
+                (st.ready, st.transport)
             };
             let is_get = req.method == http::Method::GET;
             match ready {
@@ -163,9 +166,12 @@ impl<H: EngineHandler> Engine<H> {
                 return Err(EngineError::BadRequest);
             }
             if upgrade {
-                if current != TransportType::Polling || upgrading || !self.config.allow_upgrades {
+                if !self.config.allow_upgrades {
                     return Err(EngineError::BadRequest);
                 }
+                // A session that cannot take this WebSocket (it is upgrading, or no longer on
+                // polling) is refused by `upgrade`, after the WebSocket handshake: Node
+                // completes it and closes the new WebSocket at once.
                 return Ok(Route::Upgrade(socket));
             }
             if transport != current || transport == TransportType::Websocket {
@@ -279,6 +285,10 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     /// Starts the upgrade of a polling session to the WebSocket that sent `req`.
+    ///
+    /// `BadRequest` when the session is not open, not on polling, or already upgrading: the
+    /// transport then closes the new WebSocket right after its handshake (see
+    /// [`Route::Upgrade`]).
     pub fn upgrade(
         &self,
         socket: Arc<Socket<H::Data>>,
