@@ -145,18 +145,26 @@ impl<H: EngineHandler> Engine<H> {
             let socket = Sid::parse(sid)
                 .and_then(|sid| self.socket(sid))
                 .ok_or(EngineError::UnknownSid)?;
-            if !socket.check_heartbeat() {
-                return Err(EngineError::UnknownSid);
-            }
-            let (ready, current, upgrading) = {
+            // Only the heartbeat's timer ends a session that missed its pong: a request that
+            // arrives after the deadline, before the timer has fired, is served, as in Node.
+            let (ready, current, upgrading, lingering) = {
                 let st = socket.lock();
-                (st.ready, st.transport, st.upgrade != UpgradeState::None)
+                let lingering = st
+                    .linger_until
+                    .is_none_or(|until| tokio::time::Instant::now() < until);
+                (
+                    st.ready,
+                    st.transport,
+                    st.upgrade != UpgradeState::None,
+                    lingering,
+                )
             };
             let is_get = req.method == http::Method::GET;
             match ready {
                 ReadyState::Open => {}
-                // The close packet waits for one last long-poll.
-                ReadyState::Closing if is_get && !upgrade && transport == current => {}
+                // The close packet waits for one last long-poll; after a close by the client,
+                // a long-poll racing it gets a noop.
+                ReadyState::Closing if is_get && !upgrade && transport == current && lingering => {}
                 _ => return Err(EngineError::UnknownSid),
             }
             if self.protocol_of(req) != Some(socket.protocol()) {
@@ -415,6 +423,9 @@ impl<H: EngineHandler> Engine<H> {
     /// Handles one decoded packet from a session's current transport.
     pub(crate) fn on_packet(&self, socket: &Arc<Socket<H::Data>>, packet: Packet) {
         let v3 = socket.protocol() == ProtocolVersion::V3;
+        if !matches!(packet, Packet::Pong(_)) {
+            socket.on_other_packet();
+        }
         match packet {
             // v3: the client pings and the server answers.
             Packet::Ping(_) if v3 => socket.on_client_ping(),
@@ -424,9 +435,7 @@ impl<H: EngineHandler> Engine<H> {
             }
             Packet::Pong(_) => socket.on_pong(),
             Packet::Message(msg) => self.handler.on_message(socket, msg),
-            Packet::Close => {
-                socket.close_with(DisconnectReason::TransportClose);
-            }
+            Packet::Close => socket.close_by_client(),
             Packet::Ping(_) => {
                 tracing::debug!(sid = %socket.id(), "invalid heartbeat direction");
                 socket.close_with(DisconnectReason::TransportError);
