@@ -212,8 +212,9 @@ impl<H: EngineHandler> Engine<H> {
         // `route` has refused v3 unless it is allowed; a caller that skipped it gets v4.
         let protocol = self.protocol_of(&req).unwrap_or(ProtocolVersion::V4);
         let owner: Weak<dyn SocketOwner<H::Data>> = self.this.clone();
-        let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
+        // Drawn before the table is locked: other connections wait for the lock, not for it.
         let mut sid = Sid::random();
+        let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
         while sessions.contains_key(&sid) {
             sid = Sid::random();
         }
