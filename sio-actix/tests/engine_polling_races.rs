@@ -150,3 +150,20 @@ async fn an_upgrade_gives_an_awaited_pong_a_new_deadline() {
     );
     server.stop().await;
 }
+
+/// Closed by the server, a polling session waits for its last long-poll; a `POST` meanwhile is
+/// read and its packets ignored (`200 ok`), as Node answers it, not refused as unknown.
+#[actix_web::test]
+async fn a_post_while_the_close_packet_waits_is_read_and_ignored() {
+    let server = TestServer::start().await;
+    let sid = server.open_polling().await;
+    server.engine.sockets().pop().unwrap().close();
+    assert_eq!(server.send(&sid, "4ignored").await, (200, "ok".to_owned()));
+    assert_eq!(server.poll(&sid).await, (200, "6\x1e1".to_owned()));
+    assert_eq!(
+        server.send(&sid, "4late").await,
+        (400, UNKNOWN_SID.to_owned())
+    );
+    assert!(server.recorder().messages_of(&sid).is_empty());
+    server.stop().await;
+}

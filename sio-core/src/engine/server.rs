@@ -147,24 +147,25 @@ impl<H: EngineHandler> Engine<H> {
                 .ok_or(EngineError::UnknownSid)?;
             // Only the heartbeat's timer ends a session that missed its pong: a request that
             // arrives after the deadline, before the timer has fired, is served, as in Node.
-            let (ready, current, upgrading, lingering) = {
+            let (ready, current, upgrading, linger) = {
                 let st = socket.lock();
-                let lingering = st
-                    .linger_until
-                    .is_none_or(|until| tokio::time::Instant::now() < until);
                 (
                     st.ready,
                     st.transport,
                     st.upgrade != UpgradeState::None,
-                    lingering,
+                    st.linger_until,
                 )
             };
             let is_get = req.method == http::Method::GET;
-            match ready {
-                ReadyState::Open => {}
-                // The close packet waits for one last long-poll; after a close by the client,
-                // a long-poll racing it gets a noop.
-                ReadyState::Closing if is_get && !upgrade && transport == current && lingering => {}
+            let same_transport = !upgrade && transport == current;
+            match (ready, linger) {
+                (ReadyState::Open, _) => {}
+                // Closed by the server: the close packet waits for one last long-poll, and a
+                // POST meanwhile is read and its packets ignored (`200 ok`), as in Node.
+                (ReadyState::Closing, None) if same_transport => {}
+                // Closed by the client: a long-poll racing its close packet gets a noop.
+                (ReadyState::Closing, Some(until))
+                    if same_transport && is_get && tokio::time::Instant::now() < until => {}
                 _ => return Err(EngineError::UnknownSid),
             }
             if self.protocol_of(req) != Some(socket.protocol()) {
