@@ -91,6 +91,11 @@ describe("server-side close", { concurrency: true }, () => {
     // close it: POST "1"
     const bye = await http(pollingUrl(server, { sid }), { method: "POST", body: "1" });
     assert.deepEqual({ status: bye.status, text: bye.text }, { status: 200, text: "ok" });
+    // A long-poll right after the close may have been sent with it: it gets a noop (the
+    // server cannot tell which the client sent first); a moment later the sid is unknown.
+    const racing = await http(pollingUrl(server, { sid }), { timeout: 1500 });
+    assert.deepEqual({ status: racing.status, text: racing.text }, { status: 200, text: "6" });
+    await sleep(150);
     await assertSidUnknown(server, sid);
   });
 

@@ -6,8 +6,10 @@
 //! - `/engine.io/`: a standalone Engine.IO endpoint that echoes every message (text or binary)
 //!   back to its sender;
 //! - `/socket.io/`: a Socket.IO server (`connectTimeout` 1 s) with the namespaces `/` and
-//!   `/custom` of the protocol's test suite, `/private` (refuses clients without a token), plus hooks that exercise server behaviours (see
-//!   [`socketio`]).
+//!   `/custom` of the protocol's test suite, `/private` (refuses clients without a token), plus
+//!   hooks that exercise server behaviours (see [`socketio`]);
+//! - `/__stats`: the sessions of both endpoints and the tokio tasks alive on the HTTP workers,
+//!   as JSON (read by the churn soak in `bench/churn`).
 //!
 //! `SIO_EIO3=1` also serves Engine.IO v3 clients (`allow_eio3`: `engine.io-client` 3.x and
 //! `socket.io-client` 2.x) on both endpoints; without it they get HTTP 400 `{"code":5,…}`.
@@ -18,10 +20,10 @@
 
 mod socketio;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{App, HttpServer};
+use actix_web::{App, HttpResponse, HttpServer, web};
 use sio_core::engine::{
     Cors, DisconnectReason, Engine, EngineConfig, EngineHandler, Message, Socket,
 };
@@ -35,6 +37,29 @@ fn allow_eio3() -> bool {
 /// `HttpServer`.
 fn takeover() -> bool {
     std::env::var("SIO_SERVER").is_ok_and(|v| v == "takeover")
+}
+
+/// The tokio runtimes of the HTTP workers (one each), for `GET /__stats`: the churn soak
+/// (`bench/churn`) reads the sessions and tasks alive before and after.
+#[derive(Clone, Default)]
+struct Runtimes(Arc<Mutex<Vec<tokio::runtime::Handle>>>);
+
+impl Runtimes {
+    /// Records the runtime of the worker that builds an `App`.
+    fn register(&self) {
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let mut handles = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            if !handles.iter().any(|h| h.id() == handle.id()) {
+                handles.push(handle);
+            }
+        }
+    }
+
+    /// The tasks alive on every worker runtime.
+    fn alive_tasks(&self) -> usize {
+        let handles = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        handles.iter().map(|h| h.metrics().num_alive_tasks()).sum()
+    }
 }
 
 /// Echoes every message back to its sender.
@@ -94,10 +119,27 @@ async fn main() -> std::io::Result<()> {
         "conformance-server listening on http://127.0.0.1:{port} (engine.io at /engine.io/, socket.io at /socket.io/)"
     );
     let (app_engine, app_io) = (engine.clone(), io.clone());
+    let runtimes = Runtimes::default();
     let app = move || {
+        runtimes.register();
         App::new()
             .configure(sio_actix::engine_io(app_engine.clone()))
             .configure(sio_actix::configure(app_io.clone()))
+            .route(
+                "/__stats",
+                web::get().to({
+                    let (engine, io, runtimes) =
+                        (app_engine.clone(), app_io.clone(), runtimes.clone());
+                    move || {
+                        let body = serde_json::json!({
+                            "engineSessions": engine.len(),
+                            "socketioSessions": io.engine().len(),
+                            "tokioTasks": runtimes.alive_tasks(),
+                        });
+                        async move { HttpResponse::Ok().json(body) }
+                    }
+                }),
+            )
     };
     if takeover() {
         // `sio_actix::Server`: the WebSocket connections leave actix's HTTP dispatcher.

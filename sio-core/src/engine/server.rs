@@ -148,18 +148,22 @@ impl<H: EngineHandler> Engine<H> {
             let socket = Sid::parse(sid)
                 .and_then(|sid| self.socket(sid))
                 .ok_or(EngineError::UnknownSid)?;
-            if !socket.check_heartbeat() {
-                return Err(EngineError::UnknownSid);
-            }
-            let (ready, current) = {
+            // Only the heartbeat's timer ends a session that missed its pong: a request that
+            // arrives after the deadline, before the timer has fired, is served, as in Node.
+            let (ready, current, linger) = {
                 let st = socket.lock();
-                (st.ready, st.transport)
+                (st.ready, st.transport, st.linger_until)
             };
             let is_get = req.method == http::Method::GET;
-            match ready {
-                ReadyState::Open => {}
-                // The close packet waits for one last long-poll.
-                ReadyState::Closing if is_get && !upgrade && transport == current => {}
+            let same_transport = !upgrade && transport == current;
+            match (ready, linger) {
+                (ReadyState::Open, _) => {}
+                // Closed by the server: the close packet waits for one last long-poll, and a
+                // POST meanwhile is read and its packets ignored (`200 ok`), as in Node.
+                (ReadyState::Closing, None) if same_transport => {}
+                // Closed by the client: a long-poll racing its close packet gets a noop.
+                (ReadyState::Closing, Some(until))
+                    if same_transport && is_get && tokio::time::Instant::now() < until => {}
                 _ => return Err(EngineError::UnknownSid),
             }
             if self.protocol_of(req) != Some(socket.protocol()) {
@@ -210,8 +214,9 @@ impl<H: EngineHandler> Engine<H> {
         // `route` has refused v3 unless it is allowed; a caller that skipped it gets v4.
         let protocol = self.protocol_of(&req).unwrap_or(ProtocolVersion::V4);
         let owner: Weak<dyn SocketOwner<H::Data>> = self.this.clone();
-        let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
+        // Drawn before the table is locked: other connections wait for the lock, not for it.
         let mut sid = Sid::random();
+        let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
         while sessions.contains_key(&sid) {
             sid = Sid::random();
         }
@@ -425,6 +430,9 @@ impl<H: EngineHandler> Engine<H> {
     /// Handles one decoded packet from a session's current transport.
     pub(crate) fn on_packet(&self, socket: &Arc<Socket<H::Data>>, packet: Packet) {
         let v3 = socket.protocol() == ProtocolVersion::V3;
+        if !matches!(packet, Packet::Pong(_)) {
+            socket.on_other_packet();
+        }
         match packet {
             // v3: the client pings and the server answers.
             Packet::Ping(_) if v3 => socket.on_client_ping(),
@@ -434,9 +442,7 @@ impl<H: EngineHandler> Engine<H> {
             }
             Packet::Pong(_) => socket.on_pong(),
             Packet::Message(msg) => self.handler.on_message(socket, msg),
-            Packet::Close => {
-                socket.close_with(DisconnectReason::TransportClose);
-            }
+            Packet::Close => socket.close_by_client(),
             Packet::Ping(_) => {
                 tracing::debug!(sid = %socket.id(), "invalid heartbeat direction");
                 socket.close_with(DisconnectReason::TransportError);

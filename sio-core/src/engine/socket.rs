@@ -32,7 +32,9 @@ pub struct SocketClosed;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ReadyState {
     Open,
-    /// Closed by the server over polling: the close packet waits for the next long-poll.
+    /// Over polling: closed by the server, the close packet waiting for the next long-poll; or
+    /// closed by the client's close packet, a noop waiting for a long-poll the client sent at
+    /// the same moment (until `linger_until`).
     Closing,
     Closed,
 }
@@ -66,9 +68,21 @@ pub(crate) struct State {
     /// v4: a ping was sent and its pong is awaited until `pong_deadline`. v3: always set, and
     /// `pong_deadline` is when the session ends unless the client pings.
     pub(crate) awaiting_pong: bool,
+    /// v4: the deadline was pushed back once since the ping because another packet arrived
+    /// (Node's `hasRefreshedPingTimeout`).
+    pub(crate) pong_refreshed: bool,
     pub(crate) pong_deadline: Instant,
     pub(crate) last_pong: Instant,
+    /// Closed by the client over polling: a long-poll that arrives before this instant still
+    /// gets its noop (it raced the close packet), a later one is refused.
+    pub(crate) linger_until: Option<Instant>,
 }
+
+/// How long a polling session closed by its client still answers a long-poll with a noop: the
+/// client may have sent that poll together with its close packet, and the poll may be handled
+/// second (it may come on a new connection, through the accept thread). Short, so that a
+/// closed session's id is refused again soon, as Node refuses it at once.
+pub(crate) const CLOSED_POLL_GRACE: Duration = Duration::from_millis(100);
 
 /// Told when a session ends; implemented by the engine that owns the session table.
 pub(crate) trait SocketOwner<D>: Send + Sync {
@@ -149,12 +163,14 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 poll_post: false,
                 close_after_drain: false,
                 awaiting_pong: v3,
+                pong_refreshed: false,
                 pong_deadline: if v3 {
                     now + limits.client_ping_window()
                 } else {
                     now
                 },
                 last_pong: now,
+                linger_until: None,
                 writers: Writers::default(),
             }),
             lifecycle: Notify::new(),
@@ -353,21 +369,31 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 st.ready = ReadyState::Closed;
                 true
             } else {
+                let client_close = reason == DisconnectReason::TransportClose;
+                st.outbox.clear();
                 if polling && st.poll_get {
                     // Release the pending long-poll: a noop when the client asked to close,
                     // a close packet otherwise.
-                    st.outbox.clear();
-                    let last = if reason == DisconnectReason::TransportClose {
+                    let last = if client_close {
                         Packet::Noop
                     } else {
                         Packet::Close
                     };
                     st.outbox.push_back(last.into_ws_frame());
+                    st.ready = ReadyState::Closed;
+                    true
+                } else if polling && client_close && st.linger_until.is_some() {
+                    // The client's close packet, and no long-poll yet: the client may have
+                    // sent one with the close and it may be handled second. It gets its noop
+                    // all the same, for a moment ([`CLOSED_POLL_GRACE`]); the heartbeat task
+                    // forgets the session.
+                    st.outbox.push_back(Packet::Noop.into_ws_frame());
+                    st.ready = ReadyState::Closing;
+                    false
                 } else {
-                    st.outbox.clear();
+                    st.ready = ReadyState::Closed;
+                    true
                 }
-                st.ready = ReadyState::Closed;
-                true
             }
         };
         tracing::debug!(sid = %self.id, %reason, "engine session closed");
@@ -379,18 +405,20 @@ impl<D: Send + Sync + 'static> Socket<D> {
         true
     }
 
-    /// Checks the pong deadline now (on request arrival), closing the session if it passed.
-    /// Returns whether the session is still usable.
-    pub(crate) fn check_heartbeat(self: &Arc<Self>) -> bool {
-        let timed_out = {
-            let st = self.lock();
-            st.ready == ReadyState::Open && st.awaiting_pong && Instant::now() >= st.pong_deadline
-        };
-        if timed_out {
-            self.close_with(DisconnectReason::PingTimeout);
-            return false;
+    /// The client's close packet: ends the session ("transport close"). Over polling, a
+    /// long-poll sent at the same moment still gets its noop, whichever request is handled
+    /// first (see [`CLOSED_POLL_GRACE`]).
+    pub(crate) fn close_by_client(self: &Arc<Self>) {
+        {
+            let mut st = self.lock();
+            if st.ready == ReadyState::Open
+                && st.transport == TransportType::Polling
+                && !st.poll_get
+            {
+                st.linger_until = Some(Instant::now() + CLOSED_POLL_GRACE);
+            }
         }
-        true
+        self.close_with(DisconnectReason::TransportClose);
     }
 
     /// A ping from a v3 client: the session lives another `ping_interval + ping_timeout`, and
@@ -410,6 +438,30 @@ impl<D: Send + Sync + 'static> Socket<D> {
         self.lifecycle.notify_one();
     }
 
+    /// v4: a packet other than a pong arrived while a pong is awaited. As Node's `engine.io`
+    /// (6.6) does, the client is given a new `ping_timeout` from now, once per ping: its pong
+    /// may be queued behind what it is sending (a polling client sends one `POST` at a time).
+    pub(crate) fn on_other_packet(&self) {
+        if self.limits.protocol != ProtocolVersion::V4 {
+            return;
+        }
+        let mut st = self.lock();
+        if st.ready == ReadyState::Open && st.awaiting_pong && !st.pong_refreshed {
+            st.pong_refreshed = true;
+            st.pong_deadline = Instant::now() + self.limits.ping_timeout;
+        }
+    }
+
+    /// The session moved to WebSocket. A pong still awaited gets a new `ping_timeout` from
+    /// now: the client holds back what it sends while it upgrades, its pong included, and
+    /// writes it on the WebSocket once the upgrade is done. (Node's `engine.io` drops the ping
+    /// timeout on upgrade; sio keeps a deadline, so a client that never answers still ends.)
+    pub(crate) fn on_upgraded(&self, st: &mut State) {
+        if self.limits.protocol == ProtocolVersion::V4 && st.awaiting_pong {
+            st.pong_deadline = Instant::now() + self.limits.ping_timeout;
+        }
+    }
+
     /// The heartbeat. v4: ping every `ping_interval` (counted from the last pong), close after
     /// `ping_timeout` without an answer. v3: the client pings; close after `ping_interval +
     /// ping_timeout` without a ping. Ends when the session ends.
@@ -419,10 +471,17 @@ impl<D: Send + Sync + 'static> Socket<D> {
             ProtocolVersion::V3 => self.client_heartbeat().await,
         }
         // A graceful close over polling keeps the session until its close packet is fetched;
-        // give the client one ping timeout to come for it.
-        let closing = self.lock().ready == ReadyState::Closing;
-        if closing {
-            tokio::time::sleep(self.limits.ping_timeout).await;
+        // give the client one ping timeout to come for it. A close by the client keeps it
+        // only for a long-poll racing the close packet.
+        let linger = {
+            let st = self.lock();
+            (st.ready == ReadyState::Closing).then(|| {
+                st.linger_until
+                    .unwrap_or_else(|| Instant::now() + self.limits.ping_timeout)
+            })
+        };
+        if let Some(until) = linger {
+            tokio::time::sleep_until(until).await;
             self.lock().ready = ReadyState::Closed;
             if let Some(owner) = self.owner.upgrade() {
                 owner.forget(&self);
@@ -469,13 +528,15 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 _ = tokio::time::sleep_until(next_ping) => {}
                 _ = self.lifecycle.notified() => continue,
             }
-            let (deadline, wake) = {
+            let (mut deadline, wake) = {
                 let mut st = self.lock();
                 if st.ready != ReadyState::Open {
                     break;
                 }
+                // As in Node, `ping_timeout` counts from when the ping is queued.
                 let deadline = Instant::now() + self.limits.ping_timeout;
                 st.awaiting_pong = true;
+                st.pong_refreshed = false;
                 st.pong_deadline = deadline;
                 st.outbox.push_back(Packet::ping().into_ws_frame());
                 (deadline, st.writers.notify())
@@ -490,6 +551,10 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 if st.ready != ReadyState::Open || !st.awaiting_pong {
                     break;
                 }
+                // Another packet or the upgrade may have pushed the deadline back. Only the
+                // timer ends a session: a request that arrives late, before it has fired, is
+                // served (and its pong counts), as in Node.
+                deadline = st.pong_deadline;
                 if Instant::now() >= deadline {
                     drop(st);
                     self.close_with(DisconnectReason::PingTimeout);

@@ -237,6 +237,7 @@ impl<H: EngineHandler> WsConnection<H> {
                 if st.upgrade == UpgradeState::Probed && st.ready == ReadyState::Open {
                     st.upgrade = UpgradeState::None;
                     st.transport = TransportType::Websocket;
+                    self.socket.on_upgraded(&mut st);
                     drop(st);
                     tracing::debug!(sid = %self.socket.id(), "upgraded to websocket");
                     self.mode = Mode::Active;
