@@ -140,15 +140,19 @@ async fn read_body(payload: &mut web::Payload, limit: usize) -> Result<Bytes, Bo
     Ok(body.freeze())
 }
 
-/// Resolves once the body deadline has passed, or `socket` is no longer open (checked every
+/// Resolves once the body deadline has passed, or `socket` was closed (checked every
 /// [`SESSION_CHECK`]; one timer at a time).
 async fn stalled<D: Send + Sync + 'static>(socket: &Socket<D>, deadline: Instant) -> BodyError {
+    let was_open = socket.is_connected();
     loop {
         let now = Instant::now();
         if now >= deadline {
             return BodyError::TimedOut;
         }
-        if !socket.is_connected() {
+        // As in Node: closing the session destroys the POST being read, but a POST that
+        // arrives while the close packet waits for the last long-poll is read (its packets
+        // ignored) until the session has ended.
+        if (was_open && !socket.is_connected()) || socket.is_closed() {
             return BodyError::SessionEnded;
         }
         tokio::time::sleep_until(deadline.min(now + SESSION_CHECK)).await;

@@ -227,6 +227,13 @@ impl<D: Send + Sync + 'static> Socket<D> {
         self.lock().ready == ReadyState::Open
     }
 
+    /// Whether the session has ended: closed, and no longer waiting for a last long-poll to
+    /// carry its close packet (a session closed by the server over polling is not connected,
+    /// but not ended either until that long-poll).
+    pub fn is_closed(&self) -> bool {
+        self.lock().ready == ReadyState::Closed
+    }
+
     /// Queues a message for the client.
     pub fn send(&self, message: impl Into<Message>) -> Result<(), SocketClosed> {
         self.push(Packet::Message(message.into()))
