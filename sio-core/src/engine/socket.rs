@@ -353,10 +353,13 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 st.ready = ReadyState::Closed;
                 true
             } else {
-                if polling && st.poll_get {
+                if polling && st.poll_get && !st.outbox.is_empty() {
+                    // The pending long-poll takes what was queued before the close, as Node
+                    // writes it to the pending poll at once (`4a\x1e\x1e4b` echoes `a`, then
+                    // the session is gone).
+                } else if polling && st.poll_get {
                     // Release the pending long-poll: a noop when the client asked to close,
                     // a close packet otherwise.
-                    st.outbox.clear();
                     let last = if reason == DisconnectReason::TransportClose {
                         Packet::Noop
                     } else {
