@@ -160,6 +160,28 @@ async fn undecodable_post_closes_the_session() {
 }
 
 #[actix_web::test]
+async fn a_pending_poll_gets_what_was_sent_before_a_parse_error() {
+    // Node writes the echo of `a` to the pending poll at once; the bad record then ends the
+    // session, so the next poll finds no session.
+    let server = TestServer::start().await;
+    let sid = server.open_polling().await;
+    let pending = server.poll(&sid);
+    let post = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        server.send(&sid, "4a\x1e\x1e4b").await
+    };
+    let (pending, post) = tokio::join!(pending, post);
+    assert_eq!(post, (200, "ok".to_owned()));
+    assert_eq!(pending, (200, "4a".to_owned()));
+    assert_eq!(
+        server.recorder().disconnect_of(&sid).await,
+        DisconnectReason::ParseError
+    );
+    assert_eq!(server.poll(&sid).await, err(UNKNOWN_SID));
+    server.stop().await;
+}
+
+#[actix_web::test]
 async fn invalid_base64_is_read_as_node_reads_it() {
     // Node's base64 skips unknown characters: `b!!!` is an empty binary message.
     let server = TestServer::start().await;
