@@ -307,8 +307,8 @@ impl<H: EngineHandler> Engine<H> {
     /// (text, or binary for a v3 client that takes it).
     ///
     /// A second long-poll while one is pending is answered with `TransportError` (400, empty
-    /// body) and closes the session, as Node does. If the returned future is dropped before it completes (the client went away),
-    /// the session is closed ("transport close").
+    /// body) and closes the session, as Node does. If the returned future is dropped before it
+    /// completes (the client went away), the session is closed ("transport close").
     pub async fn poll(&self, socket: Arc<Socket<H::Data>>) -> Result<PollBody, EngineError> {
         let arrived_while_probed = {
             let mut st = socket.lock();
