@@ -24,9 +24,22 @@ pub(crate) fn builder(
 pub(crate) fn error(config: &EngineConfig, req: &HttpRequest, err: &EngineError) -> HttpResponse {
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
     tracing::debug!(%err, uri = %req.uri(), "engine.io request refused");
-    builder(config, req, status)
-        .content_type(err.content_type())
-        .body(err.body())
+    let mut res = builder(config, req, status);
+    if let Some(content_type) = err.content_type() {
+        res.content_type(content_type);
+    }
+    res.body(err.body())
+}
+
+/// The answer to a refused WebSocket upgrade request, as Node's `engine.io` gives it
+/// (`abortUpgrade`): 400 whatever the error, the plain message as `text/html`, no CORS headers,
+/// and the connection closed.
+pub(crate) fn upgrade_error(req: &HttpRequest, err: &EngineError) -> HttpResponse {
+    tracing::debug!(%err, uri = %req.uri(), "engine.io upgrade refused");
+    HttpResponse::BadRequest()
+        .content_type("text/html")
+        .force_close()
+        .body(err.upgrade_body())
 }
 
 /// The answer to a CORS preflight.

@@ -66,6 +66,7 @@ pub async fn handle<H: EngineHandler>(
     let info = request_info(&req);
     let route = match engine.route(&info).await {
         Ok(route) => route,
+        Err(err) if info.is_websocket_upgrade() => return response::upgrade_error(&req, &err),
         Err(err) => return response::error(config, &req, &err),
     };
     let max = config.max_http_buffer_size;

@@ -153,14 +153,14 @@ async fn close_at_once(framed: Framed<TcpStream, h1::Codec>) {
     }
 }
 
-/// The engine's answer to a refused request, as Node's `engine.io` gives it.
+/// The engine's answer to a refused upgrade request, as Node's `engine.io` gives it
+/// (`abortUpgrade`): 400 whatever the error, the plain message as `text/html`.
 fn engine_error(err: &EngineError) -> Response<BoxBody> {
-    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut res = Response::with_body(status, BoxBody::new(err.body()));
-    if let Ok(value) = actix_http::header::HeaderValue::from_str(err.content_type()) {
-        res.headers_mut()
-            .insert(actix_http::header::CONTENT_TYPE, value);
-    }
+    let mut res = Response::with_body(StatusCode::BAD_REQUEST, BoxBody::new(err.upgrade_body()));
+    res.headers_mut().insert(
+        actix_http::header::CONTENT_TYPE,
+        actix_http::header::HeaderValue::from_static("text/html"),
+    );
     res
 }
 

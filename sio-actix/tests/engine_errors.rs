@@ -73,7 +73,8 @@ async fn session_id_unknown() {
         server
             .ws_refused("EIO=4&transport=websocket&sid=AAAAAAAAAAAAAAAAAAAA")
             .await,
-        err(UNKNOWN_SID)
+        // An upgrade request is answered as Node's abortUpgrade answers it: the plain message.
+        (400, "Session ID unknown".to_owned())
     );
     server.stop().await;
 }
@@ -121,7 +122,8 @@ async fn overlapping_long_polls() {
         server.poll(&sid).await
     };
     let (first, second) = tokio::join!(first, second);
-    assert_eq!(second, err(BAD_REQUEST));
+    // Node answers the overlap 400 with an empty body, and closes the session.
+    assert_eq!(second, (400, String::new()));
     assert_eq!(first, (200, "1".to_owned()));
     assert_eq!(
         server.recorder().disconnect_of(&sid).await,
@@ -133,17 +135,67 @@ async fn overlapping_long_polls() {
 
 #[actix_web::test]
 async fn undecodable_post_closes_the_session() {
-    for body in ["", "9x", "4ok\x1e", "b!!!"] {
+    // As Node: the POST is answered `ok`, the packets before the bad record are handled, and
+    // the session is closed with "parse error".
+    for (body, handled) in [("", 0), ("9x", 0), ("4ok\x1e", 1), ("4a\x1e\x1e4b", 1)] {
         let server = TestServer::start().await;
         let sid = server.open_polling().await;
-        assert_eq!(server.send(&sid, body).await, err(BAD_REQUEST), "{body:?}");
+        assert_eq!(
+            server.send(&sid, body).await,
+            (200, "ok".to_owned()),
+            "{body:?}"
+        );
         assert_eq!(
             server.recorder().disconnect_of(&sid).await,
             DisconnectReason::ParseError
         );
+        assert_eq!(
+            server.recorder().messages_of(&sid).len(),
+            handled,
+            "{body:?}"
+        );
         assert_eq!(server.poll(&sid).await, err(UNKNOWN_SID));
         server.stop().await;
     }
+}
+
+#[actix_web::test]
+async fn a_pending_poll_gets_what_was_sent_before_a_parse_error() {
+    // Node writes the echo of `a` to the pending poll at once; the bad record then ends the
+    // session, so the next poll finds no session.
+    let server = TestServer::start().await;
+    let sid = server.open_polling().await;
+    let pending = server.poll(&sid);
+    let post = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        server.send(&sid, "4a\x1e\x1e4b").await
+    };
+    let (pending, post) = tokio::join!(pending, post);
+    assert_eq!(post, (200, "ok".to_owned()));
+    assert_eq!(pending, (200, "4a".to_owned()));
+    assert_eq!(
+        server.recorder().disconnect_of(&sid).await,
+        DisconnectReason::ParseError
+    );
+    assert_eq!(server.poll(&sid).await, err(UNKNOWN_SID));
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn invalid_base64_is_read_as_node_reads_it() {
+    // Node's base64 skips unknown characters: `b!!!` is an empty binary message.
+    let server = TestServer::start().await;
+    let sid = server.open_polling().await;
+    assert_eq!(server.send(&sid, "b!!!").await, (200, "ok".to_owned()));
+    assert_eq!(
+        server.recorder().messages_of(&sid),
+        vec![sio_core::engine::Message::Binary(bytes::Bytes::new())]
+    );
+    assert_eq!(
+        server.send(&sid, "4still open").await,
+        (200, "ok".to_owned())
+    );
+    server.stop().await;
 }
 
 #[actix_web::test]
@@ -159,6 +211,7 @@ async fn binary_content_type_is_refused_in_v4() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 400);
+    assert_eq!(res.text().await.unwrap(), "");
     assert_eq!(server.poll(&sid).await, err(UNKNOWN_SID));
     server.stop().await;
 }
@@ -202,7 +255,15 @@ async fn forbidden_by_allow_request() {
         server.get("EIO=4&transport=polling&token=good").await.0,
         200
     );
-    assert_eq!(server.ws_refused("EIO=4&transport=websocket").await.0, 403);
+    // A refused upgrade is answered as Node's abortUpgrade answers it: 400, plain message.
+    assert_eq!(
+        server.ws_refused("EIO=4&transport=websocket").await,
+        (400, "Forbidden".to_owned())
+    );
+    assert_eq!(
+        server.ws_refused("EIO=4&transport=websocket&token=x").await,
+        (400, "bad token".to_owned())
+    );
     // allow_request runs before the version check.
     assert_eq!(server.get("EIO=3&transport=polling").await.0, 403);
     server.stop().await;
@@ -222,7 +283,7 @@ async fn unsupported_protocol_version() {
     );
     assert_eq!(
         server.ws_refused("EIO=3&transport=websocket").await,
-        err(UNSUPPORTED)
+        (400, "Unsupported protocol version".to_owned())
     );
     // On a live session, a different EIO is a protocol mismatch (code 3).
     let sid = server.open_polling().await;
@@ -236,17 +297,21 @@ async fn unsupported_protocol_version() {
 }
 
 #[actix_web::test]
-async fn oversized_polling_body_is_413_and_the_session_survives() {
+async fn oversized_polling_body_is_413_and_closes_the_session() {
     let server = TestServer::with(|b| common::fast(b).max_http_buffer_size(1000)).await;
-    let sid = server.open_polling().await;
-    let big = format!("4{}", "x".repeat(1000));
-    let (status, _) = server.send(&sid, &big).await;
-    assert_eq!(status, 413);
     // Exactly at the limit is fine.
+    let sid = server.open_polling().await;
     let fits = format!("4{}", "y".repeat(999));
     assert_eq!(server.send(&sid, &fits).await, (200, "ok".to_owned()));
-    let (status, body) = server.poll(&sid).await;
-    assert_eq!((status, body), (200, fits));
+    assert_eq!(server.poll(&sid).await, (200, fits));
+    // One byte more is 413 with an empty body, and the session is closed, as Node does.
+    let big = format!("4{}", "x".repeat(1000));
+    assert_eq!(server.send(&sid, &big).await, (413, String::new()));
+    assert_eq!(
+        server.recorder().disconnect_of(&sid).await,
+        DisconnectReason::TransportError
+    );
+    assert_eq!(server.poll(&sid).await, err(UNKNOWN_SID));
     server.stop().await;
 }
 

@@ -13,6 +13,8 @@ use sio_core::engine::{DisconnectReason, Message, TransportType};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 const BAD_REQUEST: &str = r#"{"code":3,"message":"Bad request"}"#;
+/// A refused upgrade request is answered as Node's `abortUpgrade` answers it: the plain message.
+const UPGRADE_BAD_REQUEST: &str = "Bad request";
 
 #[actix_web::test]
 async fn direct_websocket_handshake_and_echo() {
@@ -317,7 +319,7 @@ async fn upgrades_can_be_disabled() {
         server
             .ws_refused(&format!("EIO=4&transport=websocket&sid={sid}"))
             .await,
-        (400, BAD_REQUEST.to_owned())
+        (400, UPGRADE_BAD_REQUEST.to_owned())
     );
     server.stop().await;
 }
@@ -380,5 +382,31 @@ async fn a_client_that_stops_reading_is_disconnected_and_the_others_keep_up() {
     );
     assert!(to_reader.is_connected());
     drop(staller);
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn an_upgrade_for_an_unknown_sid_is_answered_as_node_aborts_upgrades() {
+    let server = TestServer::start().await;
+    let url = server.ws_url("EIO=4&transport=websocket&sid=AAAAAAAAAAAAAAAAAAAA");
+    match tokio_tungstenite::connect_async(url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+            assert_eq!(res.status().as_u16(), 400);
+            assert_eq!(res.headers()["content-type"], "text/html");
+            assert_eq!(res.headers()["connection"], "close");
+            assert_eq!(res.body().as_deref(), Some(&b"Session ID unknown"[..]));
+        }
+        other => panic!("expected a refused handshake, got {other:?}"),
+    }
+    // A plain request with an unknown sid keeps the JSON answer.
+    assert_eq!(
+        server
+            .get("EIO=4&transport=websocket&sid=AAAAAAAAAAAAAAAAAAAA")
+            .await,
+        (
+            400,
+            r#"{"code":1,"message":"Session ID unknown"}"#.to_owned()
+        )
+    );
     server.stop().await;
 }

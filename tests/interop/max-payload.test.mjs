@@ -1,5 +1,5 @@
 // Scenario 5: maxPayload (1,000,000 bytes) is enforced: WebSocket frames over it close the
-// connection (close code 1009), polling POST bodies over it get HTTP 413.
+// connection (close code 1009), polling POST bodies over it get HTTP 413 and end the session.
 
 import { describe, test, afterEach } from "node:test";
 import assert from "node:assert/strict";
@@ -71,13 +71,21 @@ describe("maxPayload over polling", () => {
     c.close();
   });
 
-  test("engine.io-client: a message over maxPayload fails its POST with 413", TIMEOUT, async () => {
+  test("engine.io-client: a message over maxPayload ends the session (413)", TIMEOUT, async () => {
     const c = await Client.connect(server, mode);
     c.send("z".repeat(MAX_PAYLOAD)); // POST body 1,000,001 bytes
     const closed = await c.waitClosed(3000, "the client to give up after the failed POST");
-    assert.equal(closed.reason, "transport error", `close: ${closed.reason} ${fmtDesc(closed.description)}`);
-    assert.equal(closed.description?.message, "xhr post error");
-    assert.equal(closed.description?.description, 413, "HTTP status of the failed POST");
+    // The 413 ends the session, as Node's does. The client reports what reaches it first: the
+    // close packet on its pending poll (Node's usual: it reads the body before refusing it),
+    // the 413 of its POST, or the 400 of a poll that arrives once the session is gone.
+    const seen =
+      closed.reason === "transport close"
+        ? closed.reason
+        : `${closed.reason}: ${closed.description?.message} ${closed.description?.description}`;
+    assert.ok(
+      ["transport close", "transport error: xhr post error 413", "transport error: xhr poll error 400"].includes(seen),
+      `close: ${closed.reason} ${fmtDesc(closed.description)}`,
+    );
   });
 
   test("raw: POST body of exactly 1,000,000 bytes -> 200 ok", TIMEOUT, async () => {
@@ -122,18 +130,14 @@ describe("maxPayload over polling", () => {
     assert.equal(res.status, 413, `answered ${res.status} ${res.text.slice(0, 200)}`);
   });
 
-  test("raw [ref]: the session survives a 413 and still echoes", TIMEOUT, async () => {
+  test("raw [ref]: a 413 has an empty body and closes the session, as Node's engine.io does", TIMEOUT, async () => {
     const { sid } = await openPollingSession(server);
     const res = await rawRequest(pollingUrl(server, { sid }), {
       method: "POST",
       headers: { "content-type": "text/plain;charset=UTF-8" },
       body: "4" + "c".repeat(MAX_PAYLOAD),
     });
-    assert.equal(res.status, 413);
-    const post = await http(pollingUrl(server, { sid }), { method: "POST", body: "4after-413" });
-    assert.deepEqual({ status: post.status, text: post.text }, { status: 200, text: "ok" });
-    const get = await http(pollingUrl(server, { sid }), { timeout: 2000 });
-    assert.equal(get.status, 200);
-    assert.deepEqual(get.text.split("\x1e").filter((p) => p !== "2"), ["4after-413"]);
+    assert.deepEqual({ status: res.status, text: res.text }, { status: 413, text: "" });
+    await assertSidUnknown(server, sid);
   });
 });

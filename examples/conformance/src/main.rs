@@ -18,6 +18,7 @@
 //! cargo build --release --bin conformance-server && PORT=3000 target/release/conformance-server
 //! ```
 
+mod panics;
 mod socketio;
 
 use std::sync::{Arc, Mutex};
@@ -90,6 +91,8 @@ async fn main() -> std::io::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Clients can make a handler panic at will (the `panic` hook): keep stderr readable.
+    panics::install_quiet_hook();
 
     let port: u16 = match std::env::var("PORT") {
         Ok(p) => p.parse().map_err(|_| {

@@ -25,8 +25,11 @@ pub enum DecodeError {
 
 /// A request the engine refuses, with the answer Node's `engine.io` gives.
 ///
-/// Every variant but [`EngineError::PayloadTooLarge`] and [`EngineError::Forbidden`] is an HTTP
-/// 400 whose JSON body is `{"code":N,"message":"…"}` ([`EngineError::body`]).
+/// A variant with an Engine.IO code is answered with its HTTP status ([`EngineError::status`])
+/// and the JSON body `{"code":N,"message":"…"}` ([`EngineError::body`]); the two without one
+/// ([`EngineError::TransportError`], [`EngineError::PayloadTooLarge`]) get an empty body, as
+/// Node's polling transport answers them. A refused WebSocket upgrade request is answered
+/// differently again: 400 with the plain message ([`EngineError::upgrade_body`]).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum EngineError {
@@ -49,9 +52,15 @@ pub enum EngineError {
     /// Code 5: the `EIO` query parameter is missing or not a supported version.
     #[error("Unsupported protocol version")]
     UnsupportedProtocolVersion,
-    /// HTTP 413: a polling body larger than `max_http_buffer_size`.
+    /// HTTP 413, empty body: a polling body larger than `max_http_buffer_size`. The session is
+    /// closed ("transport error"), as Node closes it.
     #[error("Payload Too Large")]
     PayloadTooLarge,
+    /// HTTP 400, empty body: a request the session's polling transport refuses (a second
+    /// concurrent long-poll or `POST`, a binary body from a v4 client). The session is closed
+    /// ("transport error"), as Node closes it.
+    #[error("Bad request")]
+    TransportError,
 }
 
 impl EngineError {
@@ -64,7 +73,7 @@ impl EngineError {
             EngineError::BadRequest => 3,
             EngineError::Forbidden(_) => 4,
             EngineError::UnsupportedProtocolVersion => 5,
-            EngineError::PayloadTooLarge => return None,
+            EngineError::PayloadTooLarge | EngineError::TransportError => return None,
         })
     }
 
@@ -77,7 +86,7 @@ impl EngineError {
         }
     }
 
-    /// The response body: `{"code":N,"message":"…"}`, or the plain reason for a 413.
+    /// The response body: `{"code":N,"message":"…"}`, or empty for the errors without a code.
     ///
     /// ```
     /// use sio_core::engine::EngineError;
@@ -88,16 +97,25 @@ impl EngineError {
             Some(code) => {
                 serde_json::json!({ "code": code, "message": self.to_string() }).to_string()
             }
-            None => self.to_string(),
+            None => String::new(),
         }
     }
 
-    /// The `Content-Type` of [`EngineError::body`].
-    pub fn content_type(&self) -> &'static str {
-        match self.code() {
-            Some(_) => "application/json",
-            None => "text/plain; charset=UTF-8",
-        }
+    /// The `Content-Type` of [`EngineError::body`]; none for an empty body.
+    pub fn content_type(&self) -> Option<&'static str> {
+        self.code().map(|_| "application/json")
+    }
+
+    /// The body of the answer to a refused WebSocket upgrade request: the plain message
+    /// (`Session ID unknown`), sent as `text/html` with status 400 whatever the error, and the
+    /// connection closed, as Node's `engine.io` answers upgrades (`abortUpgrade`).
+    ///
+    /// ```
+    /// use sio_core::engine::EngineError;
+    /// assert_eq!(EngineError::UnknownSid.upgrade_body(), "Session ID unknown");
+    /// ```
+    pub fn upgrade_body(&self) -> String {
+        self.to_string()
     }
 }
 
@@ -138,7 +156,8 @@ mod tests {
                 400,
                 r#"{"code":5,"message":"Unsupported protocol version"}"#,
             ),
-            (EngineError::PayloadTooLarge, 413, "Payload Too Large"),
+            (EngineError::PayloadTooLarge, 413, ""),
+            (EngineError::TransportError, 400, ""),
         ];
         for (err, status, body) in cases {
             assert_eq!(err.status(), status, "{err:?}");

@@ -35,7 +35,10 @@ pub use cors::{AllowedOrigins, Cors};
 pub use error::{DecodeError, EngineError};
 pub use handler::{DisconnectReason, EngineHandler};
 pub use packet::{Message, PROBE, Packet, WsFrame};
-pub use payload::{PollBody, RECORD_SEPARATOR, decode_payload, encode_frames, encode_payload};
+pub use payload::{
+    PollBody, RECORD_SEPARATOR, decode_payload, decode_payload_prefix, encode_frames,
+    encode_payload,
+};
 pub use request::RequestInfo;
 pub use server::{Engine, PROTOCOL_VERSION, PostGuard, Route};
 pub use sid::{SID_LEN, Sid};

@@ -87,8 +87,8 @@ pub fn encode_frames<I: IntoIterator<Item = WsFrame>>(frames: I) -> String {
 
 /// Decodes a polling payload into its packets.
 ///
-/// Fails on a body that is not UTF-8, an empty record, an unknown packet type or invalid
-/// base64; never panics.
+/// Fails on a body that is not UTF-8, an empty record or an unknown packet type; never panics.
+/// A `b` record's base64 is read as Node reads it (unknown characters skipped).
 ///
 /// ```
 /// use bytes::Bytes;
@@ -108,16 +108,75 @@ pub fn decode_payload(body: Bytes) -> Result<Vec<Packet>, DecodeError> {
     Ok(packets)
 }
 
+/// Decodes a polling payload as Node's `engine.io` does: the packets before the first record
+/// that does not decode, and that record's error (`None` when every record decodes). A body
+/// that is not UTF-8 yields no packet.
+///
+/// ```
+/// use bytes::Bytes;
+/// use sio_core::engine::{decode_payload_prefix, DecodeError, Packet};
+/// let (packets, err) = decode_payload_prefix(Bytes::from_static(b"4a\x1e\x1e4b"));
+/// assert_eq!(packets, vec![Packet::Message("a".into())]);
+/// assert_eq!(err, Some(DecodeError::Empty));
+/// ```
+pub fn decode_payload_prefix(body: Bytes) -> (Vec<Packet>, Option<DecodeError>) {
+    let Ok(text) = ByteString::try_from(body) else {
+        return (Vec::new(), Some(DecodeError::InvalidUtf8));
+    };
+    let mut packets = Vec::new();
+    for record in text.split(RECORD_SEPARATOR) {
+        match decode_record(text.slice_ref(record)) {
+            Ok(packet) => packets.push(packet),
+            Err(err) => return (packets, Some(err)),
+        }
+    }
+    (packets, None)
+}
+
 fn decode_record(record: ByteString) -> Result<Packet, DecodeError> {
     match record.strip_prefix('b') {
-        Some(b64) => {
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .map_err(|_| DecodeError::InvalidBase64)?;
-            Ok(Packet::Message(Message::Binary(Bytes::from(bytes))))
-        }
+        Some(b64) => Ok(Packet::Message(Message::Binary(Bytes::from(
+            decode_base64_loose(b64.as_bytes()),
+        )))),
         None => Packet::decode_text(record),
     }
+}
+
+/// Decodes base64 as Node's `Buffer.from(text, "base64")` does, which is how `engine.io`
+/// decodes a `b` record: both alphabets (`+/` and `-_`), characters outside them skipped, the
+/// first `=` ends the data, and a trailing partial group gives the whole bytes it holds.
+/// `b!!!` is thus an empty binary message, as Node reads it.
+fn decode_base64_loose(text: &[u8]) -> Vec<u8> {
+    fn value(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
+    let (mut acc, mut n) = (0u32, 0u32);
+    for &c in text {
+        if c == b'=' {
+            break;
+        }
+        let Some(v) = value(c) else { continue };
+        acc = (acc << 6) | v;
+        n += 1;
+        if n == 4 {
+            out.extend_from_slice(&acc.to_be_bytes()[1..]);
+            (acc, n) = (0, 0);
+        }
+    }
+    match n {
+        2 => out.push((acc >> 4) as u8),
+        3 => out.extend_from_slice(&((acc >> 2) as u16).to_be_bytes()),
+        _ => {}
+    }
+    out
 }
 
 #[cfg(test)]
@@ -126,6 +185,47 @@ mod tests {
 
     fn dec(s: &'static [u8]) -> Result<Vec<Packet>, DecodeError> {
         decode_payload(Bytes::from_static(s))
+    }
+
+    #[test]
+    fn base64_is_decoded_as_node_decodes_it() {
+        // Buffer.from(s, "base64") in Node 20.
+        let cases: [(&[u8], &[u8]); 10] = [
+            (b"AQIDBA==", &[1, 2, 3, 4]),
+            (b"AQIDBA", &[1, 2, 3, 4]),
+            (b"!!!", &[]),
+            (b"A", &[]),
+            (b"QQ", b"A"),
+            (b"QUI", b"AB"),
+            (b"Q Q\nQ!Q", &[65, 4, 16]),
+            (b"-_-_", &[0xfb, 0xff, 0xbf]),
+            (b"QQ==QUJD", b"A"),
+            (b"QUJD=QUJD", b"ABC"),
+        ];
+        for (text, bytes) in cases {
+            assert_eq!(
+                decode_base64_loose(text),
+                bytes,
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    #[test]
+    fn a_prefix_decodes_up_to_the_first_bad_record() {
+        let body = |s: &'static [u8]| decode_payload_prefix(Bytes::from_static(s));
+        assert_eq!(body(b"9"), (vec![], Some(DecodeError::UnknownType(b'9'))));
+        assert_eq!(body(b""), (vec![], Some(DecodeError::Empty)));
+        assert_eq!(
+            body(b"4a\x1e\x1e4b"),
+            (vec![Packet::Message("a".into())], Some(DecodeError::Empty))
+        );
+        assert_eq!(
+            body(b"b!!!"),
+            (vec![Packet::Message(Message::Binary(Bytes::new()))], None)
+        );
+        assert_eq!(body(b"4a\xff"), (vec![], Some(DecodeError::InvalidUtf8)));
     }
 
     #[test]
@@ -188,7 +288,11 @@ mod tests {
         assert_eq!(dec(b"\x1e4a"), Err(DecodeError::Empty));
         assert_eq!(dec(b"4a\x1e\x1e4b"), Err(DecodeError::Empty));
         assert_eq!(dec(b"4a\x1e9"), Err(DecodeError::UnknownType(b'9')));
-        assert_eq!(dec(b"b!!!"), Err(DecodeError::InvalidBase64));
+        // Node reads `b!!!` as an empty binary message (its base64 skips unknown characters).
+        assert_eq!(
+            dec(b"b!!!"),
+            Ok(vec![Packet::Message(Message::Binary(Bytes::new()))])
+        );
         assert_eq!(dec(b"bAQID\x1e"), Err(DecodeError::Empty));
         assert_eq!(dec(b"4\xff\xfe"), Err(DecodeError::InvalidUtf8));
         assert_eq!(dec(b"abc"), Err(DecodeError::UnknownType(b'a')));

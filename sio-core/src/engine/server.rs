@@ -10,7 +10,7 @@ use super::config::{EngineConfig, ProtocolVersion, TransportType};
 use super::error::EngineError;
 use super::handler::{DisconnectReason, EngineHandler};
 use super::packet::Packet;
-use super::payload::{PollBody, decode_payload, encode_payload};
+use super::payload::{PollBody, decode_payload_prefix, encode_payload};
 use super::request::RequestInfo;
 use super::sid::Sid;
 use super::socket::{Limits, ReadyState, Socket, SocketOwner, UpgradeState};
@@ -321,9 +321,9 @@ impl<H: EngineHandler> Engine<H> {
     /// Serves a long-poll: waits until packets are queued and returns them as one payload
     /// (text, or binary for a v3 client that takes it).
     ///
-    /// A second long-poll while one is pending is answered with `BadRequest` and closes the
-    /// session. If the returned future is dropped before it completes (the client went away),
-    /// the session is closed ("transport close").
+    /// A second long-poll while one is pending is answered with `TransportError` (400, empty
+    /// body) and closes the session, as Node does. If the returned future is dropped before it
+    /// completes (the client went away), the session is closed ("transport close").
     pub async fn poll(&self, socket: Arc<Socket<H::Data>>) -> Result<PollBody, EngineError> {
         let arrived_while_probed = {
             let mut st = socket.lock();
@@ -331,7 +331,7 @@ impl<H: EngineHandler> Engine<H> {
                 drop(st);
                 tracing::debug!(sid = %socket.id(), "overlapping long-poll");
                 socket.close_with(DisconnectReason::TransportError);
-                return Err(EngineError::BadRequest);
+                return Err(EngineError::TransportError);
             }
             st.poll_get = true;
             st.upgrade == UpgradeState::Probed
@@ -409,14 +409,15 @@ impl<H: EngineHandler> Engine<H> {
     /// [`PostGuard::finish`]; a body over the limit is [`PostGuard::too_large`]. Dropping the
     /// guard unfinished (the client went away) closes the session.
     ///
-    /// A second `POST` while one is being read is `BadRequest` and closes the session.
+    /// A second `POST` while one is being read is `TransportError` (400, empty body) and closes
+    /// the session, as Node does.
     pub fn begin_post(&self, socket: Arc<Socket<H::Data>>) -> Result<PostGuard<H>, EngineError> {
         {
             let mut st = socket.lock();
             if st.poll_post {
                 drop(st);
                 socket.close_with(DisconnectReason::TransportError);
-                return Err(EngineError::BadRequest);
+                return Err(EngineError::TransportError);
             }
             st.poll_post = true;
         }
@@ -502,29 +503,36 @@ pub struct PostGuard<H: EngineHandler> {
 }
 
 impl<H: EngineHandler> PostGuard<H> {
-    /// The body was larger than `max_http_buffer_size`: answer 413; the session lives on.
+    /// The body was larger than `max_http_buffer_size`: answer 413 (empty body) and close the
+    /// session ("transport error"), as Node does.
     pub fn too_large(mut self) -> EngineError {
         self.done = true;
         self.socket.lock().poll_post = false;
+        tracing::debug!(sid = %self.socket.id(), "polling body too large");
+        self.socket.close_with(DisconnectReason::TransportError);
         EngineError::PayloadTooLarge
     }
 
-    /// Decodes the body and handles its packets. A body that does not decode (or is sent as
-    /// `application/octet-stream` by a v4 client: only v3 sends binary payloads) closes the
-    /// session with "parse error" and is `BadRequest`.
+    /// Decodes the body and handles its packets, as Node's `engine.io` does: the packets before
+    /// the first record that does not decode are handled, then that record closes the session
+    /// with "parse error", and the `POST` itself is still answered `ok`. A v4 client's
+    /// `application/octet-stream` body (only v3 sends binary payloads) is `TransportError` and
+    /// closes the session.
     pub fn finish(mut self, content_type: Option<&str>, body: Bytes) -> Result<(), EngineError> {
         self.done = true;
         self.socket.lock().poll_post = false;
         let binary = content_type.is_some_and(|ct| ct.starts_with("application/octet-stream"));
-        let packets = match self.socket.protocol() {
-            ProtocolVersion::V3 => super::v3::decode_payload(body, binary).ok(),
-            ProtocolVersion::V4 if binary => None,
-            ProtocolVersion::V4 => decode_payload(body).ok(),
-        };
-        let Some(packets) = packets else {
-            tracing::debug!(sid = %self.socket.id(), "undecodable polling body");
-            self.socket.close_with(DisconnectReason::ParseError);
-            return Err(EngineError::BadRequest);
+        let (packets, error) = match self.socket.protocol() {
+            ProtocolVersion::V3 => match super::v3::decode_payload(body, binary) {
+                Ok(packets) => (packets, None),
+                Err(err) => (Vec::new(), Some(err)),
+            },
+            ProtocolVersion::V4 if binary => {
+                tracing::debug!(sid = %self.socket.id(), "binary polling body from a v4 client");
+                self.socket.close_with(DisconnectReason::TransportError);
+                return Err(EngineError::TransportError);
+            }
+            ProtocolVersion::V4 => decode_payload_prefix(body),
         };
         if let Some(engine) = &self.engine {
             for packet in packets {
@@ -533,6 +541,10 @@ impl<H: EngineHandler> PostGuard<H> {
                 }
                 engine.on_packet(&self.socket, packet);
             }
+        }
+        if let Some(err) = error {
+            tracing::debug!(sid = %self.socket.id(), %err, "undecodable polling body");
+            self.socket.close_with(DisconnectReason::ParseError);
         }
         Ok(())
     }

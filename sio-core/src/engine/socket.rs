@@ -377,10 +377,16 @@ impl<D: Send + Sync + 'static> Socket<D> {
                 true
             } else {
                 let client_close = reason == DisconnectReason::TransportClose;
-                st.outbox.clear();
-                if polling && st.poll_get {
+                if polling && st.poll_get && !st.outbox.is_empty() {
+                    // The pending long-poll takes what was queued before the close, as Node
+                    // writes it to the pending poll at once (`4a\x1e\x1e4b` echoes `a`, then
+                    // the session is gone).
+                    st.ready = ReadyState::Closed;
+                    true
+                } else if polling && st.poll_get {
                     // Release the pending long-poll: a noop when the client asked to close,
                     // a close packet otherwise.
+                    st.outbox.clear();
                     let last = if client_close {
                         Packet::Noop
                     } else {
@@ -390,6 +396,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
                     st.ready = ReadyState::Closed;
                     true
                 } else if polling && client_close && st.linger_until.is_some() {
+                    st.outbox.clear();
                     // The client's close packet, and no long-poll yet: the client may have
                     // sent one with the close and it may be handled second. It gets its noop
                     // all the same, for a moment ([`CLOSED_POLL_GRACE`]); the heartbeat task
@@ -398,6 +405,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
                     st.ready = ReadyState::Closing;
                     false
                 } else {
+                    st.outbox.clear();
                     st.ready = ReadyState::Closed;
                     true
                 }

@@ -21,6 +21,7 @@ use thiserror::Error;
 
 use super::packet::{
     DEFAULT_NAMESPACE, Packet, PacketKind, PacketType, check_payload, check_placeholders,
+    is_placeholder, placeholder, placeholder_num, placeholders,
 };
 
 /// How many attachments the default parser accepts in one packet unless told otherwise
@@ -368,13 +369,25 @@ impl JsonParser {
 }
 
 impl Parser for JsonParser {
+    /// Encodes a packet. A binary packet is numbered as Node's `socket.io-parser` numbers it
+    /// (see [`renumbered`]), so that a handler relaying a received binary event sends what Node
+    /// would send.
     fn encode(&self, packet: &Packet) -> Vec<Frame> {
-        let attachments = if packet.is_binary() {
-            packet.attachments.clone()
-        } else {
-            Vec::new()
-        };
-        frames(Self::encode_text(packet), attachments)
+        if !packet.is_binary() {
+            return frames(Self::encode_text(packet), Vec::new());
+        }
+        match renumbered(packet) {
+            Some(packet) => {
+                let text = Self::encode_text(&packet);
+                let attachments = if packet.is_binary() {
+                    packet.attachments
+                } else {
+                    Vec::new()
+                };
+                frames(text, attachments)
+            }
+            None => frames(Self::encode_text(packet), packet.attachments.clone()),
+        }
     }
 
     fn new_decoder(&self) -> Box<dyn PacketDecoder> {
@@ -384,6 +397,53 @@ impl Parser for JsonParser {
     fn new_decoder_with_max_depth(&self, max_depth: usize) -> Box<dyn PacketDecoder> {
         Box::new(self.decoder().with_max_depth(max_depth))
     }
+}
+
+/// A binary packet numbered as Node's encoder (`deconstructPacket`) numbers it, when it is not
+/// already: its placeholders `0, 1, 2, …` in depth-first document order, written afresh
+/// (`{"_placeholder":true,"num":N}`), and its attachments in that order. An attachment that
+/// two placeholders refer to is sent twice, one that none refers to is not sent. `None` when
+/// the packet is already so numbered (a packet built with [`Packet::attach`] in document order,
+/// or relayed as a client that numbers as Node does sent it): then nothing is copied.
+fn renumbered(packet: &Packet) -> Option<Packet> {
+    let data = packet.data.as_ref()?;
+    let mut count = 0;
+    let in_order = placeholders(data).all(|p| {
+        let fresh = p.as_object().is_some_and(|members| {
+            members.len() == 2 && members.keys().next().map(String::as_str) == Some("_placeholder")
+        });
+        let ok = fresh && placeholder_num(p) == Some(count);
+        count += 1;
+        ok
+    });
+    if in_order && count == packet.attachments.len() {
+        return None;
+    }
+    let mut data = data.clone();
+    let mut attachments = Vec::with_capacity(packet.attachments.len());
+    // Depth first in document order, with a stack of our own: the payload may nest deeply.
+    let mut stack = vec![&mut data];
+    while let Some(value) = stack.pop() {
+        if is_placeholder(value) {
+            if let Some(bytes) = placeholder_num(value).and_then(|n| packet.attachments.get(n)) {
+                attachments.push(bytes.clone());
+                *value = placeholder(attachments.len() - 1);
+            }
+            continue;
+        }
+        match value {
+            Value::Array(items) => stack.extend(items.iter_mut().rev()),
+            Value::Object(members) => stack.extend(members.values_mut().rev()),
+            _ => {}
+        }
+    }
+    Some(Packet {
+        kind: packet.kind,
+        nsp: packet.nsp.clone(),
+        id: packet.id,
+        data: Some(data),
+        attachments,
+    })
 }
 
 /// The text frame followed by one binary frame per attachment.
@@ -777,6 +837,73 @@ mod tests {
         }
         assert_eq!(decoder.remaining(), 0);
         Ok(result.expect("the last frame completes the packet"))
+    }
+
+    #[test]
+    fn a_relayed_binary_packet_is_renumbered_as_node_numbers_it() {
+        // Received as `52-7["message-with-ack",PH1,{"x":PH0}]` + B2, B1 (the client's order).
+        let received = decode_all(&[
+            Frame::from(r#"52-7["message-with-ack",{"_placeholder":true,"num":1},{"x":{"_placeholder":true,"num":0}}]"#),
+            Frame::Binary(B2),
+            Frame::Binary(B1),
+        ])
+        .unwrap();
+        let args = received.args().to_vec();
+        let ack = Packet::ack("/", 7, args).with_attachments(received.attachments.clone());
+        assert_eq!(
+            JsonParser::new().encode(&ack),
+            [
+                Frame::from(
+                    r#"62-7[{"_placeholder":true,"num":0},{"x":{"_placeholder":true,"num":1}}]"#
+                ),
+                Frame::Binary(B1),
+                Frame::Binary(B2),
+            ]
+        );
+    }
+
+    #[test]
+    fn renumbering_repeats_shared_attachments_and_drops_unused_ones() {
+        let packet = Packet::event("/", "e", vec![placeholder(1), placeholder(1)])
+            .with_attachments(vec![B1, B2]);
+        assert_eq!(
+            JsonParser::new().encode(&packet),
+            [
+                Frame::from(
+                    r#"52-["e",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#
+                ),
+                Frame::Binary(B2),
+                Frame::Binary(B2),
+            ]
+        );
+        // No placeholder left: a plain EVENT, as Node's hasBinary finds no buffer.
+        let packet = Packet::event("/", "e", vec![json!(1)]).with_attachments(vec![B1]);
+        assert_eq!(
+            JsonParser::new().encode(&packet),
+            [Frame::from(r#"2["e",1]"#)]
+        );
+        // A placeholder written with its keys in another order is written afresh.
+        let packet = Packet::event("/", "e", vec![json!({ "num": 0, "_placeholder": true })])
+            .with_attachments(vec![B1]);
+        assert_eq!(
+            JsonParser::new().encode(&packet),
+            [
+                Frame::from(r#"51-["e",{"_placeholder":true,"num":0}]"#),
+                Frame::Binary(B1),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_packet_already_in_order_is_not_renumbered() {
+        let mut packet = Packet::event("/", "e", vec![]);
+        let first = packet.attach(B1);
+        let second = packet.attach(B2);
+        if let Some(Value::Array(items)) = &mut packet.data {
+            items.push(json!([first, { "x": second }]));
+        }
+        assert!(renumbered(&packet).is_none());
+        assert_eq!(JsonParser::new().encode(&packet).len(), 3);
     }
 
     fn decode(text: &str) -> Result<Packet, DecodeError> {
@@ -1530,7 +1657,18 @@ mod tests {
                 Bytes::from_static(b"one")
             ]
         );
-        assert_eq!(encode(&packet)[0], text(wire));
+        // Encoded again, it is numbered as Node numbers it: in document order, afresh.
+        assert_eq!(
+            encode(&packet),
+            [
+                text(
+                    r#"53-["e",{"a":[{"b":{"_placeholder":true,"num":0}}]},[[{"_placeholder":true,"num":1}]],{"_placeholder":true,"num":2}]"#
+                ),
+                Frame::Binary(Bytes::from_static(b"two")),
+                Frame::Binary(Bytes::from_static(b"zero")),
+                Frame::Binary(Bytes::from_static(b"one")),
+            ]
+        );
     }
 
     #[test]
