@@ -1,0 +1,420 @@
+//! [`Args`]: an event's arguments, kept as the JSON text the client sent until something asks
+//! for values.
+//!
+//! The default parser hands an EVENT without attachments over as its frame plus the byte range
+//! of each argument ([`RawArgs`]), after checking that the text is valid JSON within the depth
+//! limit. Reading the arguments as [`Value`]s (indexing, iterating, [`Args::into_values`])
+//! parses them once, on first access. Relaying them ([`AckReply::Args`](super::AckReply),
+//! [`SocketRef::emit_args`](super::SocketRef::emit_args)) splices the original text into the
+//! outgoing packet without parsing or serializing.
+//!
+//! The decoder keeps an event raw only when its text is already in the form Node's
+//! `JSON.stringify` would write for what `JSON.parse` reads from it (no whitespace between
+//! tokens, no `\u` or `\/` escapes, numbers in JavaScript's shortest form), so a raw relay is
+//! byte for byte what Node relays. Other events (and binary events, and the msgpack parser) are
+//! parsed into values at once, as before.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut, Range};
+use std::sync::OnceLock;
+
+use bytestring::ByteString;
+use serde_json::Value;
+
+/// An event's arguments as the client sent them: the text of the frame and where each argument
+/// lies in it. See the [module docs](self).
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawArgs {
+    text: ByteString,
+    ranges: Vec<Range<usize>>,
+}
+
+impl RawArgs {
+    /// Arguments at `ranges` of `text`; each range must hold one complete JSON value.
+    pub(crate) fn new(text: ByteString, ranges: Vec<Range<usize>>) -> Self {
+        Self { text, ranges }
+    }
+
+    /// How many arguments there are.
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    /// Whether there is no argument.
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// The JSON text of each argument, as it came.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.ranges
+            .iter()
+            .map(|r| self.text.get(r.clone()).unwrap_or("null"))
+    }
+
+    /// How many bytes the arguments take, separated by commas.
+    pub(crate) fn json_len(&self) -> usize {
+        self.ranges.iter().map(|r| r.len() + 1).sum()
+    }
+
+    /// Appends the arguments separated by commas (no brackets).
+    pub(crate) fn push_json(&self, out: &mut String) {
+        for (i, arg) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(arg);
+        }
+    }
+
+    fn to_values(&self) -> Vec<Value> {
+        // The decoder checked each argument (valid JSON, shallow enough for serde_json's own
+        // limit, numbers it reads without error), so parsing cannot fail.
+        self.iter()
+            .map(|arg| serde_json::from_str(arg).unwrap_or(Value::Null))
+            .collect()
+    }
+}
+
+impl fmt::Debug for RawArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// The arguments of an event: a `Vec<serde_json::Value>` to read and change (it dereferences
+/// to one), that stays the client's JSON text until first read.
+///
+/// Build it from values with `Args::from(vec![...])`; take the values out with
+/// [`Args::into_values`] (or `Vec::from`). Changing the arguments (through `&mut`) drops the
+/// raw text, and they are then serialized as values when sent.
+///
+/// ```
+/// use serde_json::json;
+/// use sio_core::socketio::Args;
+///
+/// let mut args = Args::from(vec![json!("hi"), json!({ "n": 1 })]);
+/// assert_eq!(args.len(), 2);
+/// assert_eq!(args[1]["n"], 1);
+/// args.push(json!(true));
+/// assert_eq!(args.into_values(), [json!("hi"), json!({ "n": 1 }), json!(true)]);
+/// ```
+#[derive(Default)]
+pub struct Args {
+    raw: Option<RawArgs>,
+    values: OnceLock<Vec<Value>>,
+}
+
+impl Args {
+    /// Arguments that are still JSON text.
+    pub fn from_raw(raw: RawArgs) -> Self {
+        Self {
+            raw: Some(raw),
+            values: OnceLock::new(),
+        }
+    }
+
+    /// The arguments as the client sent them, when they are still that text (received in an
+    /// EVENT that the default parser kept raw, and not changed since).
+    pub fn raw(&self) -> Option<&RawArgs> {
+        self.raw.as_ref()
+    }
+
+    /// How many arguments there are, without parsing them.
+    pub fn len(&self) -> usize {
+        match (self.values.get(), &self.raw) {
+            (Some(values), _) => values.len(),
+            (None, Some(raw)) => raw.len(),
+            (None, None) => 0,
+        }
+    }
+
+    /// Whether there is no argument, without parsing them.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The arguments as values, parsed now if they were still text.
+    pub fn into_values(mut self) -> Vec<Value> {
+        match (self.values.take(), self.raw) {
+            (Some(values), _) => values,
+            (None, Some(raw)) => raw.to_values(),
+            (None, None) => Vec::new(),
+        }
+    }
+
+    fn values(&self) -> &Vec<Value> {
+        self.values
+            .get_or_init(|| self.raw.as_ref().map_or_else(Vec::new, RawArgs::to_values))
+    }
+}
+
+impl Deref for Args {
+    type Target = Vec<Value>;
+
+    fn deref(&self) -> &Vec<Value> {
+        self.values()
+    }
+}
+
+impl DerefMut for Args {
+    fn deref_mut(&mut self) -> &mut Vec<Value> {
+        // Whoever changes the values makes the text stale.
+        if let Some(raw) = self.raw.take()
+            && self.values.get().is_none()
+        {
+            self.values = OnceLock::from(raw.to_values());
+        }
+        if self.values.get().is_none() {
+            self.values = OnceLock::from(Vec::new());
+        }
+        self.values
+            .get_mut()
+            .unwrap_or_else(|| unreachable!("the values were set above"))
+    }
+}
+
+impl Clone for Args {
+    fn clone(&self) -> Self {
+        Self {
+            raw: self.raw.clone(),
+            values: self.values.clone(),
+        }
+    }
+}
+
+impl PartialEq for Args {
+    fn eq(&self, other: &Self) -> bool {
+        if let (Some(a), Some(b)) = (&self.raw, &other.raw)
+            && a.iter().eq(b.iter())
+        {
+            return true;
+        }
+        self.values() == other.values()
+    }
+}
+
+impl PartialEq<Vec<Value>> for Args {
+    fn eq(&self, other: &Vec<Value>) -> bool {
+        self.values() == other
+    }
+}
+
+impl PartialEq<[Value]> for Args {
+    fn eq(&self, other: &[Value]) -> bool {
+        self.values().as_slice() == other
+    }
+}
+
+impl<const N: usize> PartialEq<[Value; N]> for Args {
+    fn eq(&self, other: &[Value; N]) -> bool {
+        self.values().as_slice() == other.as_slice()
+    }
+}
+
+impl fmt::Debug for Args {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.values.get(), &self.raw) {
+            (None, Some(raw)) => raw.fmt(f),
+            _ => self.values().fmt(f),
+        }
+    }
+}
+
+impl From<Vec<Value>> for Args {
+    fn from(values: Vec<Value>) -> Self {
+        Self {
+            raw: None,
+            values: OnceLock::from(values),
+        }
+    }
+}
+
+impl From<RawArgs> for Args {
+    fn from(raw: RawArgs) -> Self {
+        Self::from_raw(raw)
+    }
+}
+
+impl From<Args> for Vec<Value> {
+    fn from(args: Args) -> Self {
+        args.into_values()
+    }
+}
+
+impl FromIterator<Value> for Args {
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Self {
+        Self::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl IntoIterator for Args {
+    type Item = Value;
+    type IntoIter = std::vec::IntoIter<Value>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_values().into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Args {
+    type Item = &'a Value;
+    type IntoIter = std::slice::Iter<'a, Value>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.values().iter()
+    }
+}
+
+/// Whether the JSON text `json` (valid or not) is written as `JSON.stringify` would write what
+/// `JSON.parse` reads from it, within `max_depth` levels, and serde_json reads it without its
+/// recursion limit or a number out of range: then it can be kept raw and relayed as it is.
+///
+/// Conservative: `false` sends the text down the path that parses it into values.
+pub(crate) fn is_canonical(json: &[u8], max_depth: usize) -> bool {
+    // serde_json's recursion limit is 128 levels, the wrapping array included.
+    let limit = max_depth.min(126) + 1;
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(&b) = json.get(i) {
+        match b {
+            b'"' => {
+                i += 1;
+                loop {
+                    match json.get(i) {
+                        None => return false,
+                        Some(b'"') => break,
+                        Some(b'\\') => {
+                            if matches!(json.get(i + 1), Some(b'u' | b'/') | None) {
+                                return false;
+                            }
+                            i += 2;
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = json.get(i + 1) {
+                    i += 1;
+                }
+                if !is_canonical_number(&json[start..=i]) {
+                    return false;
+                }
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => return false,
+            _ => {}
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether a JSON number is written as JavaScript writes the number it denotes: no exponent,
+/// at most 15 significant digits (so it is the shortest form of its double), no trailing zero
+/// after the point, not `-0`, and not below 10⁻⁶ (written with an exponent in JavaScript).
+fn is_canonical_number(n: &[u8]) -> bool {
+    let digits = n.strip_prefix(b"-").unwrap_or(n);
+    let (int, frac) = match digits.iter().position(|&b| b == b'.') {
+        Some(p) => (&digits[..p], Some(&digits[p + 1..])),
+        None => (digits, None),
+    };
+    if int.is_empty() || !int.iter().all(u8::is_ascii_digit) || (int.len() > 1 && int[0] == b'0') {
+        return false;
+    }
+    let Some(frac) = frac else {
+        return int.len() <= 15 && n != b"-0";
+    };
+    if frac.is_empty() || !frac.iter().all(u8::is_ascii_digit) || frac.ends_with(b"0") {
+        return false;
+    }
+    let significant = if int == b"0" {
+        let zeros = frac.iter().take_while(|&&b| b == b'0').count();
+        if zeros >= 6 {
+            return false;
+        }
+        frac.len() - zeros
+    } else {
+        int.len() + frac.len()
+    };
+    significant <= 15
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// Arguments of `text` between the `(start, end)` offsets.
+    fn raw(text: &str, ranges: &[(usize, usize)]) -> Args {
+        let ranges = ranges.iter().map(|&(start, end)| start..end).collect();
+        Args::from_raw(RawArgs::new(ByteString::from(text.to_owned()), ranges))
+    }
+
+    #[test]
+    fn raw_args_parse_on_first_read() {
+        let args = raw(r#"2["m",1,{"b":2,"a":[true]}]"#, &[(6, 7), (8, 26)]);
+        assert_eq!(args.len(), 2);
+        assert!(args.values.get().is_none(), "len does not parse");
+        assert_eq!(args[1], json!({ "b": 2, "a": [true] }));
+        assert_eq!(
+            args.raw().map(|r| r.iter().collect::<Vec<_>>()),
+            Some(vec!["1", r#"{"b":2,"a":[true]}"#])
+        );
+        assert_eq!(
+            args.clone().into_values(),
+            [json!(1), json!({ "b": 2, "a": [true] })]
+        );
+    }
+
+    #[test]
+    fn changing_raw_args_drops_the_text() {
+        let mut args = raw(r#"2["m",1]"#, &[(6, 7)]);
+        args.push(json!(2));
+        assert!(args.raw().is_none());
+        assert_eq!(args, vec![json!(1), json!(2)]);
+    }
+
+    #[test]
+    fn canonical_text_is_what_json_stringify_writes() {
+        for ok in [
+            r#"["m",1,-2,0,1.5,-0.25,0.000001,123456789012345,"a\"\\\n\t","é",{"k":[null,true,false]}]"#,
+            r#"[]"#,
+            r#"["x",9007199254740]"#,
+        ] {
+            assert!(is_canonical(ok.as_bytes(), 1000), "{ok}");
+        }
+        for not in [
+            r#"["m", 1]"#,
+            "[\"m\",\n1]",
+            r#"["m",1.0]"#,
+            r#"["m",1.50]"#,
+            r#"["m",1e3]"#,
+            r#"["m",1E3]"#,
+            r#"["m",-0]"#,
+            r#"["m",0.0000001]"#,
+            r#"["m",1234567890123456]"#,
+            r#"["m",0.1234567890123456]"#,
+            r#"["m",01]"#,
+            r#"["\u00e9"]"#,
+            r#"["a\/b"]"#,
+            r#"["unterminated]"#,
+        ] {
+            assert!(!is_canonical(not.as_bytes(), 1000), "{not}");
+        }
+        assert!(is_canonical(br#"["m",[[1]]]"#, 2));
+        assert!(!is_canonical(br#"["m",[[[1]]]]"#, 2));
+        // Past serde_json's own limit the text goes down the value path.
+        let deep = format!("[{}1{}]", "[".repeat(127), "]".repeat(127));
+        assert!(!is_canonical(deep.as_bytes(), 1000));
+    }
+}
