@@ -278,22 +278,22 @@ pub(crate) fn is_canonical(json: &[u8], max_depth: usize) -> bool {
     let mut i = 0;
     while let Some(&b) = json.get(i) {
         match b {
-            b'"' => {
-                i += 1;
-                loop {
-                    match json.get(i) {
-                        None => return false,
-                        Some(b'"') => break,
-                        Some(b'\\') => {
-                            if matches!(json.get(i + 1), Some(b'u' | b'/') | None) {
-                                return false;
-                            }
-                            i += 2;
-                        }
-                        Some(_) => i += 1,
-                    }
+            // A string runs to the next quote that no backslash escapes; `i` ends on it.
+            b'"' => loop {
+                let rest = json.get(i + 1..).unwrap_or_default();
+                let Some(k) = memchr::memchr2(b'"', b'\\', rest) else {
+                    return false;
+                };
+                i += 1 + k;
+                if json.get(i) == Some(&b'"') {
+                    break;
                 }
-            }
+                if matches!(json.get(i + 1), Some(b'u' | b'/') | None) {
+                    return false;
+                }
+                // On the escaped character: the search goes on after it.
+                i += 1;
+            },
             b'[' | b'{' => {
                 depth += 1;
                 if depth > limit {
@@ -390,6 +390,7 @@ mod tests {
             r#"["m",1,-2,0,1.5,-0.25,0.000001,123456789012345,"a\"\\\n\t","é",{"k":[null,true,false]}]"#,
             r#"[]"#,
             r#"["x",9007199254740]"#,
+            r#"["\\","\"",""]"#,
         ] {
             assert!(is_canonical(ok.as_bytes(), 1000), "{ok}");
         }
@@ -408,6 +409,8 @@ mod tests {
             r#"["\u00e9"]"#,
             r#"["a\/b"]"#,
             r#"["unterminated]"#,
+            r#"["escaped quote\"]"#,
+            r#"["trailing backslash\"#,
         ] {
             assert!(!is_canonical(not.as_bytes(), 1000), "{not}");
         }
