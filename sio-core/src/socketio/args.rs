@@ -266,56 +266,169 @@ impl<'a> IntoIterator for &'a Args {
     }
 }
 
-/// Whether the JSON text `json` (valid or not) is written as `JSON.stringify` would write what
-/// `JSON.parse` reads from it, within `max_depth` levels, and serde_json reads it without its
-/// recursion limit or a number out of range: then it can be kept raw and relayed as it is.
+/// The byte ranges of the elements of `json`, a JSON array, when it is valid and written as
+/// `JSON.stringify` would write what `JSON.parse` reads from it, nested at most `max_depth`
+/// levels below the array (and within serde_json's own recursion limit, so that the values
+/// parse without it): then the elements can be kept as text and relayed as they are.
 ///
-/// Conservative: `false` sends the text down the path that parses it into values.
-pub(crate) fn is_canonical(json: &[u8], max_depth: usize) -> bool {
-    // serde_json's recursion limit is 128 levels, the wrapping array included.
-    let limit = max_depth.min(126) + 1;
-    let mut depth = 0usize;
-    let mut i = 0;
-    while let Some(&b) = json.get(i) {
-        match b {
-            // A string runs to the next quote that no backslash escapes; `i` ends on it.
-            b'"' => loop {
-                let rest = json.get(i + 1..).unwrap_or_default();
-                let Some(k) = memchr::memchr2(b'"', b'\\', rest) else {
-                    return false;
-                };
-                i += 1 + k;
-                if json.get(i) == Some(&b'"') {
-                    break;
-                }
-                if matches!(json.get(i + 1), Some(b'u' | b'/') | None) {
-                    return false;
-                }
-                // On the escaped character: the search goes on after it.
-                i += 1;
-            },
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > limit {
-                    return false;
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            b'-' | b'0'..=b'9' => {
-                let start = i;
-                while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = json.get(i + 1) {
-                    i += 1;
-                }
-                if !is_canonical_number(&json[start..=i]) {
-                    return false;
-                }
-            }
-            b' ' | b'\t' | b'\n' | b'\r' => return false,
-            _ => {}
-        }
-        i += 1;
+/// One pass, no allocation but the ranges. Conservative: `None` sends the text down the path
+/// that parses it into values, which decides whether it is valid JSON at all and refuses it
+/// with the right error if not. Whatever this accepts, serde_json accepts.
+pub(crate) fn canonical_array(json: &str, max_depth: usize) -> Option<Vec<Range<usize>>> {
+    let mut scan = Scan {
+        b: json.as_bytes(),
+        i: 0,
+        // serde_json's recursion limit is 128 levels, the array itself included.
+        depth_left: max_depth.min(126) + 1,
+    };
+    let mut ranges = Vec::new();
+    scan.open(b'[')?;
+    if scan.eat(b']') {
+        return (scan.i == scan.b.len()).then_some(ranges);
     }
-    true
+    loop {
+        let start = scan.i;
+        scan.value()?;
+        ranges.push(start..scan.i);
+        match scan.next()? {
+            b',' => {}
+            b']' => break,
+            _ => return None,
+        }
+    }
+    (scan.i == scan.b.len()).then_some(ranges)
+}
+
+/// A compact-JSON recognizer (see [`canonical_array`]); recursive, at most 127 levels deep.
+struct Scan<'a> {
+    b: &'a [u8],
+    i: usize,
+    depth_left: usize,
+}
+
+impl Scan<'_> {
+    fn next(&mut self) -> Option<u8> {
+        let b = *self.b.get(self.i)?;
+        self.i += 1;
+        Some(b)
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        let found = self.b.get(self.i) == Some(&b);
+        self.i += usize::from(found);
+        found
+    }
+
+    /// Consumes an opening bracket, one level deeper.
+    fn open(&mut self, bracket: u8) -> Option<()> {
+        self.depth_left = self.depth_left.checked_sub(1)?;
+        self.eat(bracket).then_some(())
+    }
+
+    fn value(&mut self) -> Option<()> {
+        match *self.b.get(self.i)? {
+            b'"' => self.string(),
+            b'[' => self.array(),
+            b'{' => self.object(),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    fn array(&mut self) -> Option<()> {
+        self.open(b'[')?;
+        if !self.eat(b']') {
+            loop {
+                self.value()?;
+                match self.next()? {
+                    b',' => {}
+                    b']' => break,
+                    _ => return None,
+                }
+            }
+        }
+        self.depth_left += 1;
+        Some(())
+    }
+
+    fn object(&mut self) -> Option<()> {
+        self.open(b'{')?;
+        if !self.eat(b'}') {
+            loop {
+                self.string()?;
+                if !self.eat(b':') {
+                    return None;
+                }
+                self.value()?;
+                match self.next()? {
+                    b',' => {}
+                    b'}' => break,
+                    _ => return None,
+                }
+            }
+        }
+        self.depth_left += 1;
+        Some(())
+    }
+
+    /// A string without control characters, whose escapes are the short ones
+    /// `JSON.stringify` writes (`\u` and `\/` are not).
+    fn string(&mut self) -> Option<()> {
+        if !self.eat(b'"') {
+            return None;
+        }
+        loop {
+            let rest = self.b.get(self.i..)?;
+            let k = memchr::memchr2(b'"', b'\\', rest)?;
+            if rest[..k].iter().any(|&b| b < 0x20) {
+                return None;
+            }
+            self.i += k + 1;
+            if rest[k] == b'"' {
+                return Some(());
+            }
+            match self.next()? {
+                b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                _ => return None,
+            }
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.i + word.len();
+        (self.b.get(self.i..end)? == word).then(|| self.i = end)
+    }
+
+    /// A number in JSON's grammar, without exponent, and in JavaScript's shortest form.
+    fn number(&mut self) -> Option<()> {
+        let start = self.i;
+        self.eat(b'-');
+        match self.next()? {
+            b'0' => {}
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.eat(b'.') {
+            let before = self.i;
+            self.digits();
+            if self.i == before {
+                return None;
+            }
+        }
+        if matches!(self.b.get(self.i), Some(b'e' | b'E')) {
+            return None;
+        }
+        is_canonical_number(&self.b[start..self.i]).then_some(())
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
 }
 
 /// Whether a JSON number is written as JavaScript writes the number it denotes: no exponent,
@@ -384,6 +497,61 @@ mod tests {
         assert_eq!(args, vec![json!(1), json!(2)]);
     }
 
+    /// Whatever `canonical_array` accepts, serde_json parses into the same elements: checked
+    /// on thousands of mutations (bytes dropped, doubled, replaced by JSON's own characters) of
+    /// a few payloads.
+    #[test]
+    fn canonical_arrays_are_valid_json() {
+        let seeds = [
+            r#"["m",1,-2.5,0.5,"a\"\\\n\tb","é😀",{"z":1,"a":[null,true,false,{}]},[],[[]]]"#,
+            r#"["event",{"p":"abcdefghijklmnopqrstuvwxyz0123456789"},{"k":{"k":{"k":[1,2,3]}}}]"#,
+            r#"["x","\b\f\r",{"":""},-0.125,10,100.25]"#,
+        ];
+        let alphabet = b"[]{}\",:\\-.0123456789eEtrufalsn \x01u/";
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut random = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % n as u64).unwrap_or(0)
+        };
+        let (mut accepted, mut refused) = (0, 0);
+        for seed in seeds {
+            assert!(canonical_array(seed, 1000).is_some(), "{seed}");
+            for _ in 0..4000 {
+                let mut bytes = seed.as_bytes().to_vec();
+                for _ in 0..=random(3) {
+                    let at = random(bytes.len());
+                    match random(3) {
+                        0 => {
+                            bytes.remove(at);
+                        }
+                        1 => bytes.insert(at, bytes[at]),
+                        _ => bytes[at] = alphabet[random(alphabet.len())],
+                    }
+                }
+                let Ok(text) = std::str::from_utf8(&bytes) else {
+                    continue;
+                };
+                let Some(ranges) = canonical_array(text, 1000) else {
+                    refused += 1;
+                    continue;
+                };
+                accepted += 1;
+                let parsed: Vec<Value> = match serde_json::from_str(text) {
+                    Ok(parsed) => parsed,
+                    Err(e) => panic!("accepted {text}, which serde_json refuses: {e}"),
+                };
+                let elements: Vec<Value> = ranges
+                    .iter()
+                    .map(|r| serde_json::from_str(&text[r.clone()]).unwrap_or(Value::Null))
+                    .collect();
+                assert_eq!(elements, parsed, "{text}");
+            }
+        }
+        assert!(accepted > 100 && refused > 100, "{accepted} / {refused}");
+    }
+
     #[test]
     fn canonical_text_is_what_json_stringify_writes() {
         for ok in [
@@ -392,7 +560,7 @@ mod tests {
             r#"["x",9007199254740]"#,
             r#"["\\","\"",""]"#,
         ] {
-            assert!(is_canonical(ok.as_bytes(), 1000), "{ok}");
+            assert!(canonical_array(ok, 1000).is_some(), "{ok}");
         }
         for not in [
             r#"["m", 1]"#,
@@ -412,12 +580,14 @@ mod tests {
             r#"["escaped quote\"]"#,
             r#"["trailing backslash\"#,
         ] {
-            assert!(!is_canonical(not.as_bytes(), 1000), "{not}");
+            assert!(canonical_array(not, 1000).is_none(), "{not}");
         }
-        assert!(is_canonical(br#"["m",[[1]]]"#, 2));
-        assert!(!is_canonical(br#"["m",[[[1]]]]"#, 2));
+        assert!(canonical_array(r#"["m",[[1]]]"#, 2).is_some());
+        assert!(canonical_array(r#"["m",[[[1]]]]"#, 2).is_none());
         // Past serde_json's own limit the text goes down the value path.
         let deep = format!("[{}1{}]", "[".repeat(127), "]".repeat(127));
-        assert!(!is_canonical(deep.as_bytes(), 1000));
+        assert!(canonical_array(&deep, 1000).is_none());
+        let deepest = format!("[{}1{}]", "[".repeat(126), "]".repeat(126));
+        assert!(canonical_array(&deepest, 1000).is_some());
     }
 }

@@ -19,7 +19,7 @@ use bytestring::ByteString;
 use serde_json::Value;
 use thiserror::Error;
 
-use super::args::{Args, RawArgs, is_canonical};
+use super::args::{Args, RawArgs, canonical_array};
 use super::packet::{
     DEFAULT_NAMESPACE, Packet, PacketKind, PacketType, RESERVED_EVENTS, check_payload,
     check_placeholders,
@@ -680,12 +680,10 @@ impl PacketDecoder for JsonDecoder {
     }
 }
 
-/// Reads a text EVENT without attachments whose payload [`is_canonical`], keeping its
-/// arguments as text: serde_json checks the whole payload (as `&RawValue`s) and reads the
-/// name. Anything else, valid or not, gives `None`, for [`parse_text`] to decode or refuse.
+/// Reads a text EVENT without attachments whose payload is a [`canonical_array`] (valid JSON,
+/// as `JSON.stringify` writes it) and whose name is a string, keeping its arguments as text.
+/// Anything else, valid or not, gives `None`, for [`parse_text`] to decode or refuse.
 fn parse_raw_event(text: &ByteString, max_depth: usize) -> Option<RawEvent> {
-    use serde_json::value::RawValue;
-
     let rest = text.strip_prefix('2')?;
     let (nsp, rest) = match rest.strip_prefix('/') {
         // A namespace with a query is an Engine.IO 3 client's: left to the value path.
@@ -700,26 +698,23 @@ fn parse_raw_event(text: &ByteString, max_depth: usize) -> Option<RawEvent> {
             (Some(number.parse::<u64>().ok()?), payload)
         }
     };
-    if !payload.starts_with('[') || !is_canonical(payload.as_bytes(), max_depth) {
+    let mut ranges = canonical_array(payload, max_depth)?;
+    if ranges.is_empty() {
         return None;
     }
-    let items: Vec<&RawValue> = serde_json::from_str(payload).ok()?;
-    let (name, items) = items.split_first()?;
-    if !name.get().starts_with('"') {
-        return None;
-    }
-    let event: String = serde_json::from_str(name.get()).ok()?;
+    let name = payload.get(ranges.remove(0))?;
+    let event = match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(plain) if !plain.contains('\\') => plain.to_owned(),
+        Some(_) => serde_json::from_str(name).ok()?,
+        None => return None,
+    };
     if RESERVED_EVENTS.contains(&event.as_str()) {
         return None;
     }
-    let base = text.as_ptr() as usize;
-    let ranges = items
-        .iter()
-        .map(|item| {
-            let start = item.get().as_ptr() as usize - base;
-            start..start + item.get().len()
-        })
-        .collect();
+    let offset = payload.as_ptr() as usize - text.as_ptr() as usize;
+    for range in &mut ranges {
+        *range = range.start + offset..range.end + offset;
+    }
     Some(RawEvent {
         nsp: nsp.to_owned(),
         id,
