@@ -76,9 +76,16 @@ impl RawArgs {
     }
 }
 
+/// Shows each argument as its JSON text: `[1, {"a":2}]`.
 impl fmt::Debug for RawArgs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
+        struct Json<'a>(&'a str);
+        impl fmt::Debug for Json<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        f.debug_list().entries(self.iter().map(Json)).finish()
     }
 }
 
@@ -481,7 +488,8 @@ mod tests {
     fn raw_args_parse_on_first_read() {
         let args = raw(r#"2["m",1,{"b":2,"a":[true]}]"#, &[(6, 7), (8, 26)]);
         assert_eq!(args.len(), 2);
-        assert!(args.values.get().is_none(), "len does not parse");
+        assert_eq!(format!("{args:?}"), r#"[1, {"b":2,"a":[true]}]"#);
+        assert!(args.values.get().is_none(), "len and Debug do not parse");
         assert_eq!(args[1], json!({ "b": 2, "a": [true] }));
         assert_eq!(
             args.raw().map(|r| r.iter().collect::<Vec<_>>()),
