@@ -22,7 +22,7 @@ use bytestring::ByteString;
 use serde_json::Value;
 
 /// An event's arguments as the client sent them: the text of the frame and where each argument
-/// lies in it. See the [module docs](self).
+/// lies in it. See [`Args`].
 #[derive(Clone, PartialEq, Eq)]
 pub struct RawArgs {
     text: ByteString,
@@ -91,6 +91,19 @@ impl fmt::Debug for RawArgs {
 
 /// The arguments of an event: a `Vec<serde_json::Value>` to read and change (it dereferences
 /// to one), that stays the client's JSON text until first read.
+///
+/// The default parser hands an EVENT without attachments over as its frame plus the byte range
+/// of each argument ([`RawArgs`]), after checking that the text is valid JSON within the depth
+/// limit. Reading the arguments as values (indexing, iterating, [`Args::into_values`]) parses
+/// them once, on first access. Relaying them ([`AckReply::Args`](super::AckReply::Args),
+/// [`SocketRef::emit_args`](super::SocketRef::emit_args), a broadcast's `emit_args`) copies the
+/// original text into the outgoing packet without parsing or serializing it.
+///
+/// The decoder keeps an event raw only when its text is already in the form Node's
+/// `JSON.stringify` would write for what `JSON.parse` reads from it (no whitespace between
+/// tokens, no `\u` or `\/` escapes, numbers in JavaScript's shortest form), so a raw relay is
+/// what Node relays. Other events, binary events and the msgpack parser's are parsed into values
+/// at once, as before.
 ///
 /// Build it from values with `Args::from(vec![...])`; take the values out with
 /// [`Args::into_values`] (or `Vec::from`). Changing the arguments (through `&mut`) drops the
