@@ -640,7 +640,7 @@ async fn binary_acks_from_the_client_keep_their_attachments() {
                     .emit_with_ack_args("question", raw.args, raw.attachments)
                     .await
                 {
-                    Ok(reply) => AckReply::Args(reply.args, reply.attachments),
+                    Ok(reply) => AckReply::Args(reply.args.into(), reply.attachments),
                     Err(e) => AckReply::Error(e.to_string()),
                 }
             }),

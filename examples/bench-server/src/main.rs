@@ -15,7 +15,9 @@
 //! instead, with [`sio_actix::configure`] alone.
 //!
 //! Arguments travel as [`RawData`]: they are re-emitted as they came, never deserialized into
-//! a type and serialized again. `$WORKERS` sets the number of actix workers (default: the
+//! a type and serialized again. `echo` and `echo-ack` copy the JSON text of the client's
+//! arguments into their reply without parsing it (see [`Args`](sio_core::socketio::Args)), and
+//! `broadcast` into the one packet every recipient gets. `$WORKERS` sets the number of actix workers (default: the
 //! CPUs this process may run on, so `taskset -c 0` gives one).
 //!
 //! ```text

@@ -136,10 +136,10 @@ fn main_namespace() -> Handlers {
             // Like `const [answer] = await socket.timeout(500).emitWithAck(...)` in Node.
             match answer {
                 Ok(mut reply) if !reply.args.is_empty() => {
-                    AckReply::Args(vec![reply.args.swap_remove(0)], reply.attachments)
+                    AckReply::Args(vec![reply.args.swap_remove(0)].into(), reply.attachments)
                 }
-                Ok(reply) => AckReply::Args(vec![Value::Null], reply.attachments),
-                Err(_) => AckReply::Args(vec![json!({ "error": "timeout" })], Vec::new()),
+                Ok(reply) => AckReply::Args(vec![Value::Null].into(), reply.attachments),
+                Err(_) => AckReply::Args(vec![json!({ "error": "timeout" })].into(), Vec::new()),
             }
         })
         .on("volatile", |socket: SocketRef, raw: RawData| async move {

@@ -9,24 +9,29 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::args::Args;
 use super::socket::SocketRef;
 use super::value::{ValueError, args_from, args_to};
 
 /// The arguments of an acknowledgement about to be sent, or the error to send instead.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AckReply {
-    /// The ack's arguments and their binary attachments.
-    Args(Vec<Value>, Vec<Bytes>),
+    /// The ack's arguments and their binary attachments. Arguments received as JSON text
+    /// (a [`RawData`](super::RawData)'s) are sent back as that text.
+    Args(Args, Vec<Bytes>),
     /// An error ack: sent as one argument `{"error": "<message>"}`.
     Error(String),
 }
 
 impl AckReply {
     /// The ack's arguments, with errors as `[{"error": message}]`.
-    pub fn into_args(self) -> (Vec<Value>, Vec<Bytes>) {
+    pub fn into_args(self) -> (Args, Vec<Bytes>) {
         match self {
             AckReply::Args(args, attachments) => (args, attachments),
-            AckReply::Error(message) => (vec![serde_json::json!({ "error": message })], Vec::new()),
+            AckReply::Error(message) => (
+                vec![serde_json::json!({ "error": message })].into(),
+                Vec::new(),
+            ),
         }
     }
 }
@@ -50,7 +55,7 @@ pub trait IntoAck {
 
 impl IntoAck for () {
     fn into_ack(self) -> AckReply {
-        AckReply::Args(Vec::new(), Vec::new())
+        AckReply::Args(Args::default(), Vec::new())
     }
 }
 
@@ -58,8 +63,8 @@ impl IntoAck for () {
 ///
 /// ```
 /// use sio_core::socketio::{Ack, AckReply, IntoAck};
-/// assert_eq!(Ack(5).into_ack(), AckReply::Args(vec![5.into()], vec![]));
-/// assert_eq!(Ack(("a", 1)).into_ack(), AckReply::Args(vec!["a".into(), 1.into()], vec![]));
+/// assert_eq!(Ack(5).into_ack(), AckReply::Args(vec![5.into()].into(), vec![]));
+/// assert_eq!(Ack(("a", 1)).into_ack(), AckReply::Args(vec!["a".into(), 1.into()].into(), vec![]));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Ack<T>(pub T);
@@ -67,7 +72,7 @@ pub struct Ack<T>(pub T);
 impl<T: Serialize> IntoAck for Ack<T> {
     fn into_ack(self) -> AckReply {
         match args_to(&self.0) {
-            Ok((args, attachments)) => AckReply::Args(args, attachments),
+            Ok((args, attachments)) => AckReply::Args(args.into(), attachments),
             Err(err) => AckReply::Error(format!("cannot serialize the ack: {err}")),
         }
     }
@@ -179,7 +184,7 @@ impl<T: Serialize> AckSender<T> {
     pub fn send(self, data: &T) {
         if let Some(id) = self.id {
             let reply = match args_to(data) {
-                Ok((args, attachments)) => AckReply::Args(args, attachments),
+                Ok((args, attachments)) => AckReply::Args(args.into(), attachments),
                 Err(err) => AckReply::Error(format!("cannot serialize the ack: {err}")),
             };
             self.socket.send_ack(id, reply);
@@ -193,9 +198,12 @@ mod tests {
 
     #[test]
     fn returns_become_acks() {
-        assert_eq!(().into_ack(), AckReply::Args(vec![], vec![]));
+        assert_eq!(().into_ack(), AckReply::Args(Args::default(), vec![]));
         let ok: Result<Ack<&str>, String> = Ok(Ack("x"));
-        assert_eq!(ok.into_ack(), AckReply::Args(vec!["x".into()], vec![]));
+        assert_eq!(
+            ok.into_ack(),
+            AckReply::Args(vec!["x".into()].into(), vec![])
+        );
         let err: Result<(), &str> = Err("nope");
         assert_eq!(err.into_ack(), AckReply::Error("nope".into()));
         assert_eq!(

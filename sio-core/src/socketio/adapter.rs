@@ -10,13 +10,14 @@ use futures_util::future::BoxFuture;
 use tokio::sync::broadcast;
 
 use super::ack::{AckError, AckResponse};
+use super::args::RawArgs;
 use super::namespace::Nsp;
 use super::packet::Packet;
 use super::recovery::{PacketStore, RecoveredSession, RecoveryConfig, SessionState};
 use super::remote::RemoteSocket;
 use super::socket::{SocketRef, wait_ack};
 use crate::engine::QueueError;
-use crate::engine::Sid;
+use crate::engine::{Sid, WsFrame};
 
 /// A room name. Every socket is in the room named by its own id.
 pub type Room = String;
@@ -84,6 +85,20 @@ pub trait Adapter: Send + Sync + 'static {
     fn rooms(&self) -> Vec<Room>;
     /// Broadcasts a packet: encoded once, the same frames go to every recipient.
     fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError>;
+    /// Broadcasts an EVENT without ack id or attachments whose arguments are still the JSON
+    /// text a client sent, spliced into the packet as they are, if this adapter can; `None`
+    /// hands it back, and the caller parses the arguments and calls [`Adapter::broadcast`].
+    ///
+    /// The default returns `None`.
+    fn broadcast_raw(
+        &self,
+        event: &str,
+        args: &RawArgs,
+        opts: &BroadcastOptions,
+    ) -> Option<Result<(), AdapterError>> {
+        let _ = (event, args, opts);
+        None
+    }
     /// Broadcasts a packet that carries an ack id and collects every reply until `timeout`.
     fn broadcast_with_ack(
         &self,
@@ -229,6 +244,20 @@ impl LocalAdapter {
     /// Calls `f` with every socket of `nsp` that `opts` reaches (for a volatile packet, only
     /// those it can be written to now), under the namespace's read lock (see
     /// [`Nsp::for_each_socket`]).
+    /// Queues `frames` for every recipient under the namespace's read lock, with no list of
+    /// recipients built; slow consumers are disconnected once it is released.
+    fn send_to_targets(&self, nsp: &Nsp, opts: &BroadcastOptions, frames: &[WsFrame]) {
+        let mut full = Vec::new();
+        self.for_each_target(nsp, opts, |socket| {
+            if socket.conn.queue_frames(frames.iter().cloned()) == Err(QueueError::Full) {
+                full.push(socket.conn.clone());
+            }
+        });
+        for conn in full {
+            conn.close_slow_consumer();
+        }
+    }
+
     fn for_each_target(&self, nsp: &Nsp, opts: &BroadcastOptions, mut f: impl FnMut(&SocketRef)) {
         // Everyone: no room index walk, no lookup per socket.
         let sids = (!opts.rooms.is_empty() || !opts.except.is_empty()).then(|| self.sockets(opts));
@@ -374,18 +403,30 @@ impl Adapter for LocalAdapter {
             }
             return Ok(());
         }
-        // The common case: the frames are queued under the namespace's read lock, with no
-        // list of recipients built; slow consumers are disconnected once it is released.
-        let mut full = Vec::new();
-        self.for_each_target(&nsp, opts, |socket| {
-            if socket.conn.queue_frames(frames.iter().cloned()) == Err(QueueError::Full) {
-                full.push(socket.conn.clone());
-            }
-        });
-        for conn in full {
-            conn.close_slow_consumer();
-        }
+        self.send_to_targets(&nsp, opts, &frames);
         Ok(())
+    }
+
+    fn broadcast_raw(
+        &self,
+        event: &str,
+        args: &RawArgs,
+        opts: &BroadcastOptions,
+    ) -> Option<Result<(), AdapterError>> {
+        // Stored packets and outgoing listeners need values.
+        if self.store.is_some() {
+            return None;
+        }
+        let nsp = match self.nsp.nsp.upgrade() {
+            Some(nsp) => nsp,
+            None => return Some(Err(AdapterError::NamespaceGone)),
+        };
+        if nsp.has_outgoing_listener() {
+            return None;
+        }
+        let frames = nsp.encode_raw(None, Some(event), args)?;
+        self.send_to_targets(&nsp, opts, &frames);
+        Some(Ok(()))
     }
 
     fn broadcast_with_ack(

@@ -4,9 +4,10 @@
 use std::sync::{Arc, Mutex};
 
 use super::ack::AckResponse;
+use super::args::Args;
 use super::namespace::EventParts;
 use super::packet::{Packet, PacketKind};
-use super::parser::{DecodeStatus, Frame, PacketDecoder};
+use super::parser::{DecodeStatus, Decoded, Frame, PacketDecoder, RawEvent};
 use super::reason::DisconnectReason;
 use super::server::ServerInner;
 use super::socket::SocketRef;
@@ -113,11 +114,12 @@ pub(crate) fn on_message(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, me
                 .parser()
                 .new_decoder_with_max_depth(server.max_depth())
         });
-        decoder.decode(frame)
+        decoder.decode_frame(frame)
     };
     match decoded {
-        Ok(DecodeStatus::Complete(packet)) => on_packet(server, conn, packet),
-        Ok(DecodeStatus::Pending { .. }) => {}
+        Ok(Decoded::Status(DecodeStatus::Complete(packet))) => on_packet(server, conn, packet),
+        Ok(Decoded::Status(DecodeStatus::Pending { .. })) => {}
+        Ok(Decoded::Event(event)) => on_raw_event(conn, event),
         Err(err) => {
             tracing::debug!(sid = %conn.id(), %err, "undecodable Socket.IO packet");
             conn.close_with(engine::DisconnectReason::ParseError);
@@ -136,18 +138,51 @@ fn invalid_state(conn: &Arc<EngineSocket>, why: &str) {
     conn.close();
 }
 
+/// The socket of `conn` on namespace `nsp`: `None` when the namespace is not joined,
+/// `Some(None)` while it is being joined.
+fn socket_of(conn: &EngineSocket, nsp: &str) -> Option<Option<SocketRef>> {
+    let st = conn.data().lock();
+    st.namespaces
+        .iter()
+        .find(|(p, _)| *p == nsp)
+        .map(|(_, slot)| match slot {
+            Slot::Connected(s) => Some(s.clone()),
+            Slot::Connecting => None,
+        })
+}
+
+/// An EVENT whose arguments the decoder kept as JSON text.
+fn on_raw_event(conn: &Arc<EngineSocket>, event: RawEvent) {
+    // An Engine.IO 3 client's namespaces may carry a query; the decoder leaves those to the
+    // value path, so there is nothing for `eio3::incoming` to do here.
+    match socket_of(conn, &event.nsp) {
+        Some(Some(socket)) => dispatch_event(socket, event.event, event.args, Vec::new(), event.id),
+        _ => invalid_state(conn, "packet for a namespace not joined"),
+    }
+}
+
+fn dispatch_event(
+    socket: SocketRef,
+    event: String,
+    args: Args,
+    attachments: Vec<bytes::Bytes>,
+    ack_id: Option<u64>,
+) {
+    let parts = EventParts {
+        event,
+        args,
+        attachments,
+        ack_id,
+        ack_deferred: false,
+        reason: None,
+    };
+    let nsp = socket.nsp.clone();
+    nsp.dispatch(socket, parts);
+}
+
 fn on_packet(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet) {
     let packet = eio3::incoming(conn, packet);
-    let socket = {
-        let st = conn.data().lock();
-        st.namespaces
-            .iter()
-            .find(|(p, _)| *p == packet.nsp)
-            .map(|(_, slot)| match slot {
-                Slot::Connected(s) => Some(s.clone()),
-                Slot::Connecting => None,
-            })
-    };
+    let socket = socket_of(conn, &packet.nsp);
     match (packet.kind, socket) {
         (PacketKind::Connect, None) => connect(server, conn, packet),
         (PacketKind::Connect, Some(_)) => invalid_state(conn, "CONNECT for a joined namespace"),
@@ -169,16 +204,7 @@ fn on_packet(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet
                 if !args.is_empty() {
                     args.remove(0);
                 }
-                let parts = EventParts {
-                    event,
-                    args,
-                    attachments: packet.attachments,
-                    ack_id: packet.id,
-                    ack_deferred: false,
-                    reason: None,
-                };
-                let nsp = socket.nsp.clone();
-                nsp.dispatch(socket, parts);
+                dispatch_event(socket, event, args.into(), packet.attachments, packet.id);
             }
             PacketKind::Ack => {
                 let args = match packet.data {

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 
 use super::ack::AckSender;
+use super::args::Args;
 use super::handshake::Handshake;
 use super::namespace::EventParts;
 use super::reason::DisconnectReason;
@@ -57,11 +58,16 @@ impl<T: DeserializeOwned + Send + 'static> FromEvent for Data<T> {
 }
 
 /// The event's arguments as they came: JSON values with binary parts as placeholders, and the
-/// attachments they point to. Re-emit them unchanged with [`SocketRef::emit_args`].
+/// attachments they point to. Re-emit them unchanged with [`SocketRef::emit_args`] or
+/// [`AckReply::Args`](super::AckReply::Args).
+///
+/// The arguments are an [`Args`]: a `Vec<serde_json::Value>` to read, that stays the JSON text
+/// the client sent until first read. A relay that does not read them sends that text back as
+/// it is, without parsing or serializing it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RawData {
     /// The arguments.
-    pub args: Vec<serde_json::Value>,
+    pub args: Args,
     /// The binary attachments.
     pub attachments: Vec<bytes::Bytes>,
 }

@@ -14,6 +14,7 @@
 
 mod ack;
 mod adapter;
+mod args;
 mod client;
 mod error;
 mod extensions;
@@ -40,6 +41,7 @@ pub use adapter::{
     AckReplies, Adapter, AdapterError, AdapterFactory, BroadcastOptions, LocalAdapter,
     NamespaceHandle, Room, RoomEvent,
 };
+pub use args::{Args, RawArgs};
 pub use client::{ClientData, EngineSocket};
 pub use error::ConnectError;
 pub use extensions::Extensions;
@@ -55,8 +57,8 @@ pub use packet::{
     is_placeholder, placeholder, placeholder_num, placeholders,
 };
 pub use parser::{
-    DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_DEPTH, DecodeError, DecodeStatus, EncodeError, Frame,
-    JsonDecoder, JsonParser, PacketDecoder, Parser,
+    DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_DEPTH, DecodeError, DecodeStatus, Decoded, EncodeError,
+    Frame, JsonDecoder, JsonParser, PacketDecoder, Parser, RawEvent,
 };
 pub use reason::DisconnectReason;
 pub use recovery::{RecoveredSession, RecoveryConfig, SessionState};

@@ -14,9 +14,10 @@ use serde_json::Value;
 
 use super::ack::AckReply;
 use super::adapter::{Adapter, AdapterFactory, NamespaceHandle};
+use super::args::Args;
 use super::error::ConnectError;
 use super::packet::Packet;
-use super::parser::{Frame, Parser};
+use super::parser::{Frame, JsonParser, Parser};
 use super::reason::DisconnectReason;
 use super::server::ServerInner;
 use super::socket::SocketRef;
@@ -28,8 +29,9 @@ pub struct EventParts {
     /// The event name (`"connect"` for middlewares and the connect hook, `"disconnect"` for
     /// the disconnect hooks).
     pub event: String,
-    /// The arguments, binary parts as placeholders (for a CONNECT: the auth payload).
-    pub args: Vec<Value>,
+    /// The arguments, binary parts as placeholders (for a CONNECT: the auth payload). They
+    /// may still be the JSON text the client sent, parsed on first read (see [`Args`]).
+    pub args: Args,
     /// The binary attachments.
     pub attachments: Vec<Bytes>,
     /// The ack id, when the client asked for an acknowledgement.
@@ -286,6 +288,21 @@ impl Nsp {
         }
     }
 
+    /// Encodes an EVENT (with `event`) or an ACK whose arguments are raw JSON text, spliced in
+    /// as they are; `None` when the parser does not write the default parser's JSON.
+    pub(crate) fn encode_raw(
+        &self,
+        id: Option<u64>,
+        event: Option<&str>,
+        args: &super::args::RawArgs,
+    ) -> Option<Vec<WsFrame>> {
+        if !self.parser.writes_json_text() {
+            return None;
+        }
+        let text = JsonParser::encode_raw_args(self.path(), id, event, args, "4");
+        Some(vec![WsFrame::Text(text.into())])
+    }
+
     /// Encodes a packet once into engine frames (text frames carry the `4` message prefix).
     pub(crate) fn encode(&self, packet: &Packet) -> Vec<WsFrame> {
         self.parser
@@ -327,7 +344,7 @@ impl Nsp {
         }
         let parts = EventParts {
             event: "connect".to_owned(),
-            args: vec![auth],
+            args: vec![auth].into(),
             ..EventParts::default()
         };
         let skip = restored.is_some() && self.recovery.is_some_and(|r| r.skip_middlewares);
@@ -419,7 +436,7 @@ impl Nsp {
                         socket.send_ack(id, AckReply::Error(message.clone()));
                     }
                     let parts = EventParts {
-                        args: vec![Value::String(message)],
+                        args: vec![Value::String(message)].into(),
                         attachments: Vec::new(),
                         ack_id: None,
                         ..parts

@@ -153,10 +153,17 @@ impl BroadcastOperator {
     pub fn emit_args(
         &self,
         event: &str,
-        args: Vec<serde_json::Value>,
+        args: impl Into<super::Args>,
         attachments: Vec<bytes::Bytes>,
     ) -> Result<(), EmitError> {
-        let packet = super::packet::Packet::event(self.nsp.path(), event, args)
+        let args = args.into();
+        if let Some(raw) = args.raw()
+            && attachments.is_empty()
+            && let Some(sent) = self.nsp.adapter().broadcast_raw(event, raw, &self.opts)
+        {
+            return sent.map_err(|e| EmitError::Adapter(e.to_string()));
+        }
+        let packet = super::packet::Packet::event(self.nsp.path(), event, args.into_values())
             .with_attachments(attachments);
         self.nsp
             .adapter()

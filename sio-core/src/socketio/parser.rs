@@ -19,9 +19,10 @@ use bytestring::ByteString;
 use serde_json::Value;
 use thiserror::Error;
 
+use super::args::{Args, RawArgs, canonical_array};
 use super::packet::{
-    DEFAULT_NAMESPACE, Packet, PacketKind, PacketType, check_payload, check_placeholders,
-    is_placeholder, placeholder, placeholder_num, placeholders,
+    DEFAULT_NAMESPACE, Packet, PacketKind, PacketType, RESERVED_EVENTS, check_payload,
+    check_placeholders, is_placeholder, placeholder, placeholder_num, placeholders,
 };
 
 /// How many attachments the default parser accepts in one packet unless told otherwise
@@ -178,6 +179,29 @@ pub enum DecodeStatus {
     },
 }
 
+/// What [`PacketDecoder::decode_frame`] produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decoded {
+    /// A packet, or the news that a binary packet has started (as [`PacketDecoder::decode`]).
+    Status(DecodeStatus),
+    /// A whole EVENT whose arguments were kept as the JSON text the peer sent.
+    Event(RawEvent),
+}
+
+/// An EVENT packet without attachments whose arguments are still the JSON text of the frame
+/// (see [`Args`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawEvent {
+    /// The namespace.
+    pub nsp: String,
+    /// The ack id, when the peer asked for an acknowledgement.
+    pub id: Option<u64>,
+    /// The event name.
+    pub event: String,
+    /// The arguments, after the name.
+    pub args: Args,
+}
+
 /// A Socket.IO parser: the plug-in point for the packet encoding (JSON with attachments by
 /// default, msgpack later). A server uses one parser for every namespace.
 ///
@@ -218,6 +242,14 @@ pub trait Parser: fmt::Debug + Send + Sync + 'static {
         let _ = max_depth;
         self.new_decoder()
     }
+
+    /// Whether this parser writes EVENT and ACK packets as the default parser does (one text
+    /// frame of JSON), so that arguments still held as JSON text ([`Args::raw`]) can be spliced
+    /// into the packet as they are. The default is `false`: they are parsed into values and
+    /// given to [`Parser::encode`].
+    fn writes_json_text(&self) -> bool {
+        false
+    }
 }
 
 /// The decoding state of one connection (see [`Parser::new_decoder`]).
@@ -228,6 +260,14 @@ pub trait PacketDecoder: fmt::Debug + Send + 'static {
 
     /// How many binary frames the packet being decoded still expects; `0` when idle.
     fn remaining(&self) -> usize;
+
+    /// Feeds one received frame, like [`PacketDecoder::decode`], but may hand an EVENT over
+    /// with its arguments still as JSON text ([`Decoded::Event`]), to be parsed only if a
+    /// handler reads them and relayed without serializing them again. The server calls this
+    /// one. The default calls [`PacketDecoder::decode`].
+    fn decode_frame(&mut self, frame: Frame) -> Result<Decoded, DecodeError> {
+        self.decode(frame).map(Decoded::Status)
+    }
 
     /// Drops a partly received packet.
     fn reset(&mut self);
@@ -368,6 +408,39 @@ impl JsonParser {
     }
 }
 
+impl JsonParser {
+    /// The text of an EVENT (with `event`) or an ACK (without) whose arguments are JSON text,
+    /// after `prefix` (the Engine.IO message type, for a frame ready to send).
+    pub(crate) fn encode_raw_args(
+        nsp: &str,
+        id: Option<u64>,
+        event: Option<&str>,
+        args: &RawArgs,
+        prefix: &str,
+    ) -> String {
+        let mut out = String::with_capacity(
+            prefix.len() + 24 + nsp.len() + event.map_or(0, |e| e.len() + 3) + args.json_len(),
+        );
+        out.push_str(prefix);
+        let kind = if event.is_some() {
+            PacketKind::Event
+        } else {
+            PacketKind::Ack
+        };
+        push_header(&mut out, kind.packet_type(false), 0, nsp, id);
+        out.push('[');
+        if let Some(event) = event {
+            push_json_str(&mut out, event);
+            if !args.is_empty() {
+                out.push(',');
+            }
+        }
+        args.push_json(&mut out);
+        out.push(']');
+        out
+    }
+}
+
 impl Parser for JsonParser {
     /// Encodes a packet. A binary packet is numbered as Node's `socket.io-parser` numbers it
     /// (see [`renumbered`]), so that a handler relaying a received binary event sends what Node
@@ -396,6 +469,10 @@ impl Parser for JsonParser {
 
     fn new_decoder_with_max_depth(&self, max_depth: usize) -> Box<dyn PacketDecoder> {
         Box::new(self.decoder().with_max_depth(max_depth))
+    }
+
+    fn writes_json_text(&self) -> bool {
+        true
     }
 }
 
@@ -651,6 +728,58 @@ impl PacketDecoder for JsonDecoder {
     fn reset(&mut self) {
         self.pending = None;
     }
+
+    fn decode_frame(&mut self, frame: Frame) -> Result<Decoded, DecodeError> {
+        if let (Frame::Text(text), None) = (&frame, &self.pending)
+            && let Some(event) = parse_raw_event(text, self.max_depth)
+        {
+            return Ok(Decoded::Event(event));
+        }
+        self.decode(frame).map(Decoded::Status)
+    }
+}
+
+/// Reads a text EVENT without attachments whose payload is a [`canonical_array`] (valid JSON,
+/// as `JSON.stringify` writes it) and whose name is a string, keeping its arguments as text.
+/// Anything else, valid or not, gives `None`, for [`parse_text`] to decode or refuse.
+fn parse_raw_event(text: &ByteString, max_depth: usize) -> Option<RawEvent> {
+    let rest = text.strip_prefix('2')?;
+    let (nsp, rest) = match rest.strip_prefix('/') {
+        // A namespace with a query is an Engine.IO 3 client's: left to the value path.
+        Some(_) => rest.split_once(',').filter(|(nsp, _)| !nsp.contains('?'))?,
+        None => (DEFAULT_NAMESPACE, rest),
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let (id, payload) = match digits {
+        0 => (None, rest),
+        _ => {
+            let (number, payload) = rest.split_at_checked(digits)?;
+            (Some(number.parse::<u64>().ok()?), payload)
+        }
+    };
+    let mut ranges = canonical_array(payload, max_depth)?;
+    if ranges.is_empty() {
+        return None;
+    }
+    let name = payload.get(ranges.remove(0))?;
+    let event = match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(plain) if !plain.contains('\\') => plain.to_owned(),
+        Some(_) => serde_json::from_str(name).ok()?,
+        None => return None,
+    };
+    if RESERVED_EVENTS.contains(&event.as_str()) {
+        return None;
+    }
+    let offset = payload.as_ptr() as usize - text.as_ptr() as usize;
+    for range in &mut ranges {
+        *range = range.start + offset..range.end + offset;
+    }
+    Some(RawEvent {
+        nsp: nsp.to_owned(),
+        id,
+        event,
+        args: Args::from_raw(RawArgs::new(text.clone(), ranges)),
+    })
 }
 
 /// Parses one text packet; returns it with the number of attachments it announced.
@@ -1883,6 +2012,89 @@ mod tests {
             last = decoder.decode(frame).ok();
         }
         assert_eq!(last, Some(DecodeStatus::Complete(packet)));
+    }
+
+    /// `decode_frame` keeps canonical EVENTs as text, hands everything else to `decode`, and
+    /// refuses what `decode` refuses.
+    #[test]
+    fn decode_frame_keeps_canonical_events_raw() {
+        let mut decoder = JsonParser::new().decoder();
+        let text = r#"2/admin,12["m",{"b":1,"a":[2.5]},"x"]"#;
+        let Ok(Decoded::Event(event)) = decoder.decode_frame(text.into()) else {
+            panic!("a raw event");
+        };
+        assert_eq!(
+            (event.nsp.as_str(), event.id, event.event.as_str()),
+            ("/admin", Some(12), "m")
+        );
+        let raw: Vec<&str> = event
+            .args
+            .raw()
+            .map(|r| r.iter().collect())
+            .unwrap_or_default();
+        assert_eq!(raw, [r#"{"b":1,"a":[2.5]}"#, r#""x""#]);
+        assert_eq!(event.args, [json!({ "b": 1, "a": [2.5] }), json!("x")]);
+
+        let Ok(Decoded::Event(event)) = decoder.decode_frame(r#"2["m"]"#.into()) else {
+            panic!("a raw event");
+        };
+        assert!(event.args.is_empty() && event.id.is_none());
+
+        for other in [
+            r#"2["m", 1]"#,
+            r#"2["m",1.0]"#,
+            r#"2[1,2]"#,
+            r#"3["m"]"#,
+            r#"2/admin?x=1,["m"]"#,
+            r#"0/admin,"#,
+        ] {
+            let frame = Frame::from(other);
+            let expected = JsonParser::new().decoder().decode(frame.clone()).ok();
+            assert_eq!(
+                decoder.decode_frame(frame).ok(),
+                expected.map(Decoded::Status),
+                "{other}"
+            );
+        }
+        for bad in [
+            r#"2["m",1,]"#,
+            r#"2["connect"]"#,
+            r#"2[]"#,
+            r#"2["m",[[[1]]]]"#,
+        ] {
+            let mut shallow = JsonParser::new().decoder().with_max_depth(2);
+            assert!(shallow.decode_frame(bad.into()).is_err(), "{bad}");
+        }
+        // While a binary packet waits for attachments, a text frame is an error as before.
+        let mut pending = JsonParser::new().decoder();
+        assert!(
+            pending
+                .decode_frame(r#"51-["m",{"_placeholder":true,"num":0}]"#.into())
+                .is_ok()
+        );
+        assert!(matches!(
+            pending.decode_frame(r#"2["m"]"#.into()),
+            Err(DecodeError::UnexpectedText { remaining: 1 })
+        ));
+    }
+
+    /// Raw arguments are spliced into an EVENT or an ACK as they are.
+    #[test]
+    fn raw_args_are_spliced_into_packets() {
+        let mut decoder = JsonParser::new().decoder();
+        let Ok(Decoded::Event(event)) = decoder.decode_frame(r#"2["m",{"é":"\n"},[]]"#.into())
+        else {
+            panic!("a raw event");
+        };
+        let raw = event.args.raw().expect("raw arguments");
+        assert_eq!(
+            JsonParser::encode_raw_args("/", Some(3), None, raw, "4"),
+            r#"433[{"é":"\n"},[]]"#
+        );
+        assert_eq!(
+            JsonParser::encode_raw_args("/a", None, Some("r\\"), raw, ""),
+            r#"2/a,["r\\",{"é":"\n"},[]]"#
+        );
     }
 
     #[test]

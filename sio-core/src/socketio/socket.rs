@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 
 use super::ack::{AckError, AckReply, AckResponse};
 use super::adapter::Room;
+use super::args::Args;
 use super::client::{ClientData, EngineSocket};
 use super::extensions::Extensions;
 use super::handshake::Handshake;
@@ -196,10 +197,12 @@ impl SocketRef {
 
     /// Emits an event with arguments already in wire form (binary parts as placeholders
     /// pointing into `attachments`), for example a [`RawData`](super::RawData) received.
+    /// Arguments still held as the JSON text a client sent ([`Args::raw`]) are sent as that
+    /// text, without being parsed or serialized.
     pub fn emit_args(
         &self,
         event: &str,
-        args: Vec<serde_json::Value>,
+        args: impl Into<Args>,
         attachments: Vec<bytes::Bytes>,
     ) -> Result<(), EmitError> {
         self.emit_args_flagged(event, args, attachments, false)
@@ -208,7 +211,7 @@ impl SocketRef {
     fn emit_args_flagged(
         &self,
         event: &str,
-        args: Vec<serde_json::Value>,
+        args: impl Into<Args>,
         attachments: Vec<bytes::Bytes>,
         volatile: bool,
     ) -> Result<(), EmitError> {
@@ -216,7 +219,22 @@ impl SocketRef {
         if !self.connected() {
             return Err(EmitError::Disconnected);
         }
-        let packet = Packet::event(self.nsp.path(), event, args).with_attachments(attachments);
+        let args = args.into();
+        // The raw text is spliced in when nothing needs the packet as values: no recovery
+        // store, no outgoing listener.
+        if let Some(raw) = args.raw()
+            && attachments.is_empty()
+            && self.nsp.recovery().is_none()
+            && !self.nsp.has_outgoing_listener()
+            && let Some(frames) = self.nsp.encode_raw(None, Some(event), raw)
+        {
+            if self.conn.send_frames(frames).is_err() {
+                tracing::trace!(sid = %self.id, "send on a closed connection");
+            }
+            return Ok(());
+        }
+        let packet =
+            Packet::event(self.nsp.path(), event, args.into_values()).with_attachments(attachments);
         self.deliver(packet, volatile)
     }
 
@@ -265,7 +283,7 @@ impl SocketRef {
     pub async fn emit_with_ack_args(
         &self,
         event: &str,
-        args: Vec<serde_json::Value>,
+        args: impl Into<Args>,
         attachments: Vec<bytes::Bytes>,
     ) -> Result<AckResponse, AckError> {
         let timeout = self.nsp.ack_timeout();
@@ -276,12 +294,13 @@ impl SocketRef {
     async fn emit_with_ack_args_timeout(
         &self,
         event: &str,
-        args: Vec<serde_json::Value>,
+        args: impl Into<Args>,
         attachments: Vec<bytes::Bytes>,
         timeout: Duration,
     ) -> Result<AckResponse, AckError> {
         check_event_name(event).map_err(|e| AckError::Send(e.to_string()))?;
-        let packet = Packet::event(self.nsp.path(), event, args).with_attachments(attachments);
+        let packet = Packet::event(self.nsp.path(), event, args.into().into_values())
+            .with_attachments(attachments);
         self.request_ack(packet, timeout).await
     }
 
@@ -358,7 +377,17 @@ impl SocketRef {
     /// Sends an acknowledgement for the client's event `id`.
     pub(crate) fn send_ack(&self, id: u64, reply: AckReply) {
         let (args, attachments) = reply.into_args();
-        let packet = Packet::ack(self.nsp.path(), id, args).with_attachments(attachments);
+        if let Some(raw) = args.raw()
+            && attachments.is_empty()
+            && let Some(frames) = self.nsp.encode_raw(Some(id), None, raw)
+        {
+            if self.conn.send_frames(frames).is_err() {
+                tracing::trace!(sid = %self.id, "send on a closed connection");
+            }
+            return;
+        }
+        let packet =
+            Packet::ack(self.nsp.path(), id, args.into_values()).with_attachments(attachments);
         self.send_packet(packet);
     }
 
@@ -507,7 +536,7 @@ impl SocketEmitter {
     pub fn emit_args(
         &self,
         event: &str,
-        args: Vec<serde_json::Value>,
+        args: impl Into<Args>,
         attachments: Vec<bytes::Bytes>,
     ) -> Result<(), EmitError> {
         if self.volatile && self.socket.connected() && !self.socket.conn.is_writable() {
@@ -523,7 +552,7 @@ impl SocketEmitter {
     pub async fn emit_with_ack_args(
         &self,
         event: &str,
-        args: Vec<serde_json::Value>,
+        args: impl Into<Args>,
         attachments: Vec<bytes::Bytes>,
     ) -> Result<AckResponse, AckError> {
         let timeout = self

@@ -228,6 +228,20 @@ impl TestClient {
         }
     }
 
+    /// The text of the next Socket.IO packet as the server wrote it (without the Engine.IO
+    /// message type `4`), to compare bytes; binary frames are skipped.
+    pub async fn recv_text(&mut self) -> Result<String, TestError> {
+        loop {
+            match self.next_engine_packet().await? {
+                EnginePacket::Message(crate::engine::Message::Text(text)) => {
+                    return Ok(text.to_string());
+                }
+                EnginePacket::Close => return Err(TestError::Closed),
+                _ => {}
+            }
+        }
+    }
+
     /// Waits until the server closes the connection; returns false if it stays open for `wait`.
     pub async fn closed_within(&mut self, wait: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + wait;
