@@ -127,7 +127,7 @@ pub enum DecodeError {
     /// An EVENT whose name is neither a string nor a number.
     #[error("event name must be a string or a number")]
     InvalidEventName,
-    /// An EVENT whose name is reserved (see [`RESERVED_EVENTS`](super::packet::RESERVED_EVENTS)).
+    /// An EVENT whose name is reserved (see [`RESERVED_EVENTS`]).
     #[error("event name `{0}` is reserved")]
     ReservedEventName(String),
     /// An ACK payload that is not an array.
@@ -442,8 +442,8 @@ impl JsonParser {
 }
 
 impl Parser for JsonParser {
-    /// Encodes a packet. A binary packet is numbered as Node's `socket.io-parser` numbers it
-    /// (see [`renumbered`]), so that a handler relaying a received binary event sends what Node
+    /// Encodes a packet. A binary packet's placeholders are numbered as Node's
+    /// `socket.io-parser` numbers them (depth-first, in order of appearance), so that a handler relaying a received binary event sends what Node
     /// would send.
     fn encode(&self, packet: &Packet) -> Vec<Frame> {
         if !packet.is_binary() {
