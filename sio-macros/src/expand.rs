@@ -83,42 +83,9 @@ fn expand(ns: &Namespace, args: &NamespaceArgs, krate: &syn::Path, path: &LitStr
     let self_ty = &ns.item.self_ty;
     let of = |role: fn(&Role) -> bool| ns.handlers.iter().filter(move |h| role(&h.role));
 
-    let middlewares = of(|r| matches!(r, Role::Middleware)).map(|h| {
-        let (extracts, vars) = extractors(h, &p, true);
-        let call = call(h, &p, &vars);
-        let output = h
-            .output
-            .as_ref()
-            .map_or_else(|| h.ident.span(), |t| t.span());
-        let check = quote_spanned!(output=> #p::into_connect(__ret));
-        quote! {
-            {
-                let mut parts = ::core::clone::Clone::clone(&parts);
-                #(#extracts)*
-                let __ret = #call.await;
-                #check?;
-            }
-        }
-    });
-
+    let middlewares = of(|r| matches!(r, Role::Middleware)).map(|h| middleware_call(h, &p));
     let event_middlewares: Vec<TokenStream> = of(|r| matches!(r, Role::UseEvent))
-        .map(|h| {
-            let (extracts, vars) = extractors(h, &p, true);
-            let call = call(h, &p, &vars);
-            let output = h
-                .output
-                .as_ref()
-                .map_or_else(|| h.ident.span(), |t| t.span());
-            let check = quote_spanned!(output=> #p::into_connect(__ret));
-            quote! {
-                {
-                    let mut parts = ::core::clone::Clone::clone(&parts);
-                    #(#extracts)*
-                    let __ret = #call.await;
-                    #check?;
-                }
-            }
-        })
+        .map(|h| middleware_call(h, &p))
         .collect();
     let event_middleware = if event_middlewares.is_empty() {
         quote!()
@@ -323,6 +290,26 @@ fn extractors(
 fn call(h: &Handler, p: &TokenStream, vars: &[syn::Ident]) -> TokenStream {
     let ident = &h.ident;
     quote_spanned!(ident.span()=> #p::assert_send(self.#ident(#(#vars),*)))
+}
+
+/// One middleware's turn, connect (`#[middleware]`) or event (`#[use_event]`) alike: extract
+/// from a copy of the parts, call, and return the refusal (`?`) if it refuses.
+fn middleware_call(h: &Handler, p: &TokenStream) -> TokenStream {
+    let (extracts, vars) = extractors(h, p, true);
+    let call = call(h, p, &vars);
+    let output = h
+        .output
+        .as_ref()
+        .map_or_else(|| h.ident.span(), |t| t.span());
+    let check = quote_spanned!(output=> #p::into_connect(__ret));
+    quote! {
+        {
+            let mut parts = ::core::clone::Clone::clone(&parts);
+            #(#extracts)*
+            let __ret = #call.await;
+            #check?;
+        }
+    }
 }
 
 /// Extract, call, ack.
