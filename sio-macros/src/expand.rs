@@ -287,26 +287,34 @@ fn extractors(
     (lets, vars)
 }
 
-fn call(h: &Handler, p: &TokenStream, vars: &[syn::Ident]) -> TokenStream {
+/// Extract the parameters, then call the method: its value is `__ret`. `middleware`: an
+/// extraction that fails refuses (`?`) rather than rejects the event. Returns the statements and
+/// where the method's return type is written (its name, without one), for the errors about
+/// the value it returns.
+fn invoke(h: &Handler, p: &TokenStream, middleware: bool) -> (TokenStream, Span) {
+    let (extracts, vars) = extractors(h, p, middleware);
     let ident = &h.ident;
-    quote_spanned!(ident.span()=> #p::assert_send(self.#ident(#(#vars),*)))
+    let call = quote_spanned!(ident.span()=> #p::assert_send(self.#ident(#(#vars),*)));
+    let output = h
+        .output
+        .as_ref()
+        .map_or_else(|| h.ident.span(), |t| t.span());
+    let statements = quote! {
+        #(#extracts)*
+        let __ret = #call.await;
+    };
+    (statements, output)
 }
 
 /// One middleware's turn, connect (`#[middleware]`) or event (`#[use_event]`) alike: extract
 /// from a copy of the parts, call, and return the refusal (`?`) if it refuses.
 fn middleware_call(h: &Handler, p: &TokenStream) -> TokenStream {
-    let (extracts, vars) = extractors(h, p, true);
-    let call = call(h, p, &vars);
-    let output = h
-        .output
-        .as_ref()
-        .map_or_else(|| h.ident.span(), |t| t.span());
+    let (invoke, output) = invoke(h, p, true);
     let check = quote_spanned!(output=> #p::into_connect(__ret));
     quote! {
         {
             let mut parts = ::core::clone::Clone::clone(&parts);
-            #(#extracts)*
-            let __ret = #call.await;
+            #invoke
             #check?;
         }
     }
@@ -314,16 +322,10 @@ fn middleware_call(h: &Handler, p: &TokenStream) -> TokenStream {
 
 /// Extract, call, ack.
 fn handler_body(h: &Handler, p: &TokenStream) -> TokenStream {
-    let (extracts, vars) = extractors(h, p, false);
-    let call = call(h, p, &vars);
-    let output = h
-        .output
-        .as_ref()
-        .map_or_else(|| h.ident.span(), |t| t.span());
+    let (invoke, output) = invoke(h, p, false);
     let ack = quote_spanned!(output=> #p::into_ack(__ret));
     quote! {
-        #(#extracts)*
-        let __ret = #call.await;
+        #invoke
         #p::finish(&socket, &parts, #ack);
     }
 }
