@@ -20,12 +20,10 @@ mod request;
 mod server;
 mod sid;
 mod socket;
+mod state;
 pub mod v3;
 mod websocket;
 mod writers;
-
-#[cfg(test)]
-mod tests;
 
 pub use config::{
     AllowRequest, AllowRequestFuture, EngineConfig, EngineConfigBuilder, ProtocolVersion,
@@ -42,6 +40,6 @@ pub use payload::{
 pub use request::RequestInfo;
 pub use server::{Engine, PROTOCOL_VERSION, PostGuard, Route};
 pub use sid::{SID_LEN, Sid};
-pub(crate) use socket::QueueError;
 pub use socket::{Socket, SocketClosed};
+pub(crate) use state::QueueError;
 pub use websocket::{WsConnection, WsOutgoing};
