@@ -13,6 +13,7 @@
 mod config;
 mod cors;
 mod error;
+mod frame;
 mod handler;
 mod packet;
 mod payload;
@@ -31,8 +32,9 @@ pub use config::{
 };
 pub use cors::{AllowedOrigins, Cors};
 pub use error::{DecodeError, EngineError};
+pub use frame::{EncodedMessages, Frame};
 pub use handler::{DisconnectReason, EngineHandler};
-pub use packet::{Message, PROBE, Packet, WsFrame};
+pub use packet::{PROBE, Packet};
 pub use payload::{
     PollBody, RECORD_SEPARATOR, decode_payload, decode_payload_prefix, encode_frames,
     encode_payload,
@@ -41,5 +43,5 @@ pub use request::RequestInfo;
 pub use server::{Engine, PROTOCOL_VERSION, PostGuard, Route};
 pub use sid::{SID_LEN, Sid};
 pub use socket::{Socket, SocketClosed};
-pub(crate) use state::QueueError;
+pub use state::QueueError;
 pub use websocket::{WsConnection, WsOutgoing};

@@ -8,8 +8,9 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::config::{ProtocolVersion, TransportType};
+use super::frame::{EncodedMessages, Frame};
 use super::handler::DisconnectReason;
-use super::packet::{Message, Packet, WsFrame};
+use super::packet::Packet;
 use super::payload::PollBody;
 use super::request::RequestInfo;
 use super::sid::Sid;
@@ -132,7 +133,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
     /// protocol.
     fn encode_poll_body<I>(&self, frames: I) -> PollBody
     where
-        I: IntoIterator<Item = WsFrame>,
+        I: IntoIterator<Item = Frame>,
     {
         match self.limits.protocol {
             ProtocolVersion::V4 => PollBody::Text(super::payload::encode_frames(frames)),
@@ -153,7 +154,7 @@ impl<D: Send + Sync + 'static> Socket<D> {
     }
 
     /// Queues a message for the client.
-    pub fn send(&self, message: impl Into<Message>) -> Result<(), SocketClosed> {
+    pub fn send(&self, message: impl Into<Frame>) -> Result<(), SocketClosed> {
         self.push(Packet::Message(message.into()))
     }
 
@@ -161,13 +162,9 @@ impl<D: Send + Sync + 'static> Socket<D> {
     pub fn send_many<I>(&self, messages: I) -> Result<(), SocketClosed>
     where
         I: IntoIterator,
-        I::Item: Into<Message>,
+        I::Item: Into<Frame>,
     {
-        let frames: Vec<WsFrame> = messages
-            .into_iter()
-            .map(|m| Packet::Message(m.into()).into_ws_frame())
-            .collect();
-        self.send_frames(frames)
+        self.send_encoded(EncodedMessages::new(messages.into_iter().map(Into::into)))
     }
 
     /// The number of packets waiting to be written.
@@ -175,15 +172,42 @@ impl<D: Send + Sync + 'static> Socket<D> {
         self.lock().queued()
     }
 
-    /// Queues packets that are already encoded, as they go on a WebSocket: a text frame is
-    /// `<type digit><data>` (`4…` for a message), a binary frame is a binary message. Polling
-    /// writes the same text, and binary as `b` + base64.
-    ///
-    /// This is how one encoding of a broadcast is shared by every recipient: the frames are
-    /// reference-counted, so queueing them copies nothing.
-    pub fn send_frames<I>(&self, frames: I) -> Result<(), SocketClosed>
+    /// Queues messages encoded for this session alone, taking them.
+    pub fn send_encoded(&self, messages: EncodedMessages) -> Result<(), SocketClosed> {
+        self.deliver(messages.into_frames())
+    }
+
+    /// Queues messages encoded once for many sessions: one recipient of a broadcast. The
+    /// session's queue shares their buffers (it copies no data). A client whose queue is full
+    /// is disconnected at once (see [`close_slow_consumer`](Self::close_slow_consumer)).
+    pub fn send_shared(&self, messages: &EncodedMessages) -> Result<(), SocketClosed> {
+        self.deliver(messages.frames().iter().cloned())
+    }
+
+    /// Queues messages like [`send_shared`](Self::send_shared), but leaves a full queue to the
+    /// caller: on [`QueueError::Full`] the messages are queued, and the caller calls
+    /// [`close_slow_consumer`](Self::close_slow_consumer) once it holds no lock that the
+    /// disconnect handlers could take (an adapter walking its sockets under a lock collects
+    /// them, and disconnects them after).
+    pub fn try_queue(&self, messages: &EncodedMessages) -> Result<(), QueueError> {
+        self.queue_frames(messages.frames().iter().cloned())
+    }
+
+    /// Disconnects a client whose queue is full ("slow consumer"): it does not read fast
+    /// enough, and its queue may not grow without bound (see
+    /// [`EngineConfig::max_queued_packets`](super::EngineConfig::max_queued_packets)).
+    pub fn close_slow_consumer(&self) {
+        crate::warn_limited!(sid = %self.id, max = self.limits.max_queued, "outgoing queue full: disconnecting a slow client");
+        if let Some(this) = self.this.upgrade() {
+            this.close_with(DisconnectReason::SlowConsumer);
+        }
+    }
+
+    /// Queues packets already encoded as WebSocket frames; a full queue disconnects the
+    /// client.
+    fn deliver<I>(&self, frames: I) -> Result<(), SocketClosed>
     where
-        I: IntoIterator<Item = WsFrame>,
+        I: IntoIterator<Item = Frame>,
     {
         match self.queue_frames(frames) {
             Ok(()) => Ok(()),
@@ -195,25 +219,13 @@ impl<D: Send + Sync + 'static> Socket<D> {
         }
     }
 
-    /// Queues frames like [`send_frames`](Self::send_frames), but leaves a full queue to the
-    /// caller (who calls [`close_slow_consumer`](Self::close_slow_consumer) once it holds no
-    /// lock the disconnect handlers could take).
-    pub(crate) fn queue_frames<I>(&self, frames: I) -> Result<(), QueueError>
+    fn queue_frames<I>(&self, frames: I) -> Result<(), QueueError>
     where
-        I: IntoIterator<Item = WsFrame>,
+        I: IntoIterator<Item = Frame>,
     {
         let wake = self.lock().queue(frames, self.limits.max_queued)?;
         wake.wake();
         Ok(())
-    }
-
-    /// Disconnects a client whose queue is full: it does not read fast enough, and its queue
-    /// may not grow without bound (see `EngineConfig::max_queued_packets`).
-    pub(crate) fn close_slow_consumer(&self) {
-        crate::warn_limited!(sid = %self.id, max = self.limits.max_queued, "outgoing queue full: disconnecting a slow client");
-        if let Some(this) = self.this.upgrade() {
-            this.close_with(DisconnectReason::SlowConsumer);
-        }
     }
 
     /// Whether a packet sent now would be written at once rather than wait in the queue: over
@@ -223,8 +235,8 @@ impl<D: Send + Sync + 'static> Socket<D> {
         self.lock().is_writable()
     }
 
-    pub(crate) fn push(&self, packet: Packet) -> Result<(), SocketClosed> {
-        self.send_frames([packet.into_ws_frame()])
+    fn push(&self, packet: Packet) -> Result<(), SocketClosed> {
+        self.deliver([packet.into_ws_frame()])
     }
 
     /// Wakes the transport writers: something they wait for changed (the queue, the
@@ -337,12 +349,12 @@ impl<D: Send + Sync + 'static> Socket<D> {
         &self,
         base64: bool,
         cx: &Context<'_>,
-    ) -> Poll<Option<Vec<WsFrame>>> {
+    ) -> Poll<Option<Vec<Frame>>> {
         self.lock().poll_ws_frames(self.v3_binary(base64), cx)
     }
 
     /// The frames queued right now for the WebSocket writer, if any.
-    pub(crate) fn take_ws_frames(&self, base64: bool) -> Option<Vec<WsFrame>> {
+    pub(crate) fn take_ws_frames(&self, base64: bool) -> Option<Vec<Frame>> {
         self.lock().take_ws_frames(self.v3_binary(base64))
     }
 

@@ -13,8 +13,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::config::TransportType;
+use super::frame::Frame;
 use super::handler::DisconnectReason;
-use super::packet::{Packet, WsFrame};
+use super::packet::Packet;
 use super::writers::{Wake, Writer, Writers};
 
 /// How long a polling session closed by its client still answers a long-poll with a noop: the
@@ -29,12 +30,18 @@ pub(crate) const PROBED_POLL_WAIT: Duration = Duration::from_millis(100);
 /// The most queue capacity (in frames) a session keeps between WebSocket batches.
 const KEPT_QUEUE_CAPACITY: usize = 64;
 
-/// Why frames were not queued.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum QueueError {
+/// Why messages were not queued ([`Socket::try_queue`](super::Socket::try_queue)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueueError {
     /// The session has ended.
+    #[error("the engine session is closed")]
     Closed,
-    /// The queue is over `max_queued_packets`: the client must be disconnected.
+    /// The session's queue has grown over
+    /// [`max_queued_packets`](super::EngineConfig::max_queued_packets): the messages
+    /// were queued, but the client does not read fast enough and must be disconnected with
+    /// [`Socket::close_slow_consumer`](super::Socket::close_slow_consumer).
+    #[error("the engine session's queue is full")]
     Full,
 }
 
@@ -68,7 +75,7 @@ enum UpgradeState {
 #[repr(C)]
 pub(crate) struct State {
     /// Packets waiting for the transport, already encoded (text frames carry their type digit).
-    outbox: VecDeque<WsFrame>,
+    outbox: VecDeque<Frame>,
     /// The transport writers waiting for frames (see [`Writers`]).
     writers: Writers,
     ready: ReadyState,
@@ -190,7 +197,7 @@ impl State {
     /// `max_queued` (the frames stay queued: the session is about to be closed).
     pub(crate) fn queue<I>(&mut self, frames: I, max_queued: usize) -> Result<Wake, QueueError>
     where
-        I: IntoIterator<Item = WsFrame>,
+        I: IntoIterator<Item = Frame>,
     {
         if self.ready != ReadyState::Open {
             return Err(QueueError::Closed);
@@ -204,7 +211,7 @@ impl State {
     }
 
     /// Queues the open packet of a session opened over WebSocket, before its writer runs.
-    pub(crate) fn queue_handshake(&mut self, open: WsFrame) {
+    pub(crate) fn queue_handshake(&mut self, open: Frame) {
         self.outbox.push_back(open);
     }
 
@@ -403,7 +410,7 @@ impl State {
         &mut self,
         poll: &mut LongPoll,
         now: Instant,
-        encode: impl FnOnce(Drain<'_, WsFrame>) -> B,
+        encode: impl FnOnce(Drain<'_, Frame>) -> B,
     ) -> PollStep<B> {
         if !self.outbox.is_empty() {
             let body = encode(self.outbox.drain(..));
@@ -464,7 +471,7 @@ impl State {
     /// Takes every queued frame for the WebSocket writer (`None` if there is none): as they
     /// are, or as v3 frames (`v3_binary`: `Some(whether the client takes binary frames)`).
     /// The queue keeps its buffer for the next batch, unless a burst made it large.
-    pub(crate) fn take_ws_frames(&mut self, v3_binary: Option<bool>) -> Option<Vec<WsFrame>> {
+    pub(crate) fn take_ws_frames(&mut self, v3_binary: Option<bool>) -> Option<Vec<Frame>> {
         if self.outbox.is_empty() {
             return None;
         }
@@ -489,7 +496,7 @@ impl State {
         &mut self,
         v3_binary: Option<bool>,
         cx: &Context<'_>,
-    ) -> Poll<Option<Vec<WsFrame>>> {
+    ) -> Poll<Option<Vec<Frame>>> {
         if let Some(frames) = self.take_ws_frames(v3_binary) {
             return Poll::Ready(Some(frames));
         }

@@ -8,8 +8,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::config::ProtocolVersion;
+use super::frame::Frame;
 use super::handler::{DisconnectReason, EngineHandler};
-use super::packet::{PROBE, Packet, WsFrame};
+use super::packet::{PROBE, Packet};
 use super::server::Engine;
 use super::socket::Socket;
 
@@ -20,7 +21,7 @@ const PROBE_CHECK: Duration = Duration::from_millis(100);
 #[derive(Debug, PartialEq, Eq)]
 pub enum WsOutgoing {
     /// These frames, in order.
-    Frames(Vec<WsFrame>),
+    Frames(Vec<Frame>),
     /// Close the WebSocket; the connection is over.
     Close,
 }
@@ -55,7 +56,7 @@ pub struct WsConnection<H: EngineHandler> {
     engine: Option<Arc<Engine<H>>>,
     socket: Arc<Socket<H::Data>>,
     mode: Mode,
-    replies: Vec<WsFrame>,
+    replies: Vec<Frame>,
     /// v3 only: the client asked for binary messages as base64 text frames (`b64`).
     base64: bool,
 }
@@ -151,7 +152,7 @@ impl<H: EngineHandler> WsConnection<H> {
     /// is not in its active WebSocket state): for a transport that has just taken a batch from
     /// [`next_outgoing`](Self::next_outgoing) and let other tasks run before writing it, to
     /// add what they queued to the same write.
-    pub fn try_next_outgoing(&mut self) -> Option<Vec<WsFrame>> {
+    pub fn try_next_outgoing(&mut self) -> Option<Vec<Frame>> {
         if !self.replies.is_empty() {
             return Some(std::mem::take(&mut self.replies));
         }
@@ -162,7 +163,7 @@ impl<H: EngineHandler> WsConnection<H> {
     }
 
     /// Handles a frame from the client.
-    pub fn on_frame(&mut self, frame: WsFrame) {
+    pub fn on_frame(&mut self, frame: Frame) {
         let decoded = if self.v3() {
             super::v3::decode_ws_frame(frame)
         } else {

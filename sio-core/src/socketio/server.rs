@@ -19,8 +19,8 @@ use super::packet::Packet;
 use super::parser::{JsonParser, Parser};
 use super::socket::{EmitError, SocketRef};
 use crate::engine::{
-    self, Cors, Engine, EngineConfig, EngineConfigBuilder, EngineHandler, Message, Sid,
-    TransportType, WsFrame,
+    self, Cors, EncodedMessages, Engine, EngineConfig, EngineConfigBuilder, EngineHandler, Frame,
+    Sid, TransportType,
 };
 
 /// Why a server could not be built.
@@ -493,7 +493,7 @@ impl ServerInner {
             .map(|engine| SocketIo { engine })
     }
 
-    pub(crate) fn encode(&self, packet: &Packet) -> Vec<WsFrame> {
+    pub(crate) fn encode(&self, packet: &Packet) -> EncodedMessages {
         self.namespace("/")
             .map(|nsp| nsp.encode(packet))
             .unwrap_or_default()
@@ -595,7 +595,7 @@ impl EngineHandler for SioHandler {
         self.0.connect_timer.watch(conn, self.0.connect_timeout);
     }
 
-    fn on_message(&self, conn: &Arc<EngineSocket>, message: Message) {
+    fn on_message(&self, conn: &Arc<EngineSocket>, message: Frame) {
         client::on_message(&self.0, conn, message);
     }
 

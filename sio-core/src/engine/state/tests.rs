@@ -10,8 +10,8 @@ use super::*;
 const PING_TIMEOUT: Duration = Duration::from_secs(20);
 const MAX_QUEUED: usize = 4;
 
-fn text(s: &'static str) -> WsFrame {
-    WsFrame::Text(s.into())
+fn text(s: &'static str) -> Frame {
+    Frame::Text(s.into())
 }
 
 fn polling() -> State {
@@ -29,11 +29,11 @@ fn queue(st: &mut State, frames: &[&'static str]) {
 }
 
 /// One step of a long-poll, its body as the frames it took.
-fn step(st: &mut State, poll: &mut LongPoll, now: Instant) -> PollStep<Vec<WsFrame>> {
+fn step(st: &mut State, poll: &mut LongPoll, now: Instant) -> PollStep<Vec<Frame>> {
     st.poll_step(poll, now, |frames| frames.collect())
 }
 
-fn body(frames: &[&'static str], ended: bool) -> PollStep<Vec<WsFrame>> {
+fn body(frames: &[&'static str], ended: bool) -> PollStep<Vec<Frame>> {
     PollStep::Body {
         body: frames.iter().map(|f| text(f)).collect(),
         ended,
@@ -443,15 +443,15 @@ fn the_websocket_writer_takes_the_queue_or_waits() {
 #[test]
 fn a_v3_websocket_writer_takes_v3_frames() {
     let mut st = websocket();
-    st.queue([text("4a"), WsFrame::Binary(vec![1u8].into())], MAX_QUEUED)
+    st.queue([text("4a"), Frame::Binary(vec![1u8].into())], MAX_QUEUED)
         .expect("queued")
         .wake();
     // Binary frames carry their packet type in v3; text frames are unchanged.
     assert_eq!(
         st.take_ws_frames(Some(true)),
-        Some(vec![text("4a"), WsFrame::Binary(vec![4u8, 1].into())])
+        Some(vec![text("4a"), Frame::Binary(vec![4u8, 1].into())])
     );
-    st.queue([WsFrame::Binary(vec![1u8].into())], MAX_QUEUED)
+    st.queue([Frame::Binary(vec![1u8].into())], MAX_QUEUED)
         .expect("queued")
         .wake();
     // As base64 text for a client that asked for `b64`.
@@ -484,7 +484,7 @@ fn the_queue_and_the_writer_flags_come_first() {
     assert_eq!(std::mem::offset_of!(State, outbox), 0);
     assert_eq!(
         std::mem::offset_of!(State, writers),
-        std::mem::size_of::<VecDeque<WsFrame>>()
+        std::mem::size_of::<VecDeque<Frame>>()
     );
     assert!(std::mem::offset_of!(State, writers) < 64);
 }
