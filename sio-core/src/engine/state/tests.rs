@@ -18,6 +18,14 @@ fn polling() -> State {
     State::new(TransportType::Polling, Instant::now(), None)
 }
 
+/// A polling session whose upgrade probe has succeeded.
+fn probed() -> State {
+    let mut st = polling();
+    assert!(st.begin_probe());
+    assert!(st.probe());
+    st
+}
+
 fn websocket() -> State {
     State::new(TransportType::Websocket, Instant::now(), None)
 }
@@ -257,9 +265,7 @@ fn an_upgrade_probes_then_switches_the_transport() {
 
 #[test]
 fn an_aborted_upgrade_stays_on_polling() {
-    let mut st = polling();
-    assert!(st.begin_probe());
-    assert!(st.probe());
+    let mut st = probed();
     st.abort_upgrade();
     assert!(!st.complete_upgrade(Instant::now(), None));
     assert_eq!(st.transport(), TransportType::Polling);
@@ -268,9 +274,7 @@ fn an_aborted_upgrade_stays_on_polling() {
 
 #[test]
 fn no_upgrade_of_a_closed_session() {
-    let mut st = polling();
-    assert!(st.begin_probe());
-    assert!(st.probe());
+    let mut st = probed();
     assert_eq!(st.close(DisconnectReason::TransportError), Some(true));
     assert!(!st.complete_upgrade(Instant::now(), None));
     assert!(!st.begin_probe());
@@ -287,12 +291,9 @@ fn a_pending_long_poll_gets_a_noop_once_probed() {
     assert_eq!(step(&mut st, &mut poll, now), PollStep::Noop);
 }
 
-#[test]
-fn a_long_poll_arriving_once_probed_waits_for_the_upgrade() {
-    let mut st = polling();
-    assert!(st.begin_probe());
-    assert!(st.probe());
-    let now = Instant::now();
+/// A probed session and a long-poll that arrived then, waiting for the upgrade.
+fn poll_waiting_for_the_upgrade(now: Instant) -> (State, LongPoll) {
+    let mut st = probed();
     let mut poll = st.begin_poll().expect("poll");
     let deadline = now + PROBED_POLL_WAIT;
     assert_eq!(
@@ -304,22 +305,21 @@ fn a_long_poll_arriving_once_probed_waits_for_the_upgrade() {
         step(&mut st, &mut poll, now + Duration::from_millis(1)),
         PollStep::Wait(Some(deadline))
     );
-    // The upgrade completes meanwhile: the poll is refused.
+    (st, poll)
+}
+
+#[test]
+fn a_long_poll_arriving_once_probed_is_refused_if_the_upgrade_completes() {
+    let now = Instant::now();
+    let (mut st, mut poll) = poll_waiting_for_the_upgrade(now);
     assert!(st.complete_upgrade(now, None));
     assert_eq!(step(&mut st, &mut poll, now), PollStep::Upgraded);
 }
 
 #[test]
 fn a_long_poll_arriving_once_probed_gets_a_noop_at_its_deadline() {
-    let mut st = polling();
-    assert!(st.begin_probe());
-    assert!(st.probe());
     let now = Instant::now();
-    let mut poll = st.begin_poll().expect("poll");
-    assert!(matches!(
-        step(&mut st, &mut poll, now),
-        PollStep::Wait(Some(_))
-    ));
+    let (mut st, mut poll) = poll_waiting_for_the_upgrade(now);
     assert_eq!(
         step(&mut st, &mut poll, now + PROBED_POLL_WAIT),
         PollStep::Noop
