@@ -164,7 +164,8 @@ fn nested_placeholders_in_arrays_and_maps() {
 
 #[test]
 fn value_target_keeps_placeholders() {
-    let data = json!(["x", {"_placeholder": true, "num": 0}, {"a": [{"_placeholder": true, "num": 1}]}]);
+    let data =
+        json!(["x", {"_placeholder": true, "num": 0}, {"a": [{"_placeholder": true, "num": 1}]}]);
     let attachments = [b(b"0"), b(b"1")];
     assert_eq!(
         from_value::<Value>(data.clone(), &attachments).unwrap(),
@@ -644,8 +645,7 @@ fn hostile_placeholders_are_plain_objects() {
         num: i64,
     }
     assert_eq!(
-        from_value::<Lookalike>(json!({"_placeholder": true, "num": -1}), &attachments)
-            .unwrap(),
+        from_value::<Lookalike>(json!({"_placeholder": true, "num": -1}), &attachments).unwrap(),
         Lookalike {
             _placeholder: true,
             num: -1
