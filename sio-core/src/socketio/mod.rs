@@ -53,12 +53,12 @@ pub use msgpack::MsgpackParser;
 pub use namespace::{EventParts, Namespace, NamespaceDef, Nsp};
 pub use operators::{BroadcastAcks, BroadcastOperator, IntoRooms};
 pub use packet::{
-    DEFAULT_NAMESPACE, Packet, PacketKind, PacketType, Placeholders, RESERVED_EVENTS,
+    DEFAULT_NAMESPACE, DecodeError, Packet, PacketKind, PacketType, Placeholders, RESERVED_EVENTS,
     is_placeholder, placeholder, placeholder_num, placeholders,
 };
 pub use parser::{
-    DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_DEPTH, DecodeError, DecodeStatus, Decoded, EncodeError,
-    Frame, JsonDecoder, JsonParser, PacketDecoder, Parser, RawEvent,
+    DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_DEPTH, DecodeStatus, Decoded, EncodeError, Frame,
+    JsonDecoder, JsonParser, PacketDecoder, Parser, RawEvent,
 };
 pub use reason::DisconnectReason;
 pub use recovery::{RecoveredSession, RecoveryConfig, SessionState};

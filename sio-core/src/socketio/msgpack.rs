@@ -12,9 +12,11 @@ use bytes::Bytes;
 use rmpv::Value as Mp;
 use serde_json::{Map, Number, Value};
 
-use super::packet::{Packet, PacketKind, is_placeholder, placeholder, placeholder_num};
+use super::packet::{
+    DecodeError, Packet, PacketKind, is_placeholder, placeholder, placeholder_num,
+};
 use super::parser::{
-    DEFAULT_MAX_DEPTH, DecodeError, DecodeStatus, Frame, PacketDecoder, Parser, payload_wrapping,
+    DEFAULT_MAX_DEPTH, DecodeStatus, Frame, PacketDecoder, Parser, payload_wrapping,
 };
 
 /// The msgpack parser. Client and server must both use it (`parser:
