@@ -253,7 +253,7 @@ fn connect(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet) 
         .namespaces
         .push((packet.nsp.clone(), Slot::Connecting));
     let conn = conn.clone();
-    tokio::spawn(async move {
+    crate::rt::spawn(async move {
         let path = nsp.path().to_owned();
         let admit = |socket: &SocketRef| {
             let mut st = conn.data().lock();
