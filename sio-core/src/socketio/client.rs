@@ -16,7 +16,7 @@ use crate::engine::{self, Message};
 pub(crate) mod eio3;
 
 /// The engine session type of a Socket.IO server.
-pub type EngineSocket = engine::Socket<ClientData>;
+pub(crate) type EngineSocket = engine::Socket<ClientData>;
 
 #[derive(Debug)]
 enum Slot {

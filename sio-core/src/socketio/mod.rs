@@ -42,7 +42,6 @@ pub use adapter::{
     NamespaceHandle, Room, RoomEvent,
 };
 pub use args::{Args, RawArgs};
-pub use client::{ClientData, EngineSocket};
 pub use error::ConnectError;
 pub use extensions::Extensions;
 pub use extract::{Data, Event, Extension, ExtractError, FromEvent, RawData, State, TryData};
@@ -50,7 +49,7 @@ pub use handlers::{EventHandler, Handlers, MiddlewareHandler};
 pub use handshake::Handshake;
 #[cfg(feature = "msgpack")]
 pub use msgpack::MsgpackParser;
-pub use namespace::{EventParts, Namespace, NamespaceDef, Nsp};
+pub use namespace::{EventParts, Namespace, NamespaceDef};
 pub use operators::{BroadcastAcks, BroadcastOperator, IntoRooms};
 pub use packet::{
     DEFAULT_NAMESPACE, DecodeError, Packet, PacketKind, PacketType, Placeholders, RESERVED_EVENTS,
@@ -62,7 +61,7 @@ pub use parser::{
 };
 pub use reason::DisconnectReason;
 pub use recovery::{RecoveredSession, RecoveryConfig, SessionState};
-pub use registry::{BuildContext, EventInfo, Registration};
+pub use registry::EventInfo;
 pub use remote::{HandshakeInfo, RemoteSocket};
-pub use server::{BuildError, NamespaceRef, ServerInner, SioHandler, SocketIo, SocketIoBuilder};
+pub use server::{BuildError, NamespaceRef, SocketIo, SocketIoBuilder};
 pub use socket::{EmitError, Socket, SocketEmitter, SocketRef};

@@ -26,7 +26,7 @@ pub(super) struct DynamicNs {
 }
 
 /// The server-wide state behind a [`SocketIo`].
-pub struct ServerInner {
+pub(crate) struct ServerInner {
     pub(super) connect_timeout: Duration,
     pub(super) max_depth: usize,
     pub(super) namespaces: RwLock<HashMap<String, Arc<Nsp>>>,

@@ -7,4 +7,4 @@ mod inner;
 
 pub use builder::{BuildError, SocketIoBuilder};
 pub use handle::{NamespaceRef, SocketIo};
-pub use inner::{ServerInner, SioHandler};
+pub(crate) use inner::{ServerInner, SioHandler};
