@@ -33,6 +33,7 @@ pub(crate) mod registry;
 mod remote;
 mod server;
 mod socket;
+#[cfg(feature = "test-util")]
 pub mod testing;
 pub mod value;
 
