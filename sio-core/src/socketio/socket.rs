@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 
 use super::ack::{AckError, AckReply, AckResponse};
-use super::adapter::Room;
+use super::adapter::{AdapterError, Room};
 use super::args::Args;
 use super::client::{ClientData, EngineSocket};
 use super::extensions::Extensions;
@@ -20,7 +20,7 @@ use super::namespace::Nsp;
 use super::operators::{BroadcastOperator, IntoRooms};
 use super::packet::Packet;
 use super::reason::DisconnectReason;
-use super::value::args_to;
+use super::value::{ValueError, args_to};
 use crate::engine::{self, Sid};
 
 /// Why an emit failed.
@@ -29,7 +29,7 @@ use crate::engine::{self, Sid};
 pub enum EmitError {
     /// The data could not be serialized.
     #[error("cannot serialize the event data: {0}")]
-    Serialize(String),
+    Serialize(#[source] ValueError),
     /// The socket is disconnected.
     #[error("the socket is disconnected")]
     Disconnected,
@@ -38,7 +38,7 @@ pub enum EmitError {
     ReservedEvent(String),
     /// The adapter failed to broadcast.
     #[error("broadcast failed: {0}")]
-    Adapter(String),
+    Adapter(#[from] AdapterError),
 }
 
 /// A socket: one client connected to one namespace. Cheap to clone (an `Arc`), and the
@@ -273,8 +273,7 @@ impl SocketRef {
         data: &T,
         timeout: Duration,
     ) -> Result<R, AckError> {
-        let packet = event_packet(self.nsp.path(), event, data)
-            .map_err(|e| AckError::Send(e.to_string()))?;
+        let packet = event_packet(self.nsp.path(), event, data).map_err(AckError::Send)?;
         self.request_ack(packet, timeout).await?.deserialize()
     }
 
@@ -298,7 +297,7 @@ impl SocketRef {
         attachments: Vec<bytes::Bytes>,
         timeout: Duration,
     ) -> Result<AckResponse, AckError> {
-        check_event_name(event).map_err(|e| AckError::Send(e.to_string()))?;
+        check_event_name(event).map_err(AckError::Send)?;
         let packet = Packet::event(self.nsp.path(), event, args.into().into_values())
             .with_attachments(attachments);
         self.request_ack(packet, timeout).await
@@ -336,7 +335,7 @@ impl SocketRef {
                 .nsp
                 .adapter()
                 .broadcast(packet, &opts)
-                .map_err(|e| EmitError::Adapter(e.to_string()));
+                .map_err(EmitError::Adapter);
         }
         self.nsp.notify_outgoing(self, &packet);
         self.send_packet(packet);
@@ -592,7 +591,7 @@ pub(crate) fn event_packet<T: Serialize + ?Sized>(
     data: &T,
 ) -> Result<Packet, EmitError> {
     check_event_name(event)?;
-    let (args, attachments) = args_to(data).map_err(|e| EmitError::Serialize(e.to_string()))?;
+    let (args, attachments) = args_to(data).map_err(EmitError::Serialize)?;
     Ok(Packet::event(nsp, event, args).with_attachments(attachments))
 }
 

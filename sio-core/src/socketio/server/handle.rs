@@ -248,7 +248,7 @@ impl NamespaceRef {
             .adapter()
             .server_side_emit(packet)
             .await
-            .map_err(|e| EmitError::Adapter(e.to_string()))
+            .map_err(EmitError::Adapter)
     }
 
     /// Emits an event to the other servers and collects their acknowledgements until
@@ -266,7 +266,7 @@ impl NamespaceRef {
             .adapter()
             .server_side_emit_with_ack(packet, timeout)
             .await
-            .map_err(|e| EmitError::Adapter(e.to_string()))?;
+            .map_err(EmitError::Adapter)?;
         Ok(replies.into_iter().map(|r| r.deserialize()).collect())
     }
 
