@@ -41,6 +41,28 @@ pub enum BuildError {
     InvalidPath(String),
 }
 
+/// A namespace handler the builder mounts, and the type that claims its path.
+struct Mount {
+    path: String,
+    handler: Arc<dyn Namespace>,
+    /// The handler type's name, for [`BuildError::DuplicateNamespace`].
+    type_name: &'static str,
+    /// The handler type, which tells a registered type mounted by hand (fine) from two types
+    /// claiming one path.
+    type_id: TypeId,
+}
+
+impl Mount {
+    fn of<N: Namespace>(path: String, handler: N) -> Self {
+        Mount {
+            path,
+            handler: Arc::new(handler),
+            type_name: std::any::type_name::<N>(),
+            type_id: TypeId::of::<N>(),
+        }
+    }
+}
+
 /// Builds a [`SocketIo`] server. The defaults are Node's.
 pub struct SocketIoBuilder {
     engine: EngineConfigBuilder,
@@ -49,7 +71,7 @@ pub struct SocketIoBuilder {
     parser: Arc<dyn Parser>,
     max_depth: usize,
     adapter: AdapterFactory,
-    namespaces: Vec<(String, Arc<dyn Namespace>, &'static str, TypeId)>,
+    namespaces: Vec<Mount>,
     state: StateMap,
     auto_mount: bool,
     dynamic: Vec<DynamicNs>,
@@ -195,12 +217,7 @@ impl SocketIoBuilder {
     /// `#[namespace(..., auto = false)]`, or to give a value instead of letting `build` make
     /// one.
     pub fn namespace<N: NamespaceDef>(mut self, value: N) -> Self {
-        self.namespaces.push((
-            N::PATH.to_owned(),
-            Arc::new(value),
-            std::any::type_name::<N>(),
-            TypeId::of::<N>(),
-        ));
+        self.namespaces.push(Mount::of(N::PATH.to_owned(), value));
         self
     }
 
@@ -264,12 +281,7 @@ impl SocketIoBuilder {
 
     /// Mounts a namespace handler at `path`.
     pub fn ns<N: Namespace>(mut self, path: impl Into<String>, handler: N) -> Self {
-        self.namespaces.push((
-            path.into(),
-            Arc::new(handler),
-            std::any::type_name::<N>(),
-            TypeId::of::<N>(),
-        ));
+        self.namespaces.push(Mount::of(path.into(), handler));
         self
     }
 
@@ -283,15 +295,13 @@ impl SocketIoBuilder {
         if self.auto_mount {
             let ctx = crate::socketio::registry::BuildContext { state: &self.state };
             for reg in crate::socketio::registry::registered() {
-                if let Some((_, _, ty, id)) =
-                    self.namespaces.iter().find(|(p, _, _, _)| p == reg.path)
-                {
-                    if *id == (reg.type_id)() {
+                if let Some(mounted) = self.namespaces.iter().find(|m| m.path == reg.path) {
+                    if mounted.type_id == (reg.type_id)() {
                         continue;
                     }
                     return Err(BuildError::DuplicateNamespace {
                         path: reg.path.to_owned(),
-                        first: ty,
+                        first: mounted.type_name,
                         second: reg.type_name,
                     });
                 }
@@ -299,12 +309,12 @@ impl SocketIoBuilder {
                     path: reg.path.to_owned(),
                     message,
                 })?;
-                self.namespaces.push((
-                    reg.path.to_owned(),
+                self.namespaces.push(Mount {
+                    path: reg.path.to_owned(),
                     handler,
-                    reg.type_name,
-                    (reg.type_id)(),
-                ));
+                    type_name: reg.type_name,
+                    type_id: (reg.type_id)(),
+                });
             }
         }
         if self.namespaces.is_empty() {
@@ -315,15 +325,18 @@ impl SocketIoBuilder {
             );
         }
         let mut seen: HashMap<&str, &'static str> = HashMap::new();
-        for (path, _, ty, _) in &self.namespaces {
+        for Mount {
+            path, type_name, ..
+        } in &self.namespaces
+        {
             if !path.starts_with('/') {
                 return Err(BuildError::InvalidPath(path.clone()));
             }
-            if let Some(first) = seen.insert(path, ty) {
+            if let Some(first) = seen.insert(path, type_name) {
                 return Err(BuildError::DuplicateNamespace {
                     path: path.clone(),
                     first,
-                    second: ty,
+                    second: type_name,
                 });
             }
         }
@@ -335,16 +348,16 @@ impl SocketIoBuilder {
         };
         let inner = Arc::new_cyclic(|this: &Weak<ServerInner>| {
             let mut namespaces = HashMap::new();
-            let mut handlers = self.namespaces;
-            if !handlers.iter().any(|(p, _, _, _)| p == "/") {
-                handlers.push((
-                    "/".to_owned(),
-                    Arc::new(Handlers::new()),
-                    "Handlers",
-                    TypeId::of::<Handlers>(),
-                ));
+            let mut mounts = self.namespaces;
+            if !mounts.iter().any(|m| m.path == "/") {
+                mounts.push(Mount {
+                    path: "/".to_owned(),
+                    handler: Arc::new(Handlers::new()),
+                    type_name: "Handlers",
+                    type_id: TypeId::of::<Handlers>(),
+                });
             }
-            for (path, handler, _, _) in handlers {
+            for Mount { path, handler, .. } in mounts {
                 let nsp = Nsp::new(path.clone(), handler, this.clone(), &settings, false);
                 namespaces.insert(path, nsp);
             }
