@@ -10,7 +10,9 @@
 //! - Rooms and broadcasts go through the namespace's [`Adapter`] ([`LocalAdapter`] by default);
 //!   [`BroadcastOperator`] builds `to` / `except` / `volatile` / `timeout` emits.
 //! - Packets are encoded by a [`Parser`] ([`JsonParser`], JSON with binary attachments, by
-//!   default).
+//!   default). What a parser of your own works with (frames, decoders) is in [`parser`], the
+//!   packet model in [`packet`], the conversion of Rust values to event arguments in [`value`].
+//! - `testing` (feature `test-util`) holds an in-process client for tests.
 
 mod ack;
 mod adapter;
@@ -56,10 +58,7 @@ pub use packet::{
     DEFAULT_NAMESPACE, DecodeError, Packet, PacketKind, PacketType, Placeholders, RESERVED_EVENTS,
     is_placeholder, placeholder, placeholder_num, placeholders,
 };
-pub use parser::{
-    DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_DEPTH, DecodeStatus, Decoded, EncodeError, Frame,
-    JsonDecoder, JsonParser, PacketDecoder, Parser, RawEvent,
-};
+pub use parser::{DEFAULT_MAX_DEPTH, JsonParser, Parser};
 pub use reason::DisconnectReason;
 pub use recovery::{RecoveredSession, RecoveryConfig, SessionState};
 pub use registry::EventInfo;

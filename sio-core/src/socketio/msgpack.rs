@@ -23,7 +23,8 @@ use super::parser::{
 /// require("socket.io-msgpack-parser")` on the client).
 ///
 /// ```
-/// use sio_core::socketio::{MsgpackParser, Packet, Parser, Frame};
+/// use sio_core::socketio::parser::Frame;
+/// use sio_core::socketio::{MsgpackParser, Packet, Parser};
 /// let frames = MsgpackParser.encode(&Packet::event("/", "hi", vec![1.into()]));
 /// assert!(matches!(frames.as_slice(), [Frame::Binary(_)]));
 /// ```

@@ -43,7 +43,7 @@ pub const DEFAULT_MAX_DEPTH: usize = 1000;
 /// One Engine.IO message, as a parser reads and writes it.
 ///
 /// ```
-/// use sio_core::socketio::Frame;
+/// use sio_core::socketio::parser::Frame;
 ///
 /// assert_eq!(Frame::from("2[\"hi\"]"), Frame::Text("2[\"hi\"]".into()));
 /// ```
@@ -130,7 +130,8 @@ pub struct RawEvent {
 ///
 /// ```
 /// use serde_json::json;
-/// use sio_core::socketio::{DecodeStatus, Frame, JsonParser, Packet, Parser};
+/// use sio_core::socketio::parser::{DecodeStatus, Frame};
+/// use sio_core::socketio::{JsonParser, Packet, Parser};
 ///
 /// let parser: Box<dyn Parser> = Box::new(JsonParser::new());
 /// let packet = Packet::event("/", "message", vec![json!("hi")]);
@@ -199,7 +200,8 @@ pub trait PacketDecoder: fmt::Debug + Send + 'static {
 /// ```
 /// use bytes::Bytes;
 /// use serde_json::json;
-/// use sio_core::socketio::{Frame, JsonParser, Packet, Parser, placeholder};
+/// use sio_core::socketio::parser::Frame;
+/// use sio_core::socketio::{JsonParser, Packet, Parser, placeholder};
 ///
 /// let packet = Packet::ack("/", 789, vec![placeholder(0)])
 ///     .with_attachments(vec![Bytes::from_static(&[1, 2, 3])]);
@@ -289,7 +291,8 @@ impl JsonParser {
     /// attachments the packet is a BINARY_EVENT and `args_json` must hold their placeholders.
     ///
     /// ```
-    /// use sio_core::socketio::{Frame, JsonParser};
+    /// use sio_core::socketio::JsonParser;
+    /// use sio_core::socketio::parser::Frame;
     ///
     /// let args = serde_json::to_string(&(1, "2"))?;
     /// let frames = JsonParser::encode_event_json("/admin", Some(4), "sum", &args, Vec::new())?;
@@ -541,7 +544,8 @@ fn push_json_str(out: &mut String, s: &str) {
 ///
 /// ```
 /// use bytes::Bytes;
-/// use sio_core::socketio::{DecodeStatus, JsonDecoder, placeholder};
+/// use sio_core::socketio::parser::{DecodeStatus, JsonDecoder};
+/// use sio_core::socketio::placeholder;
 ///
 /// let mut decoder = JsonDecoder::default();
 /// let status = decoder.decode_text(r#"51-/admin,456["project:delete",{"_placeholder":true,"num":0}]"#)?;
@@ -584,7 +588,8 @@ impl JsonDecoder {
     /// a deeper one fails with [`DecodeError::TooDeep`].
     ///
     /// ```
-    /// use sio_core::socketio::{DecodeError, JsonDecoder};
+    /// use sio_core::socketio::DecodeError;
+    /// use sio_core::socketio::parser::JsonDecoder;
     ///
     /// let mut decoder = JsonDecoder::default().with_max_depth(2);
     /// assert!(decoder.decode_text(r#"2["m",[[1]],{"a":{"b":2}}]"#).is_ok());
