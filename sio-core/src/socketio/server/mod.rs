@@ -7,4 +7,6 @@ mod inner;
 
 pub use builder::{BuildError, SocketIoBuilder};
 pub use handle::{NamespaceRef, SocketIo};
-pub(crate) use inner::{ServerInner, SioHandler};
+pub(crate) use inner::ServerInner;
+#[cfg(feature = "test-util")]
+pub(crate) use inner::SioHandler;
