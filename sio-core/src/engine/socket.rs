@@ -8,8 +8,8 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::config::{ProtocolVersion, TransportType};
-use super::handler::DisconnectReason;
 use super::packet::{Message, Packet, WsFrame};
+use super::reason::DisconnectReason;
 use super::request::RequestInfo;
 use super::sid::Sid;
 use super::writers::{Writer, Writers};

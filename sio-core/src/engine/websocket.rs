@@ -10,8 +10,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::config::{ProtocolVersion, TransportType};
-use super::handler::{DisconnectReason, EngineHandler};
+use super::handler::EngineHandler;
 use super::packet::{PROBE, Packet, WsFrame};
+use super::reason::DisconnectReason;
 use super::server::Engine;
 use super::socket::{ReadyState, Socket, UpgradeState};
 use super::writers::Writer;
