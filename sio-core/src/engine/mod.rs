@@ -17,6 +17,7 @@ mod frame;
 mod handler;
 mod packet;
 mod payload;
+mod reason;
 mod request;
 mod server;
 mod sid;
@@ -33,12 +34,13 @@ pub use config::{
 pub use cors::{AllowedOrigins, Cors};
 pub use error::{DecodeError, EngineError};
 pub use frame::{EncodedMessages, Frame};
-pub use handler::{DisconnectReason, EngineHandler};
+pub use handler::EngineHandler;
 pub use packet::{PROBE, Packet};
 pub use payload::{
     PollBody, RECORD_SEPARATOR, decode_payload, decode_payload_prefix, encode_frames,
     encode_payload,
 };
+pub use reason::DisconnectReason;
 pub use request::RequestInfo;
 pub use server::{Engine, PROTOCOL_VERSION, PostGuard, Route};
 pub use sid::{SID_LEN, Sid};

@@ -8,9 +8,10 @@ use bytes::Bytes;
 
 use super::config::{EngineConfig, ProtocolVersion, TransportType};
 use super::error::EngineError;
-use super::handler::{DisconnectReason, EngineHandler};
+use super::handler::EngineHandler;
 use super::packet::Packet;
 use super::payload::{PollBody, decode_payload_prefix, encode_payload};
+use super::reason::DisconnectReason;
 use super::request::RequestInfo;
 use super::sid::Sid;
 use super::socket::{Limits, Socket, SocketOwner};

@@ -9,9 +9,9 @@ use tokio::time::Instant;
 
 use super::config::{ProtocolVersion, TransportType};
 use super::frame::{EncodedMessages, Frame};
-use super::handler::DisconnectReason;
 use super::packet::Packet;
 use super::payload::PollBody;
+use super::reason::DisconnectReason;
 use super::request::RequestInfo;
 use super::sid::Sid;
 use super::state::{LongPoll, PollStep, PongWait, QueueError, ReadyState, State};

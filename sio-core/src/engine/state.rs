@@ -14,8 +14,8 @@ use tokio::time::Instant;
 
 use super::config::TransportType;
 use super::frame::Frame;
-use super::handler::DisconnectReason;
 use super::packet::Packet;
+use super::reason::DisconnectReason;
 use super::writers::{Wake, Writer, Writers};
 
 /// How long a polling session closed by its client still answers a long-poll with a noop: the

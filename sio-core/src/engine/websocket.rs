@@ -9,8 +9,9 @@ use tokio::time::Instant;
 
 use super::config::ProtocolVersion;
 use super::frame::Frame;
-use super::handler::{DisconnectReason, EngineHandler};
+use super::handler::EngineHandler;
 use super::packet::{PROBE, Packet};
+use super::reason::DisconnectReason;
 use super::server::Engine;
 use super::socket::Socket;
 

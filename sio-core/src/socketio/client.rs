@@ -16,7 +16,7 @@ use crate::engine::{self, Frame};
 pub(crate) mod eio3;
 
 /// The engine session type of a Socket.IO server.
-pub type EngineSocket = engine::Socket<ClientData>;
+pub(crate) type EngineSocket = engine::Socket<ClientData>;
 
 #[derive(Debug)]
 enum Slot {
@@ -249,7 +249,7 @@ fn connect(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet) 
         .namespaces
         .push((packet.nsp.clone(), Slot::Connecting));
     let conn = conn.clone();
-    tokio::spawn(async move {
+    crate::rt::spawn(async move {
         let path = nsp.path().to_owned();
         let admit = |socket: &SocketRef| {
             let mut st = conn.data().lock();

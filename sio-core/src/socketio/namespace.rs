@@ -154,7 +154,7 @@ impl SocketRef {
 }
 
 /// A namespace at run time: its path, handler, adapter and connected sockets.
-pub struct Nsp {
+pub(crate) struct Nsp {
     path: String,
     handler: Arc<dyn Namespace>,
     adapter: Arc<dyn Adapter>,
@@ -214,18 +214,13 @@ impl Nsp {
         self.recovery
     }
 
-    /// Whether this namespace was created on demand by a dynamic namespace matcher.
-    pub fn is_dynamic(&self) -> bool {
-        self.dynamic
-    }
-
     /// The namespace path.
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         &self.path
     }
 
     /// The namespace's adapter.
-    pub fn adapter(&self) -> &Arc<dyn Adapter> {
+    pub(crate) fn adapter(&self) -> &Arc<dyn Adapter> {
         &self.adapter
     }
 
@@ -238,7 +233,7 @@ impl Nsp {
     }
 
     /// A connected socket by id.
-    pub fn socket(&self, sid: Sid) -> Option<SocketRef> {
+    pub(crate) fn socket(&self, sid: Sid) -> Option<SocketRef> {
         self.sockets
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -265,7 +260,7 @@ impl Nsp {
     }
 
     /// Every connected socket.
-    pub fn sockets(&self) -> Vec<SocketRef> {
+    pub(crate) fn sockets(&self) -> Vec<SocketRef> {
         self.sockets
             .read()
             .unwrap_or_else(|e| e.into_inner())
