@@ -22,7 +22,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::{Bytes, BytesMut};
 use bytestring::ByteString;
 use futures_util::StreamExt;
-use sio_core::engine::{EngineHandler, WsConnection, WsFrame, WsOutgoing};
+use sio_core::engine::{EngineHandler, Frame as WsFrame, WsConnection, WsOutgoing};
 use tokio::io::AsyncWrite;
 use tokio_util::io::poll_read_buf;
 

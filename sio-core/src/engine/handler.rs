@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::packet::Message;
+use super::frame::Frame;
 use super::reason::DisconnectReason;
 use super::socket::Socket;
 
@@ -16,7 +16,7 @@ use super::socket::Socket;
 ///
 /// ```
 /// use std::sync::Arc;
-/// use sio_core::engine::{DisconnectReason, EngineHandler, Message, Socket};
+/// use sio_core::engine::{DisconnectReason, EngineHandler, Frame, Socket};
 ///
 /// /// Echoes every message back to its sender.
 /// struct Echo;
@@ -26,7 +26,7 @@ use super::socket::Socket;
 ///     fn on_connect(&self, socket: &Arc<Socket<()>>) {
 ///         tracing::info!(sid = %socket.id(), "connected");
 ///     }
-///     fn on_message(&self, socket: &Arc<Socket<()>>, message: Message) {
+///     fn on_message(&self, socket: &Arc<Socket<()>>, message: Frame) {
 ///         let _ = socket.send(message);
 ///     }
 ///     fn on_disconnect(&self, socket: &Arc<Socket<()>>, reason: DisconnectReason) {
@@ -42,7 +42,7 @@ pub trait EngineHandler: Send + Sync + 'static {
     fn on_connect(&self, socket: &Arc<Socket<Self::Data>>);
 
     /// A message arrived from the client.
-    fn on_message(&self, socket: &Arc<Socket<Self::Data>>, message: Message);
+    fn on_message(&self, socket: &Arc<Socket<Self::Data>>, message: Frame);
 
     /// The session ended. Called exactly once per session.
     fn on_disconnect(&self, socket: &Arc<Socket<Self::Data>>, reason: DisconnectReason);

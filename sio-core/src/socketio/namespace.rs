@@ -17,11 +17,11 @@ use super::adapter::{Adapter, AdapterFactory, NamespaceHandle};
 use super::args::Args;
 use super::error::ConnectError;
 use super::packet::Packet;
-use super::parser::{Frame, JsonParser, Parser};
+use super::parser::{JsonParser, Parser};
 use super::reason::DisconnectReason;
 use super::server::ServerInner;
 use super::socket::SocketRef;
-use crate::engine::{Sid, WsFrame};
+use crate::engine::{EncodedMessages, Sid};
 
 /// An incoming event (or a lifecycle moment) as handlers and extractors see it.
 #[derive(Debug, Clone, Default)]
@@ -290,29 +290,18 @@ impl Nsp {
         id: Option<u64>,
         event: Option<&str>,
         args: &super::args::RawArgs,
-    ) -> Option<Vec<WsFrame>> {
+    ) -> Option<EncodedMessages> {
         if !self.parser.writes_json_text() {
             return None;
         }
-        let text = JsonParser::encode_raw_args(self.path(), id, event, args, "4");
-        Some(vec![WsFrame::Text(text.into())])
+        Some(EncodedMessages::text_with_prefix(|prefix| {
+            JsonParser::encode_raw_args(self.path(), id, event, args, prefix)
+        }))
     }
 
-    /// Encodes a packet once into engine frames (text frames carry the `4` message prefix).
-    pub(crate) fn encode(&self, packet: &Packet) -> Vec<WsFrame> {
-        self.parser
-            .encode(packet)
-            .into_iter()
-            .map(|frame| match frame {
-                Frame::Text(text) => {
-                    let mut s = String::with_capacity(text.len() + 1);
-                    s.push('4');
-                    s.push_str(&text);
-                    WsFrame::Text(s.into())
-                }
-                Frame::Binary(bytes) => WsFrame::Binary(bytes),
-            })
-            .collect()
+    /// Encodes a packet once into engine messages, to queue on one socket or many.
+    pub(crate) fn encode(&self, packet: &Packet) -> EncodedMessages {
+        EncodedMessages::new(self.parser.encode(packet))
     }
 
     /// Restores the session (connection state recovery) or runs the middlewares, then adds

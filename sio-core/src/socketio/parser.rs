@@ -40,44 +40,14 @@ pub const DEFAULT_MAX_ATTACHMENTS: usize = 10;
 /// stack, the smallest the runtimes use, even in a debug build.
 pub const DEFAULT_MAX_DEPTH: usize = 1000;
 
-/// One Engine.IO message, as a parser reads and writes it.
+/// One Engine.IO message, as a parser reads and writes it: the engine's frame type.
 ///
 /// ```
 /// use sio_core::socketio::parser::Frame;
 ///
 /// assert_eq!(Frame::from("2[\"hi\"]"), Frame::Text("2[\"hi\"]".into()));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Frame {
-    /// A text message.
-    Text(ByteString),
-    /// A binary message.
-    Binary(Bytes),
-}
-
-impl From<&str> for Frame {
-    fn from(s: &str) -> Self {
-        Frame::Text(ByteString::from(s))
-    }
-}
-
-impl From<String> for Frame {
-    fn from(s: String) -> Self {
-        Frame::Text(ByteString::from(s))
-    }
-}
-
-impl From<ByteString> for Frame {
-    fn from(s: ByteString) -> Self {
-        Frame::Text(s)
-    }
-}
-
-impl From<Bytes> for Frame {
-    fn from(b: Bytes) -> Self {
-        Frame::Binary(b)
-    }
-}
+pub use crate::engine::Frame;
 
 /// Why [`JsonParser::encode_event_json`] could not encode an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]

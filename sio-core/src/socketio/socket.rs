@@ -228,7 +228,7 @@ impl SocketRef {
             && !self.nsp.has_outgoing_listener()
             && let Some(frames) = self.nsp.encode_raw(None, Some(event), raw)
         {
-            if self.conn.send_frames(frames).is_err() {
+            if self.conn.send_encoded(frames).is_err() {
                 tracing::trace!(sid = %self.id, "send on a closed connection");
             }
             return Ok(());
@@ -380,7 +380,7 @@ impl SocketRef {
             && attachments.is_empty()
             && let Some(frames) = self.nsp.encode_raw(Some(id), None, raw)
         {
-            if self.conn.send_frames(frames).is_err() {
+            if self.conn.send_encoded(frames).is_err() {
                 tracing::trace!(sid = %self.id, "send on a closed connection");
             }
             return;
@@ -499,7 +499,7 @@ impl Socket {
 
     pub(crate) fn send_packet(&self, packet: Packet) {
         let frames = self.nsp.encode(&packet);
-        if self.conn.send_frames(frames).is_err() {
+        if self.conn.send_encoded(frames).is_err() {
             tracing::trace!(sid = %self.id, "send on a closed connection");
         }
     }

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock, RwLock, Weak};
 use std::time::Duration;
 
 use super::SocketIo;
-use crate::engine::{self, Engine, EngineHandler, Message, WsFrame};
+use crate::engine::{self, EncodedMessages, Engine, EngineHandler, Frame};
 use crate::socketio::client::{self, ClientData, EngineSocket};
 use crate::socketio::namespace::{Namespace, Nsp, NspSettings};
 use crate::socketio::packet::Packet;
@@ -131,7 +131,7 @@ impl ServerInner {
             .map(|engine| SocketIo { engine })
     }
 
-    pub(crate) fn encode(&self, packet: &Packet) -> Vec<WsFrame> {
+    pub(crate) fn encode(&self, packet: &Packet) -> EncodedMessages {
         self.namespace("/")
             .map(|nsp| nsp.encode(packet))
             .unwrap_or_default()
@@ -233,7 +233,7 @@ impl EngineHandler for SioHandler {
         self.0.connect_timer.watch(conn, self.0.connect_timeout);
     }
 
-    fn on_message(&self, conn: &Arc<EngineSocket>, message: Message) {
+    fn on_message(&self, conn: &Arc<EngineSocket>, message: Frame) {
         client::on_message(&self.0, conn, message);
     }
 
