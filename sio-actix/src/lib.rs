@@ -10,13 +10,13 @@
 //! ```no_run
 //! use std::sync::Arc;
 //! use actix_web::{App, HttpServer, web};
-//! use sio_core::engine::{DisconnectReason, Engine, EngineConfig, EngineHandler, Message, Socket};
+//! use sio_core::engine::{DisconnectReason, Engine, EngineConfig, EngineHandler, Frame, Socket};
 //!
 //! struct Echo;
 //! impl EngineHandler for Echo {
 //!     type Data = ();
 //!     fn on_connect(&self, _: &Arc<Socket<()>>) {}
-//!     fn on_message(&self, socket: &Arc<Socket<()>>, msg: Message) { let _ = socket.send(msg); }
+//!     fn on_message(&self, socket: &Arc<Socket<()>>, msg: Frame) { let _ = socket.send(msg); }
 //!     fn on_disconnect(&self, _: &Arc<Socket<()>>, _: DisconnectReason) {}
 //! }
 //!

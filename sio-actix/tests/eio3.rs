@@ -16,7 +16,7 @@ use eio3_support::{SioServer, get, old_clients, post};
 use futures_util::SinkExt as _;
 use serde_json::{Value, json};
 use sio_core::engine::{
-    DisconnectReason, EngineConfigBuilder, Message, ProtocolVersion, Sid, TransportType,
+    DisconnectReason, EngineConfigBuilder, Frame, ProtocolVersion, Sid, TransportType,
 };
 use sio_core::socketio::{
     Ack, AckSender, ConnectError, Data, Handlers, Handshake, RawData, SocketIo, SocketRef,
@@ -128,11 +128,7 @@ async fn text_payloads_count_utf16_units() {
     assert_eq!(server.get(&q(&sid)).await, (200, payload.to_owned()));
     assert_eq!(
         server.recorder().messages_of(&sid),
-        vec![
-            Message::from("hello"),
-            Message::from("€"),
-            Message::from("😀")
-        ]
+        vec![Frame::from("hello"), Frame::from("€"), Frame::from("😀")]
     );
     // A length that does not match closes the session (the POST is answered `ok`, as Node does).
     assert_eq!(
@@ -170,8 +166,8 @@ async fn binary_payloads_over_polling() {
     assert_eq!(
         server.recorder().messages_of(&sid),
         vec![
-            Message::from("hello"),
-            Message::Binary(Bytes::from_static(&[1, 2, 3, 4]))
+            Frame::from("hello"),
+            Frame::Binary(Bytes::from_static(&[1, 2, 3, 4]))
         ]
     );
     // Text only: a text payload.
@@ -191,7 +187,7 @@ async fn binary_payloads_over_polling() {
     assert_eq!(answer.text(), "10:b4AQIDBA==");
     assert_eq!(
         server.recorder().messages_of(&sid),
-        vec![Message::Binary(Bytes::from_static(&[1, 2, 3, 4]))]
+        vec![Frame::Binary(Bytes::from_static(&[1, 2, 3, 4]))]
     );
     server.stop().await;
 }
@@ -262,8 +258,8 @@ async fn websocket_frames_carry_the_type_byte() {
     assert_eq!(
         server.recorder().messages_of(&sid),
         vec![
-            Message::Binary(Bytes::from_static(&[1, 2, 3])),
-            Message::from("hello €")
+            Frame::Binary(Bytes::from_static(&[1, 2, 3])),
+            Frame::from("hello €")
         ]
     );
     // With b64=1, binary messages are text frames `b4<base64>`, both ways.
@@ -273,7 +269,7 @@ async fn websocket_frames_carry_the_type_byte() {
     assert_eq!(next_ws_text(&mut ws).await, "b4AQID");
     assert_eq!(
         server.recorder().messages_of(&sid),
-        vec![Message::Binary(Bytes::from_static(&[1, 2, 3]))]
+        vec![Frame::Binary(Bytes::from_static(&[1, 2, 3]))]
     );
     server.stop().await;
 }
@@ -417,7 +413,7 @@ async fn implicit_connection_to_the_main_namespace() {
             sio_core::engine::Packet::Message(
                 r#"51-["echo-back",{"_placeholder":true,"num":0}]"#.into()
             ),
-            sio_core::engine::Packet::Message(Message::Binary(Bytes::from_static(&[1, 2, 3]))),
+            sio_core::engine::Packet::Message(Frame::Binary(Bytes::from_static(&[1, 2, 3]))),
         ]
     );
     // The socket is in the room named after the id the client gives it: the engine id.

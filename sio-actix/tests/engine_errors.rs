@@ -189,7 +189,7 @@ async fn invalid_base64_is_read_as_node_reads_it() {
     assert_eq!(server.send(&sid, "b!!!").await, (200, "ok".to_owned()));
     assert_eq!(
         server.recorder().messages_of(&sid),
-        vec![sio_core::engine::Message::Binary(bytes::Bytes::new())]
+        vec![sio_core::engine::Frame::Binary(bytes::Bytes::new())]
     );
     assert_eq!(
         server.send(&sid, "4still open").await,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use common::{Event, TestServer, sid_of};
-use sio_core::engine::{DisconnectReason, Message};
+use sio_core::engine::{DisconnectReason, Frame};
 
 #[actix_web::test]
 async fn handshake_has_exactly_nodes_keys() {
@@ -55,9 +55,9 @@ async fn messages_both_ways_batched_in_one_payload() {
     assert_eq!(
         server.recorder().messages_of(&sid),
         vec![
-            Message::from("hello"),
-            Message::from("€"),
-            Message::Binary(Bytes::from_static(&[1, 2, 3, 4])),
+            Frame::from("hello"),
+            Frame::from("€"),
+            Frame::Binary(Bytes::from_static(&[1, 2, 3, 4])),
         ]
     );
     // One long-poll returns every queued packet at once.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use common::{Event, Http, TestServer, next_frame, next_text, send_text, sid_of};
 use futures_util::SinkExt as _;
-use sio_core::engine::{DisconnectReason, Message, TransportType};
+use sio_core::engine::{DisconnectReason, Frame, TransportType};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 const BAD_REQUEST: &str = r#"{"code":3,"message":"Bad request"}"#;
@@ -39,8 +39,8 @@ async fn direct_websocket_handshake_and_echo() {
     assert_eq!(
         server.recorder().messages_of(&sid),
         vec![
-            Message::from("hello €"),
-            Message::Binary(Bytes::from_static(&[1, 2, 3]))
+            Frame::from("hello €"),
+            Frame::Binary(Bytes::from_static(&[1, 2, 3]))
         ]
     );
     server.stop().await;

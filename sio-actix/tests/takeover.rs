@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Http, TestServer, fast, next_frame, next_text, send_text, sid_of};
-use sio_core::engine::{DisconnectReason, Message};
+use sio_core::engine::{DisconnectReason, Frame};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -202,7 +202,7 @@ async fn slow_consumers_are_disconnected() {
         let big = "x".repeat(64 * 1024);
         let mut refused = false;
         for _ in 0..2_000 {
-            if socket.send(Message::from(big.as_str())).is_err() {
+            if socket.send(Frame::from(big.as_str())).is_err() {
                 refused = true;
                 break;
             }

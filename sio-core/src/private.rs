@@ -37,7 +37,7 @@ pub fn extract_data<T: DeserializeOwned + Send + 'static>(
 
 /// An extraction failure in a middleware refuses the connection.
 pub fn refusal(err: ExtractError) -> ConnectError {
-    ConnectError::new(err.0)
+    ConnectError::new(err.to_string())
 }
 
 /// Answers an extraction failure (error ack, or a log).

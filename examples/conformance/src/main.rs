@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use sio_core::engine::{
-    Cors, DisconnectReason, Engine, EngineConfig, EngineHandler, Message, Socket,
+    Cors, DisconnectReason, Engine, EngineConfig, EngineHandler, Frame, Socket,
 };
 
 /// Whether `SIO_EIO3=1` asks for Engine.IO v3 clients to be served.
@@ -73,7 +73,7 @@ impl EngineHandler for Echo {
         tracing::debug!(sid = %socket.id(), transport = %socket.transport(), "connected");
     }
 
-    fn on_message(&self, socket: &Arc<Socket<()>>, message: Message) {
+    fn on_message(&self, socket: &Arc<Socket<()>>, message: Frame) {
         let _ = socket.send(message);
     }
 

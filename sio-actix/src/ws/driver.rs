@@ -14,7 +14,7 @@ use actix_codec::{Decoder, Encoder};
 use actix_http::ws::{CloseCode, CloseReason, Codec, Frame, Item, Message, ProtocolError};
 use bytes::{Bytes, BytesMut};
 use bytestring::ByteString;
-use sio_core::engine::{EngineHandler, WsConnection, WsFrame};
+use sio_core::engine::{EngineHandler, Frame as WsFrame, WsConnection};
 
 /// RFC 6455: a control frame's payload is at most 125 bytes.
 const MAX_CONTROL_PAYLOAD: usize = 125;

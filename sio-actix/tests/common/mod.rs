@@ -9,8 +9,7 @@ use std::time::Duration;
 use actix_web::{App, HttpServer, web};
 use futures_util::{SinkExt as _, StreamExt as _};
 use sio_core::engine::{
-    DisconnectReason, Engine, EngineConfig, EngineConfigBuilder, EngineHandler, Message, Sid,
-    Socket,
+    DisconnectReason, Engine, EngineConfig, EngineConfigBuilder, EngineHandler, Frame, Sid, Socket,
 };
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -21,7 +20,7 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Connect(Sid),
-    Message(Sid, Message),
+    Message(Sid, Frame),
     Disconnect(Sid, DisconnectReason),
 }
 
@@ -67,7 +66,7 @@ impl Recorder {
         }
     }
 
-    pub fn messages_of(&self, sid: &str) -> Vec<Message> {
+    pub fn messages_of(&self, sid: &str) -> Vec<Frame> {
         self.events()
             .into_iter()
             .filter_map(|e| match e {
@@ -83,9 +82,9 @@ impl EngineHandler for Recorder {
     fn on_connect(&self, socket: &Arc<Socket<()>>) {
         self.push(Event::Connect(socket.id()));
     }
-    fn on_message(&self, socket: &Arc<Socket<()>>, message: Message) {
+    fn on_message(&self, socket: &Arc<Socket<()>>, message: Frame) {
         self.push(Event::Message(socket.id(), message.clone()));
-        if message == Message::from("close-me") {
+        if message == Frame::from("close-me") {
             socket.close();
         } else {
             let _ = socket.send(message);

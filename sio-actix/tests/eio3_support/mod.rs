@@ -150,7 +150,7 @@ impl SioServer {
             packets
                 .iter()
                 .map(|p| (*p).into())
-                .map(sio_core::engine::WsFrame::Text),
+                .map(sio_core::engine::Frame::Text),
         );
         let answer = post(
             &self.http,
@@ -172,7 +172,7 @@ impl SioServer {
         packets
             .into_iter()
             .map(|p| match p {
-                Packet::Message(sio_core::engine::Message::Text(t)) => t.to_string(),
+                Packet::Message(sio_core::engine::Frame::Text(t)) => t.to_string(),
                 other => panic!("expected a text message, got {other:?}"),
             })
             .collect()

@@ -1,55 +1,11 @@
 //! The seam between the engine and what runs on top of it (the Socket.IO layer, or an
 //! application using the engine alone).
 
-use std::fmt;
 use std::sync::Arc;
 
-use super::packet::Message;
+use super::frame::Frame;
+use super::reason::DisconnectReason;
 use super::socket::Socket;
-
-/// Why an engine session ended (Node's close reasons).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DisconnectReason {
-    /// The client closed the connection (closed its WebSocket, sent a close packet, or
-    /// abandoned a long-poll).
-    TransportClose,
-    /// The transport failed: a protocol violation (overlapping polls, a ping from the
-    /// client), a write error, or a message over `max_http_buffer_size`.
-    TransportError,
-    /// The client did not answer a ping within `ping_timeout`.
-    PingTimeout,
-    /// The client sent a packet that does not decode.
-    ParseError,
-    /// The server closed the session ([`Socket::close`]).
-    ForcedClose,
-    /// The server is shutting down.
-    ServerShuttingDown,
-    /// The client did not read its packets fast enough: its outgoing queue passed
-    /// `max_queued_packets`.
-    SlowConsumer,
-}
-
-impl DisconnectReason {
-    /// The reason as Node names it (`"transport close"`, `"ping timeout"`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DisconnectReason::TransportClose => "transport close",
-            DisconnectReason::TransportError => "transport error",
-            DisconnectReason::PingTimeout => "ping timeout",
-            DisconnectReason::ParseError => "parse error",
-            DisconnectReason::ForcedClose => "forced close",
-            DisconnectReason::ServerShuttingDown => "server shutting down",
-            DisconnectReason::SlowConsumer => "slow consumer",
-        }
-    }
-}
-
-impl fmt::Display for DisconnectReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// What an application implements to use the engine: it is told of new sessions, of every
 /// message, and of the end of each session.
@@ -60,7 +16,7 @@ impl fmt::Display for DisconnectReason {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use sio_core::engine::{DisconnectReason, EngineHandler, Message, Socket};
+/// use sio_core::engine::{DisconnectReason, EngineHandler, Frame, Socket};
 ///
 /// /// Echoes every message back to its sender.
 /// struct Echo;
@@ -70,7 +26,7 @@ impl fmt::Display for DisconnectReason {
 ///     fn on_connect(&self, socket: &Arc<Socket<()>>) {
 ///         tracing::info!(sid = %socket.id(), "connected");
 ///     }
-///     fn on_message(&self, socket: &Arc<Socket<()>>, message: Message) {
+///     fn on_message(&self, socket: &Arc<Socket<()>>, message: Frame) {
 ///         let _ = socket.send(message);
 ///     }
 ///     fn on_disconnect(&self, socket: &Arc<Socket<()>>, reason: DisconnectReason) {
@@ -86,7 +42,7 @@ pub trait EngineHandler: Send + Sync + 'static {
     fn on_connect(&self, socket: &Arc<Socket<Self::Data>>);
 
     /// A message arrived from the client.
-    fn on_message(&self, socket: &Arc<Socket<Self::Data>>, message: Message);
+    fn on_message(&self, socket: &Arc<Socket<Self::Data>>, message: Frame);
 
     /// The session ended. Called exactly once per session.
     fn on_disconnect(&self, socket: &Arc<Socket<Self::Data>>, reason: DisconnectReason);

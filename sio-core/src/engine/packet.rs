@@ -9,60 +9,7 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use super::error::DecodeError;
-
-/// An application message carried by a `message` packet (type `4`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Message {
-    /// A UTF-8 text message.
-    Text(ByteString),
-    /// A binary message.
-    Binary(Bytes),
-}
-
-impl Message {
-    /// The length of the payload in bytes.
-    pub fn len(&self) -> usize {
-        match self {
-            Message::Text(t) => t.len(),
-            Message::Binary(b) => b.len(),
-        }
-    }
-
-    /// Whether the payload is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-impl From<&str> for Message {
-    fn from(s: &str) -> Self {
-        Message::Text(ByteString::from(s))
-    }
-}
-
-impl From<String> for Message {
-    fn from(s: String) -> Self {
-        Message::Text(ByteString::from(s))
-    }
-}
-
-impl From<ByteString> for Message {
-    fn from(s: ByteString) -> Self {
-        Message::Text(s)
-    }
-}
-
-impl From<Bytes> for Message {
-    fn from(b: Bytes) -> Self {
-        Message::Binary(b)
-    }
-}
-
-impl From<Vec<u8>> for Message {
-    fn from(b: Vec<u8>) -> Self {
-        Message::Binary(Bytes::from(b))
-    }
-}
+use super::frame::Frame;
 
 /// One Engine.IO v4 packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +23,7 @@ pub enum Packet {
     /// `3`: heartbeat pong (client to server in v4), or `3probe` during an upgrade.
     Pong(ByteString),
     /// `4`: an application message, text or binary.
-    Message(Message),
+    Message(Frame),
     /// `5`: completes the switch to the new transport.
     Upgrade,
     /// `6`: does nothing; ends a pending long-poll harmlessly.
@@ -115,8 +62,8 @@ impl Packet {
     /// The payload of `close`, `upgrade` and `noop` is ignored, as the reference does.
     ///
     /// ```
-    /// use sio_core::engine::{Packet, Message};
-    /// assert_eq!(Packet::decode_text("4hello".into()).unwrap(), Packet::Message(Message::from("hello")));
+    /// use sio_core::engine::{Packet, Frame};
+    /// assert_eq!(Packet::decode_text("4hello".into()).unwrap(), Packet::Message(Frame::from("hello")));
     /// assert!(Packet::decode_text("7".into()).is_err());
     /// ```
     pub fn decode_text(text: ByteString) -> Result<Packet, DecodeError> {
@@ -130,7 +77,7 @@ impl Packet {
             b'1' => Packet::Close,
             b'2' => Packet::Ping(rest()),
             b'3' => Packet::Pong(rest()),
-            b'4' => Packet::Message(Message::Text(rest())),
+            b'4' => Packet::Message(Frame::Text(rest())),
             b'5' => Packet::Upgrade,
             b'6' => Packet::Noop,
             other => return Err(DecodeError::UnknownType(other)),
@@ -139,7 +86,7 @@ impl Packet {
 
     /// Decodes one binary WebSocket frame: always a binary `message` in v4.
     pub fn decode_binary(bytes: Bytes) -> Packet {
-        Packet::Message(Message::Binary(bytes))
+        Packet::Message(Frame::Binary(bytes))
     }
 
     /// Appends the text form of this packet to `out`.
@@ -149,7 +96,7 @@ impl Packet {
     pub fn encode_text_into(&self, out: &mut String) {
         use base64::Engine as _;
         match self {
-            Packet::Message(Message::Binary(b)) => {
+            Packet::Message(Frame::Binary(b)) => {
                 out.push('b');
                 base64::engine::general_purpose::STANDARD.encode_string(b, out);
             }
@@ -157,7 +104,7 @@ impl Packet {
                 out.push(char::from(other.type_digit()));
                 match other {
                     Packet::Open(p) | Packet::Ping(p) | Packet::Pong(p) => out.push_str(p),
-                    Packet::Message(Message::Text(t)) => out.push_str(t),
+                    Packet::Message(Frame::Text(t)) => out.push_str(t),
                     _ => {}
                 }
             }
@@ -166,58 +113,26 @@ impl Packet {
 
     /// Encodes this packet as one WebSocket frame: a text frame `<digit><payload>`, or, for a
     /// binary message, a binary frame with the raw bytes.
-    pub fn into_ws_frame(self) -> WsFrame {
+    pub fn into_ws_frame(self) -> Frame {
         match self {
-            Packet::Message(Message::Binary(b)) => WsFrame::Binary(b),
-            Packet::Message(Message::Text(t)) => {
+            Packet::Message(Frame::Binary(b)) => Frame::Binary(b),
+            Packet::Message(Frame::Text(t)) => {
                 let mut s = String::with_capacity(t.len() + 1);
                 s.push('4');
                 s.push_str(&t);
-                WsFrame::Text(ByteString::from(s))
+                Frame::Text(ByteString::from(s))
             }
-            Packet::Close => WsFrame::Text(ByteString::from_static("1")),
-            Packet::Ping(p) if p.is_empty() => WsFrame::Text(ByteString::from_static("2")),
-            Packet::Pong(p) if p.is_empty() => WsFrame::Text(ByteString::from_static("3")),
-            Packet::Upgrade => WsFrame::Text(ByteString::from_static("5")),
-            Packet::Noop => WsFrame::Text(ByteString::from_static("6")),
+            Packet::Close => Frame::Text(ByteString::from_static("1")),
+            Packet::Ping(p) if p.is_empty() => Frame::Text(ByteString::from_static("2")),
+            Packet::Pong(p) if p.is_empty() => Frame::Text(ByteString::from_static("3")),
+            Packet::Upgrade => Frame::Text(ByteString::from_static("5")),
+            Packet::Noop => Frame::Text(ByteString::from_static("6")),
             other => {
                 let mut s = String::new();
                 other.encode_text_into(&mut s);
-                WsFrame::Text(ByteString::from(s))
+                Frame::Text(ByteString::from(s))
             }
         }
-    }
-}
-
-/// A WebSocket data frame, as the engine reads and writes them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WsFrame {
-    /// A text frame.
-    Text(ByteString),
-    /// A binary frame.
-    Binary(Bytes),
-}
-
-impl WsFrame {
-    /// Decodes the frame into an Engine.IO packet.
-    pub fn decode(self) -> Result<Packet, DecodeError> {
-        match self {
-            WsFrame::Text(t) => Packet::decode_text(t),
-            WsFrame::Binary(b) => Ok(Packet::decode_binary(b)),
-        }
-    }
-
-    /// The frame's length in bytes.
-    pub fn len(&self) -> usize {
-        match self {
-            WsFrame::Text(t) => t.len(),
-            WsFrame::Binary(b) => b.len(),
-        }
-    }
-
-    /// Whether the frame is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -246,9 +161,9 @@ mod tests {
         assert_eq!(dec("2probe"), Ok(Packet::Ping("probe".into())));
         assert_eq!(dec("3"), Ok(Packet::pong()));
         assert_eq!(dec("3probe"), Ok(Packet::Pong("probe".into())));
-        assert_eq!(dec("4hello"), Ok(Packet::Message(Message::from("hello"))));
-        assert_eq!(dec("4"), Ok(Packet::Message(Message::from(""))));
-        assert_eq!(dec("4€"), Ok(Packet::Message(Message::from("€"))));
+        assert_eq!(dec("4hello"), Ok(Packet::Message(Frame::from("hello"))));
+        assert_eq!(dec("4"), Ok(Packet::Message(Frame::from(""))));
+        assert_eq!(dec("4€"), Ok(Packet::Message(Frame::from("€"))));
         assert_eq!(dec("5"), Ok(Packet::Upgrade));
         assert_eq!(dec("6"), Ok(Packet::Noop));
     }
@@ -271,7 +186,7 @@ mod tests {
         assert_eq!(text(&Packet::Message("hello".into())), "4hello");
         assert_eq!(text(&Packet::Upgrade), "5");
         assert_eq!(text(&Packet::Noop), "6");
-        let bin = Packet::Message(Message::from(vec![1u8, 2, 3, 4]));
+        let bin = Packet::Message(Frame::from(vec![1u8, 2, 3, 4]));
         assert_eq!(text(&bin), "bAQIDBA==");
     }
 
@@ -279,21 +194,21 @@ mod tests {
     fn websocket_frames() {
         assert_eq!(
             Packet::Message("€".into()).into_ws_frame(),
-            WsFrame::Text("4€".into())
+            Frame::Text("4€".into())
         );
         assert_eq!(
-            Packet::Message(Message::from(vec![1u8, 2])).into_ws_frame(),
-            WsFrame::Binary(Bytes::from_static(&[1, 2]))
+            Packet::Message(Frame::from(vec![1u8, 2])).into_ws_frame(),
+            Frame::Binary(Bytes::from_static(&[1, 2]))
         );
         assert_eq!(
             Packet::Pong("probe".into()).into_ws_frame(),
-            WsFrame::Text("3probe".into())
+            Frame::Text("3probe".into())
         );
-        assert_eq!(Packet::ping().into_ws_frame(), WsFrame::Text("2".into()));
+        assert_eq!(Packet::ping().into_ws_frame(), Frame::Text("2".into()));
         assert_eq!(
-            WsFrame::Binary(Bytes::from_static(&[9])).decode(),
-            Ok(Packet::Message(Message::Binary(Bytes::from_static(&[9]))))
+            Frame::Binary(Bytes::from_static(&[9])).decode(),
+            Ok(Packet::Message(Frame::Binary(Bytes::from_static(&[9]))))
         );
-        assert_eq!(WsFrame::Text("".into()).decode(), Err(DecodeError::Empty));
+        assert_eq!(Frame::Text("".into()).decode(), Err(DecodeError::Empty));
     }
 }

@@ -9,7 +9,8 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use super::error::DecodeError;
-use super::packet::{Message, Packet, WsFrame};
+use super::frame::Frame;
+use super::packet::Packet;
 
 /// The byte that separates the packets of a polling payload.
 pub const RECORD_SEPARATOR: char = '\x1e';
@@ -45,7 +46,7 @@ impl PollBody {
 /// Encodes packets into one polling payload.
 ///
 /// ```
-/// use sio_core::engine::{encode_payload, Message, Packet};
+/// use sio_core::engine::{encode_payload, Frame, Packet};
 /// let body = encode_payload(&[Packet::Message("hello".into()), Packet::ping()]);
 /// assert_eq!(body, "4hello\x1e2");
 /// ```
@@ -64,19 +65,19 @@ pub fn encode_payload(packets: &[Packet]) -> String {
 /// payload: text frames as they are, binary frames as `b` + base64.
 ///
 /// ```
-/// use sio_core::engine::{encode_frames, WsFrame};
-/// let body = encode_frames([WsFrame::Text("4hi".into()), WsFrame::Binary(vec![1, 2].into())]);
+/// use sio_core::engine::{encode_frames, Frame};
+/// let body = encode_frames([Frame::Text("4hi".into()), Frame::Binary(vec![1, 2].into())]);
 /// assert_eq!(body, "4hi\x1ebAQI=");
 /// ```
-pub fn encode_frames<I: IntoIterator<Item = WsFrame>>(frames: I) -> String {
+pub fn encode_frames<I: IntoIterator<Item = Frame>>(frames: I) -> String {
     let mut out = String::new();
     for (i, frame) in frames.into_iter().enumerate() {
         if i > 0 {
             out.push(RECORD_SEPARATOR);
         }
         match frame {
-            WsFrame::Text(text) => out.push_str(&text),
-            WsFrame::Binary(bytes) => {
+            Frame::Text(text) => out.push_str(&text),
+            Frame::Binary(bytes) => {
                 out.push('b');
                 base64::engine::general_purpose::STANDARD.encode_string(&bytes, &mut out);
             }
@@ -92,11 +93,11 @@ pub fn encode_frames<I: IntoIterator<Item = WsFrame>>(frames: I) -> String {
 ///
 /// ```
 /// use bytes::Bytes;
-/// use sio_core::engine::{decode_payload, Message, Packet};
+/// use sio_core::engine::{decode_payload, Frame, Packet};
 /// let packets = decode_payload(Bytes::from_static(b"4hello\x1ebAQIDBA==")).unwrap();
 /// assert_eq!(packets, vec![
 ///     Packet::Message("hello".into()),
-///     Packet::Message(Message::Binary(Bytes::from_static(&[1, 2, 3, 4]))),
+///     Packet::Message(Frame::Binary(Bytes::from_static(&[1, 2, 3, 4]))),
 /// ]);
 /// ```
 pub fn decode_payload(body: Bytes) -> Result<Vec<Packet>, DecodeError> {
@@ -135,7 +136,7 @@ pub fn decode_payload_prefix(body: Bytes) -> (Vec<Packet>, Option<DecodeError>) 
 
 fn decode_record(record: ByteString) -> Result<Packet, DecodeError> {
     match record.strip_prefix('b') {
-        Some(b64) => Ok(Packet::Message(Message::Binary(Bytes::from(
+        Some(b64) => Ok(Packet::Message(Frame::Binary(Bytes::from(
             decode_base64_loose(b64.as_bytes()),
         )))),
         None => Packet::decode_text(record),
@@ -223,7 +224,7 @@ mod tests {
         );
         assert_eq!(
             body(b"b!!!"),
-            (vec![Packet::Message(Message::Binary(Bytes::new()))], None)
+            (vec![Packet::Message(Frame::Binary(Bytes::new()))], None)
         );
         assert_eq!(body(b"4a\xff"), (vec![], Some(DecodeError::InvalidUtf8)));
     }
@@ -244,13 +245,13 @@ mod tests {
     fn binary_as_base64() {
         let packets = [
             Packet::Message("hello".into()),
-            Packet::Message(Message::Binary(Bytes::from_static(&[1, 2, 3, 4]))),
+            Packet::Message(Frame::Binary(Bytes::from_static(&[1, 2, 3, 4]))),
         ];
         assert_eq!(encode_payload(&packets).as_bytes(), b"4hello\x1ebAQIDBA==");
         assert_eq!(dec(b"4hello\x1ebAQIDBA=="), Ok(packets.to_vec()));
         assert_eq!(
             dec(b"b"),
-            Ok(vec![Packet::Message(Message::Binary(Bytes::new()))])
+            Ok(vec![Packet::Message(Frame::Binary(Bytes::new()))])
         );
     }
 
@@ -273,7 +274,7 @@ mod tests {
         let packets = [
             Packet::Message("hello".into()),
             Packet::ping(),
-            Packet::Message(Message::Binary(Bytes::from_static(&[1, 2, 3, 4]))),
+            Packet::Message(Frame::Binary(Bytes::from_static(&[1, 2, 3, 4]))),
             Packet::Noop,
             Packet::Close,
         ];
@@ -291,7 +292,7 @@ mod tests {
         // Node reads `b!!!` as an empty binary message (its base64 skips unknown characters).
         assert_eq!(
             dec(b"b!!!"),
-            Ok(vec![Packet::Message(Message::Binary(Bytes::new()))])
+            Ok(vec![Packet::Message(Frame::Binary(Bytes::new()))])
         );
         assert_eq!(dec(b"bAQID\x1e"), Err(DecodeError::Empty));
         assert_eq!(dec(b"4\xff\xfe"), Err(DecodeError::InvalidUtf8));

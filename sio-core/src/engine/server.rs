@@ -8,16 +8,15 @@ use bytes::Bytes;
 
 use super::config::{EngineConfig, ProtocolVersion, TransportType};
 use super::error::EngineError;
-use super::handler::{DisconnectReason, EngineHandler};
+use super::handler::EngineHandler;
 use super::packet::Packet;
 use super::payload::{PollBody, decode_payload_prefix, encode_payload};
+use super::reason::DisconnectReason;
 use super::request::RequestInfo;
 use super::sid::Sid;
-use super::socket::{Limits, ReadyState, Socket, SocketOwner, UpgradeState};
+use super::socket::{Limits, Socket, SocketOwner};
+use super::state::PollStep;
 use super::websocket::WsConnection;
-
-/// How long a long-poll that arrives during an upgrade waits for it to complete.
-const PROBED_POLL_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The Engine.IO protocol revision served to current clients (the `EIO` query parameter);
 /// v3 is served too with [`EngineConfig::allow_eio3`].
@@ -150,22 +149,12 @@ impl<H: EngineHandler> Engine<H> {
                 .ok_or(EngineError::UnknownSid)?;
             // Only the heartbeat's timer ends a session that missed its pong: a request that
             // arrives after the deadline, before the timer has fired, is served, as in Node.
-            let (ready, current, linger) = {
-                let st = socket.lock();
-                (st.ready, st.transport, st.linger_until)
-            };
-            let is_get = req.method == http::Method::GET;
-            let same_transport = !upgrade && transport == current;
-            match (ready, linger) {
-                (ReadyState::Open, _) => {}
-                // Closed by the server: the close packet waits for one last long-poll, and a
-                // POST meanwhile is read and its packets ignored (`200 ok`), as in Node.
-                (ReadyState::Closing, None) if same_transport => {}
-                // Closed by the client: a long-poll racing its close packet gets a noop.
-                (ReadyState::Closing, Some(until))
-                    if same_transport && is_get && tokio::time::Instant::now() < until => {}
-                _ => return Err(EngineError::UnknownSid),
-            }
+            // A closed session still serves its last long-poll: the close packet when the
+            // server closed it (and a POST meanwhile is read and its packets ignored, `200
+            // ok`, as in Node), a noop for a poll racing the client's close packet.
+            let current = socket
+                .admits(transport, upgrade, req.method == http::Method::GET)
+                .ok_or(EngineError::UnknownSid)?;
             if self.protocol_of(req) != Some(socket.protocol()) {
                 return Err(EngineError::BadRequest);
             }
@@ -279,10 +268,7 @@ impl<H: EngineHandler> Engine<H> {
     pub fn open_websocket(&self, req: RequestInfo) -> WsConnection<H> {
         let base64 = req.query("b64").is_some();
         let (socket, handshake) = self.create(req, TransportType::Websocket);
-        socket
-            .lock()
-            .outbox
-            .push_back(Packet::Open(handshake.into()).into_ws_frame());
+        socket.queue_handshake(Packet::Open(handshake.into()));
         let engine = self.this.upgrade();
         let conn = WsConnection::active(engine, socket.clone(), base64);
         self.start(&socket);
@@ -299,15 +285,8 @@ impl<H: EngineHandler> Engine<H> {
         socket: Arc<Socket<H::Data>>,
         req: &RequestInfo,
     ) -> Result<WsConnection<H>, EngineError> {
-        {
-            let mut st = socket.lock();
-            if st.ready != ReadyState::Open
-                || st.transport != TransportType::Polling
-                || st.upgrade != UpgradeState::None
-            {
-                return Err(EngineError::BadRequest);
-            }
-            st.upgrade = UpgradeState::Probing;
+        if !socket.begin_probe() {
+            return Err(EngineError::BadRequest);
         }
         tracing::debug!(sid = %socket.id(), "upgrade started");
         Ok(WsConnection::probing(
@@ -325,83 +304,41 @@ impl<H: EngineHandler> Engine<H> {
     /// body) and closes the session, as Node does. If the returned future is dropped before it
     /// completes (the client went away), the session is closed ("transport close").
     pub async fn poll(&self, socket: Arc<Socket<H::Data>>) -> Result<PollBody, EngineError> {
-        let arrived_while_probed = {
-            let mut st = socket.lock();
-            if st.poll_get {
-                drop(st);
-                tracing::debug!(sid = %socket.id(), "overlapping long-poll");
-                socket.close_with(DisconnectReason::TransportError);
-                return Err(EngineError::TransportError);
-            }
-            st.poll_get = true;
-            st.upgrade == UpgradeState::Probed
+        let Some(mut long_poll) = socket.begin_poll() else {
+            tracing::debug!(sid = %socket.id(), "overlapping long-poll");
+            socket.close_with(DisconnectReason::TransportError);
+            return Err(EngineError::TransportError);
         };
-        // A long-poll that arrives once the probe has succeeded may race the client's `5` on
-        // the WebSocket: give the upgrade a moment (Node answers such polls on a 100 ms tick),
-        // and refuse the poll if the session upgraded meanwhile.
-        let mut probed_deadline = None;
         let mut guard = PollGuard {
             socket: &socket,
             done: false,
         };
         loop {
-            {
-                let mut st = socket.lock();
-                if !st.outbox.is_empty() {
-                    let body = socket.encode_poll_body(st.outbox.drain(..));
-                    st.poll_get = false;
-                    if st.close_after_drain {
-                        // The close packet goes in the next long-poll.
-                        st.close_after_drain = false;
-                        st.outbox.push_back(Packet::Noop.into_ws_frame());
-                        st.outbox.push_back(Packet::Close.into_ws_frame());
-                        guard.done = true;
-                        return Ok(body);
-                    }
-                    let closed = st.ready != ReadyState::Open;
-                    if st.ready == ReadyState::Closing {
-                        st.ready = ReadyState::Closed;
-                    }
-                    drop(st);
-                    guard.done = true;
-                    if closed {
+            let step = socket.poll_step(&mut long_poll);
+            let result = match step {
+                PollStep::Body { body, ended } => {
+                    if ended {
                         self.forget(&socket);
                     }
-                    return Ok(body);
+                    Ok(body)
                 }
-                if st.ready != ReadyState::Open {
-                    st.poll_get = false;
-                    guard.done = true;
-                    return Err(EngineError::UnknownSid);
-                }
-                if st.transport != TransportType::Polling {
-                    st.poll_get = false;
-                    guard.done = true;
-                    return if arrived_while_probed {
-                        Err(EngineError::BadRequest)
-                    } else {
-                        Ok(socket.encode_poll_body([Packet::Noop.into_ws_frame()]))
-                    };
-                }
-                if st.upgrade == UpgradeState::Probed {
-                    let now = tokio::time::Instant::now();
-                    let deadline = *probed_deadline.get_or_insert(now + PROBED_POLL_WAIT);
-                    if !arrived_while_probed || now >= deadline {
-                        st.poll_get = false;
-                        guard.done = true;
-                        return Ok(socket.encode_poll_body([Packet::Noop.into_ws_frame()]));
-                    }
-                }
-            }
-            match probed_deadline {
-                Some(deadline) => {
+                PollStep::Noop => Ok(socket.noop_poll_body()),
+                PollStep::Closed => Err(EngineError::UnknownSid),
+                PollStep::Upgraded => Err(EngineError::BadRequest),
+                PollStep::Wait(Some(deadline)) => {
                     tokio::select! {
                         _ = socket.poll_writer_notified() => {}
                         _ = tokio::time::sleep_until(deadline) => {}
                     }
+                    continue;
                 }
-                None => socket.poll_writer_notified().await,
-            }
+                PollStep::Wait(None) => {
+                    socket.poll_writer_notified().await;
+                    continue;
+                }
+            };
+            guard.done = true;
+            return result;
         }
     }
 
@@ -412,14 +349,9 @@ impl<H: EngineHandler> Engine<H> {
     /// A second `POST` while one is being read is `TransportError` (400, empty body) and closes
     /// the session, as Node does.
     pub fn begin_post(&self, socket: Arc<Socket<H::Data>>) -> Result<PostGuard<H>, EngineError> {
-        {
-            let mut st = socket.lock();
-            if st.poll_post {
-                drop(st);
-                socket.close_with(DisconnectReason::TransportError);
-                return Err(EngineError::TransportError);
-            }
-            st.poll_post = true;
+        if !socket.begin_post() {
+            socket.close_with(DisconnectReason::TransportError);
+            return Err(EngineError::TransportError);
         }
         Ok(PostGuard {
             engine: self.this.upgrade(),
@@ -487,7 +419,7 @@ struct PollGuard<'a, D: Send + Sync + 'static> {
 impl<D: Send + Sync + 'static> Drop for PollGuard<'_, D> {
     fn drop(&mut self) {
         if !self.done {
-            self.socket.lock().poll_get = false;
+            self.socket.end_poll();
             tracing::debug!(sid = %self.socket.id(), "poll connection closed prematurely");
             self.socket.close_with(DisconnectReason::TransportClose);
         }
@@ -507,7 +439,7 @@ impl<H: EngineHandler> PostGuard<H> {
     /// session ("transport error"), as Node does.
     pub fn too_large(mut self) -> EngineError {
         self.done = true;
-        self.socket.lock().poll_post = false;
+        self.socket.end_post();
         tracing::debug!(sid = %self.socket.id(), "polling body too large");
         self.socket.close_with(DisconnectReason::TransportError);
         EngineError::PayloadTooLarge
@@ -520,7 +452,7 @@ impl<H: EngineHandler> PostGuard<H> {
     /// closes the session.
     pub fn finish(mut self, content_type: Option<&str>, body: Bytes) -> Result<(), EngineError> {
         self.done = true;
-        self.socket.lock().poll_post = false;
+        self.socket.end_post();
         let binary = content_type.is_some_and(|ct| ct.starts_with("application/octet-stream"));
         let (packets, error) = match self.socket.protocol() {
             ProtocolVersion::V3 => match super::v3::decode_payload(body, binary) {
@@ -553,7 +485,7 @@ impl<H: EngineHandler> PostGuard<H> {
 impl<H: EngineHandler> Drop for PostGuard<H> {
     fn drop(&mut self) {
         if !self.done {
-            self.socket.lock().poll_post = false;
+            self.socket.end_post();
             self.socket.close_with(DisconnectReason::TransportClose);
         }
     }

@@ -14,7 +14,7 @@
 //! - **WebSocket:** a binary frame starts with the packet type as a byte: `04 01 02 03 04`.
 //!   With `b64=1`, binary messages travel as text frames `b4<base64>` instead.
 //!
-//! The functions take and give [`WsFrame`]s as the session's queue holds them (the v4 form: a
+//! The functions take and give [`Frame`]s as the session's queue holds them (the v4 form: a
 //! text frame is `<digit><data>`, a binary frame is a binary message's bytes).
 
 use std::fmt::Write as _;
@@ -24,7 +24,8 @@ use bytes::{BufMut as _, Bytes, BytesMut};
 use bytestring::ByteString;
 
 use super::error::DecodeError;
-use super::packet::{Message, Packet, WsFrame};
+use super::frame::Frame;
+use super::packet::Packet;
 use super::payload::PollBody;
 
 /// The type byte of a `message` packet in binary form.
@@ -40,8 +41,8 @@ const MAX_LENGTH_DIGITS: usize = 310;
 /// `b4<base64>`. An empty payload is `0:`.
 ///
 /// ```
-/// use sio_core::engine::{PollBody, WsFrame, v3};
-/// let frames = || vec![WsFrame::Text("4hello".into()), WsFrame::Binary(vec![1, 2, 3, 4].into())];
+/// use sio_core::engine::{PollBody, Frame, v3};
+/// let frames = || vec![Frame::Text("4hello".into()), Frame::Binary(vec![1, 2, 3, 4].into())];
 /// assert_eq!(
 ///     v3::encode_payload(frames(), false),
 ///     PollBody::Text("6:4hello10:b4AQIDBA==".into())
@@ -53,10 +54,10 @@ const MAX_LENGTH_DIGITS: usize = 310;
 /// ```
 pub fn encode_payload<I>(frames: I, supports_binary: bool) -> PollBody
 where
-    I: IntoIterator<Item = WsFrame>,
+    I: IntoIterator<Item = Frame>,
 {
-    let frames: Vec<WsFrame> = frames.into_iter().collect();
-    if supports_binary && frames.iter().any(|f| matches!(f, WsFrame::Binary(_))) {
+    let frames: Vec<Frame> = frames.into_iter().collect();
+    if supports_binary && frames.iter().any(|f| matches!(f, Frame::Binary(_))) {
         return PollBody::Binary(encode_binary_payload(&frames));
     }
     PollBody::Text(encode_text_payload(frames))
@@ -66,22 +67,22 @@ where
 /// `b4<base64>`, and `0:` when there is none.
 ///
 /// ```
-/// use sio_core::engine::{WsFrame, v3};
-/// assert_eq!(v3::encode_text_payload([WsFrame::Text("2".into())]), "1:2");
+/// use sio_core::engine::{Frame, v3};
+/// assert_eq!(v3::encode_text_payload([Frame::Text("2".into())]), "1:2");
 /// assert_eq!(v3::encode_text_payload([]), "0:");
 /// ```
 pub fn encode_text_payload<I>(frames: I) -> String
 where
-    I: IntoIterator<Item = WsFrame>,
+    I: IntoIterator<Item = Frame>,
 {
     let mut out = String::new();
     for frame in frames {
         match frame {
-            WsFrame::Text(text) => {
+            Frame::Text(text) => {
                 let _ = write!(out, "{}:", utf16_len(&text));
                 out.push_str(&text);
             }
-            WsFrame::Binary(bytes) => {
+            Frame::Binary(bytes) => {
                 let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
                 // `b`, the type digit, then ASCII: one code unit each.
                 let _ = write!(out, "{}:b4{encoded}", encoded.len() + 2);
@@ -110,17 +111,17 @@ pub fn encode_packets(packets: &[Packet], supports_binary: bool) -> PollBody {
     )
 }
 
-fn encode_binary_payload(frames: &[WsFrame]) -> Bytes {
+fn encode_binary_payload(frames: &[Frame]) -> Bytes {
     let size = frames.iter().map(|f| f.len() + 16).sum();
     let mut out = BytesMut::with_capacity(size);
     for frame in frames {
         match frame {
-            WsFrame::Text(text) => {
+            Frame::Text(text) => {
                 out.put_u8(0);
                 push_length(&mut out, text.len());
                 out.put_slice(text.as_bytes());
             }
-            WsFrame::Binary(bytes) => {
+            Frame::Binary(bytes) => {
                 out.put_u8(1);
                 push_length(&mut out, bytes.len() + 1);
                 out.put_u8(MESSAGE);
@@ -153,11 +154,11 @@ fn utf16_len(s: &str) -> usize {
 ///
 /// ```
 /// use bytes::Bytes;
-/// use sio_core::engine::{Message, Packet, v3};
+/// use sio_core::engine::{Frame, Packet, v3};
 /// let text = v3::decode_payload(Bytes::from("6:4hello2:4€1:2"), false).unwrap();
 /// assert_eq!(text, vec![Packet::Message("hello".into()), Packet::Message("€".into()), Packet::ping()]);
 /// let binary = v3::decode_payload(Bytes::from_static(&[1, 3, 0xff, 4, 0xca, 0xfe]), true).unwrap();
-/// assert_eq!(binary, vec![Packet::Message(Message::Binary(Bytes::from_static(&[0xca, 0xfe])))]);
+/// assert_eq!(binary, vec![Packet::Message(Frame::Binary(Bytes::from_static(&[0xca, 0xfe])))]);
 /// ```
 pub fn decode_payload(body: Bytes, binary: bool) -> Result<Vec<Packet>, DecodeError> {
     if body.is_empty() {
@@ -272,7 +273,7 @@ fn decode_binary_packet(data: Bytes) -> Result<Packet, DecodeError> {
 /// other types, which carry text) the bytes read as UTF-8.
 fn packet_with_bytes(ty: u8, data: Bytes) -> Result<Packet, DecodeError> {
     if ty == MESSAGE {
-        return Ok(Packet::Message(Message::Binary(data)));
+        return Ok(Packet::Message(Frame::Binary(data)));
     }
     if ty > 6 {
         return Err(DecodeError::UnknownType(ty));
@@ -289,25 +290,25 @@ fn packet_with_bytes(ty: u8, data: Bytes) -> Result<Packet, DecodeError> {
 /// same as in v4.
 ///
 /// ```
-/// use sio_core::engine::{WsFrame, v3};
-/// let bin = || WsFrame::Binary(vec![1, 2, 3, 4].into());
-/// assert_eq!(v3::encode_ws_frame(bin(), true), WsFrame::Binary(vec![4, 1, 2, 3, 4].into()));
-/// assert_eq!(v3::encode_ws_frame(bin(), false), WsFrame::Text("b4AQIDBA==".into()));
-/// assert_eq!(v3::encode_ws_frame(WsFrame::Text("3".into()), true), WsFrame::Text("3".into()));
+/// use sio_core::engine::{Frame, v3};
+/// let bin = || Frame::Binary(vec![1, 2, 3, 4].into());
+/// assert_eq!(v3::encode_ws_frame(bin(), true), Frame::Binary(vec![4, 1, 2, 3, 4].into()));
+/// assert_eq!(v3::encode_ws_frame(bin(), false), Frame::Text("b4AQIDBA==".into()));
+/// assert_eq!(v3::encode_ws_frame(Frame::Text("3".into()), true), Frame::Text("3".into()));
 /// ```
-pub fn encode_ws_frame(frame: WsFrame, supports_binary: bool) -> WsFrame {
+pub fn encode_ws_frame(frame: Frame, supports_binary: bool) -> Frame {
     match frame {
-        WsFrame::Binary(bytes) if supports_binary => {
+        Frame::Binary(bytes) if supports_binary => {
             let mut out = BytesMut::with_capacity(bytes.len() + 1);
             out.put_u8(MESSAGE);
             out.put_slice(&bytes);
-            WsFrame::Binary(out.freeze())
+            Frame::Binary(out.freeze())
         }
-        WsFrame::Binary(bytes) => {
+        Frame::Binary(bytes) => {
             let mut out = String::with_capacity(bytes.len() * 4 / 3 + 6);
             out.push_str("b4");
             base64::engine::general_purpose::STANDARD.encode_string(&bytes, &mut out);
-            WsFrame::Text(ByteString::from(out))
+            Frame::Text(ByteString::from(out))
         }
         text => text,
     }
@@ -317,17 +318,17 @@ pub fn encode_ws_frame(frame: WsFrame, supports_binary: bool) -> WsFrame {
 /// is `<digit><data>` or `b<digit><base64>`.
 ///
 /// ```
-/// use sio_core::engine::{Message, Packet, WsFrame, v3};
+/// use sio_core::engine::{Frame, Packet, v3};
 /// assert_eq!(
-///     v3::decode_ws_frame(WsFrame::Binary(vec![4, 1, 2].into())),
-///     Ok(Packet::Message(Message::Binary(vec![1, 2].into())))
+///     v3::decode_ws_frame(Frame::Binary(vec![4, 1, 2].into())),
+///     Ok(Packet::Message(Frame::Binary(vec![1, 2].into())))
 /// );
-/// assert_eq!(v3::decode_ws_frame(WsFrame::Text("2".into())), Ok(Packet::ping()));
+/// assert_eq!(v3::decode_ws_frame(Frame::Text("2".into())), Ok(Packet::ping()));
 /// ```
-pub fn decode_ws_frame(frame: WsFrame) -> Result<Packet, DecodeError> {
+pub fn decode_ws_frame(frame: Frame) -> Result<Packet, DecodeError> {
     match frame {
-        WsFrame::Text(text) => decode_record(text),
-        WsFrame::Binary(bytes) => decode_binary_packet(bytes),
+        Frame::Text(text) => decode_record(text),
+        Frame::Binary(bytes) => decode_binary_packet(bytes),
     }
 }
 
@@ -335,7 +336,7 @@ pub fn decode_ws_frame(frame: WsFrame) -> Result<Packet, DecodeError> {
 mod tests {
     use super::*;
 
-    fn text(frames: Vec<WsFrame>) -> String {
+    fn text(frames: Vec<Frame>) -> String {
         match encode_payload(frames, false) {
             PollBody::Text(t) => t,
             PollBody::Binary(b) => panic!("expected text, got {b:?}"),
@@ -347,7 +348,7 @@ mod tests {
     }
 
     fn bin(bytes: &[u8]) -> Packet {
-        Packet::Message(Message::Binary(Bytes::copy_from_slice(bytes)))
+        Packet::Message(Frame::Binary(Bytes::copy_from_slice(bytes)))
     }
 
     /// A.12: `6:4hello2:4€` and `1:2`.
@@ -365,7 +366,7 @@ mod tests {
         );
         assert_eq!(dec("1:2"), Ok(vec![Packet::ping()]));
         // A character outside the BMP is two UTF-16 code units (and four UTF-8 bytes).
-        assert_eq!(text(vec![WsFrame::Text("4😀".into())]), "3:4😀".to_owned());
+        assert_eq!(text(vec![Frame::Text("4😀".into())]), "3:4😀".to_owned());
         assert_eq!(dec("3:4😀"), Ok(vec![Packet::Message("😀".into())]));
     }
 
@@ -381,13 +382,13 @@ mod tests {
     /// A.12: `b64=1` gives `<len>:b<type><base64>`, e.g. `10:b4AQIDBA==`.
     #[test]
     fn base64_binary_in_text_payload() {
-        let frames = vec![WsFrame::Binary(Bytes::from_static(&[1, 2, 3, 4]))];
+        let frames = vec![Frame::Binary(Bytes::from_static(&[1, 2, 3, 4]))];
         assert_eq!(text(frames), "10:b4AQIDBA==");
         assert_eq!(dec("10:b4AQIDBA=="), Ok(vec![bin(&[1, 2, 3, 4])]));
         assert_eq!(dec("2:b4"), Ok(vec![bin(&[])]));
         // Text only: text format even when the client takes binary.
         assert_eq!(
-            encode_payload(vec![WsFrame::Text("4x".into())], true),
+            encode_payload(vec![Frame::Text("4x".into())], true),
             PollBody::Text("2:4x".into())
         );
     }
@@ -400,8 +401,8 @@ mod tests {
             0x02, 0x03, 0x04,
         ];
         let frames = vec![
-            WsFrame::Text("4hello".into()),
-            WsFrame::Binary(Bytes::from_static(&[1, 2, 3, 4])),
+            Frame::Text("4hello".into()),
+            Frame::Binary(Bytes::from_static(&[1, 2, 3, 4])),
         ];
         assert_eq!(
             encode_payload(frames, true),
@@ -415,8 +416,8 @@ mod tests {
         let long = format!("4{}€", "x".repeat(10));
         let body = match encode_payload(
             vec![
-                WsFrame::Text(long.clone().into()),
-                WsFrame::Binary(Bytes::new()),
+                Frame::Text(long.clone().into()),
+                Frame::Binary(Bytes::new()),
             ],
             true,
         ) {
@@ -435,36 +436,36 @@ mod tests {
     #[test]
     fn websocket_frames() {
         assert_eq!(
-            encode_ws_frame(WsFrame::Binary(Bytes::from_static(&[1, 2, 3, 4])), true),
-            WsFrame::Binary(Bytes::from_static(&[4, 1, 2, 3, 4]))
+            encode_ws_frame(Frame::Binary(Bytes::from_static(&[1, 2, 3, 4])), true),
+            Frame::Binary(Bytes::from_static(&[4, 1, 2, 3, 4]))
         );
         assert_eq!(
-            decode_ws_frame(WsFrame::Binary(Bytes::from_static(&[4, 1, 2, 3, 4]))),
+            decode_ws_frame(Frame::Binary(Bytes::from_static(&[4, 1, 2, 3, 4]))),
             Ok(bin(&[1, 2, 3, 4]))
         );
         assert_eq!(
-            decode_ws_frame(WsFrame::Text("b4AQIDBA==".into())),
+            decode_ws_frame(Frame::Text("b4AQIDBA==".into())),
             Ok(bin(&[1, 2, 3, 4]))
         );
         assert_eq!(
-            decode_ws_frame(WsFrame::Text("2probe".into())),
+            decode_ws_frame(Frame::Text("2probe".into())),
             Ok(Packet::Ping("probe".into()))
         );
         assert_eq!(
-            decode_ws_frame(WsFrame::Text("4hello".into())),
+            decode_ws_frame(Frame::Text("4hello".into())),
             Ok(Packet::Message("hello".into()))
         );
         // Other types in binary form carry text.
         assert_eq!(
-            decode_ws_frame(WsFrame::Binary(Bytes::from_static(&[2, b'x']))),
+            decode_ws_frame(Frame::Binary(Bytes::from_static(&[2, b'x']))),
             Ok(Packet::Ping("x".into()))
         );
         assert_eq!(
-            decode_ws_frame(WsFrame::Binary(Bytes::new())),
+            decode_ws_frame(Frame::Binary(Bytes::new())),
             Err(DecodeError::Empty)
         );
         assert_eq!(
-            decode_ws_frame(WsFrame::Binary(Bytes::from_static(&[7, 1]))),
+            decode_ws_frame(Frame::Binary(Bytes::from_static(&[7, 1]))),
             Err(DecodeError::UnknownType(7))
         );
     }

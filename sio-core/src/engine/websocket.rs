@@ -2,19 +2,18 @@
 //! WebSocket and hands them to a [`WsConnection`], and writes what
 //! [`WsConnection::next_outgoing`] returns.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::config::{ProtocolVersion, TransportType};
-use super::handler::{DisconnectReason, EngineHandler};
-use super::packet::{PROBE, Packet, WsFrame};
+use super::config::ProtocolVersion;
+use super::frame::Frame;
+use super::handler::EngineHandler;
+use super::packet::{PROBE, Packet};
+use super::reason::DisconnectReason;
 use super::server::Engine;
-use super::socket::{ReadyState, Socket, UpgradeState};
-use super::writers::Writer;
+use super::socket::Socket;
 
 /// How often a probing connection checks whether its session is still alive.
 const PROBE_CHECK: Duration = Duration::from_millis(100);
@@ -23,7 +22,7 @@ const PROBE_CHECK: Duration = Duration::from_millis(100);
 #[derive(Debug, PartialEq, Eq)]
 pub enum WsOutgoing {
     /// These frames, in order.
-    Frames(Vec<WsFrame>),
+    Frames(Vec<Frame>),
     /// Close the WebSocket; the connection is over.
     Close,
 }
@@ -58,7 +57,7 @@ pub struct WsConnection<H: EngineHandler> {
     engine: Option<Arc<Engine<H>>>,
     socket: Arc<Socket<H::Data>>,
     mode: Mode,
-    replies: Vec<WsFrame>,
+    replies: Vec<Frame>,
     /// v3 only: the client asked for binary messages as base64 text frames (`b64`).
     base64: bool,
 }
@@ -136,23 +135,8 @@ impl<H: EngineHandler> WsConnection<H> {
                     tokio::time::sleep_until(deadline.min(now + PROBE_CHECK)).await;
                 }
                 Mode::Active => {
-                    // The queue and the session state are checked, and the writer registered,
-                    // under one lock: a frame queued after the check wakes it.
-                    let v3 = self.v3();
-                    let binary = !self.base64;
-                    let socket = &self.socket;
-                    let frames = std::future::poll_fn(|cx| {
-                        let mut st = socket.lock();
-                        if !st.outbox.is_empty() {
-                            return Poll::Ready(Some(take_outbox(&mut st.outbox, v3, binary)));
-                        }
-                        if st.ready != ReadyState::Open {
-                            return Poll::Ready(None);
-                        }
-                        st.writers.register(Writer::WebSocket, cx);
-                        Poll::Pending
-                    })
-                    .await;
+                    let (socket, base64) = (&self.socket, self.base64);
+                    let frames = std::future::poll_fn(|cx| socket.poll_ws_frames(base64, cx)).await;
                     match frames {
                         Some(frames) => return WsOutgoing::Frames(frames),
                         None => {
@@ -169,22 +153,18 @@ impl<H: EngineHandler> WsConnection<H> {
     /// is not in its active WebSocket state): for a transport that has just taken a batch from
     /// [`next_outgoing`](Self::next_outgoing) and let other tasks run before writing it, to
     /// add what they queued to the same write.
-    pub fn try_next_outgoing(&mut self) -> Option<Vec<WsFrame>> {
+    pub fn try_next_outgoing(&mut self) -> Option<Vec<Frame>> {
         if !self.replies.is_empty() {
             return Some(std::mem::take(&mut self.replies));
         }
         if !matches!(self.mode, Mode::Active) {
             return None;
         }
-        let mut st = self.socket.lock();
-        if st.outbox.is_empty() {
-            return None;
-        }
-        Some(take_outbox(&mut st.outbox, self.v3(), !self.base64))
+        self.socket.take_ws_frames(self.base64)
     }
 
     /// Handles a frame from the client.
-    pub fn on_frame(&mut self, frame: WsFrame) {
+    pub fn on_frame(&mut self, frame: Frame) {
         let decoded = if self.v3() {
             super::v3::decode_ws_frame(frame)
         } else {
@@ -219,31 +199,18 @@ impl<H: EngineHandler> WsConnection<H> {
     fn on_probe_packet(&mut self, packet: Packet) {
         match packet {
             Packet::Ping(ref p) if p == PROBE => {
-                let mut st = self.socket.lock();
-                if st.upgrade == UpgradeState::Probing {
-                    st.upgrade = UpgradeState::Probed;
-                    drop(st);
+                // The pending long-poll is released with a noop.
+                if self.socket.probe() {
                     self.replies
                         .push(Packet::Pong(PROBE.into()).into_ws_frame());
-                    // Release the pending long-poll with a noop.
-                    self.socket.notify_writers();
                 } else {
-                    drop(st);
                     self.abort_upgrade();
                 }
             }
             Packet::Upgrade => {
-                let mut st = self.socket.lock();
-                if st.upgrade == UpgradeState::Probed && st.ready == ReadyState::Open {
-                    st.upgrade = UpgradeState::None;
-                    st.transport = TransportType::Websocket;
-                    self.socket.on_upgraded(&mut st);
-                    drop(st);
-                    tracing::debug!(sid = %self.socket.id(), "upgraded to websocket");
+                if self.socket.complete_upgrade() {
                     self.mode = Mode::Active;
-                    self.socket.notify_writers();
                 } else {
-                    drop(st);
                     self.abort_upgrade();
                 }
             }
@@ -256,10 +223,7 @@ impl<H: EngineHandler> WsConnection<H> {
 
     fn abort_upgrade(&mut self) {
         if matches!(self.mode, Mode::Probing { .. }) {
-            let mut st = self.socket.lock();
-            if st.upgrade != UpgradeState::None {
-                st.upgrade = UpgradeState::None;
-            }
+            self.socket.abort_upgrade();
         }
         self.mode = Mode::Done;
     }
@@ -272,16 +236,7 @@ impl<H: EngineHandler> WsConnection<H> {
     /// transport must then let the connection go. Do not poll both at once: they share one
     /// waker.
     pub async fn closed(&self) {
-        let socket = &self.socket;
-        std::future::poll_fn(|cx| {
-            let mut st = socket.lock();
-            if st.ready != ReadyState::Open {
-                return Poll::Ready(());
-            }
-            st.writers.register(Writer::WebSocket, cx);
-            Poll::Pending
-        })
-        .await;
+        std::future::poll_fn(|cx| self.socket.poll_closed(cx)).await;
     }
 
     /// The WebSocket closed (`error` false) or failed (`error` true, e.g. a message over
@@ -301,26 +256,6 @@ impl<H: EngineHandler> WsConnection<H> {
         self.mode = Mode::Done;
     }
 }
-
-/// Takes every queued frame (as v3 frames when the session is v3). The queue keeps its
-/// buffer for the next batch, unless a burst made it large.
-fn take_outbox(outbox: &mut VecDeque<WsFrame>, v3: bool, binary: bool) -> Vec<WsFrame> {
-    let frames = if v3 {
-        outbox
-            .drain(..)
-            .map(|f| super::v3::encode_ws_frame(f, binary))
-            .collect()
-    } else {
-        outbox.drain(..).collect()
-    };
-    if outbox.capacity() > KEPT_QUEUE_CAPACITY {
-        outbox.shrink_to_fit();
-    }
-    frames
-}
-
-/// The most queue capacity (in frames) a connection keeps between batches.
-const KEPT_QUEUE_CAPACITY: usize = 64;
 
 impl<H: EngineHandler> Drop for WsConnection<H> {
     fn drop(&mut self) {

@@ -50,7 +50,13 @@ pub(crate) struct Wake([Option<Waker>; 2]);
 impl Wake {
     /// Wakes the writers that were waiting.
     pub(crate) fn wake(self) {
-        for waker in self.0.into_iter().flatten() {
+        // Two plain checks rather than an iterator over the array: this runs once per
+        // recipient of a broadcast, most often with nobody to wake.
+        let [websocket, poll] = self.0;
+        if let Some(waker) = websocket {
+            waker.wake();
+        }
+        if let Some(waker) = poll {
             waker.wake();
         }
     }

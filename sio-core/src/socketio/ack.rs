@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::args::Args;
-use super::socket::SocketRef;
+use super::socket::{EmitError, SocketRef};
 use super::value::{ValueError, args_from, args_to};
 
 /// The arguments of an acknowledgement about to be sent, or the error to send instead.
@@ -117,7 +117,7 @@ pub struct AckResponse {
 impl AckResponse {
     /// Deserializes the arguments: none as `()`/`None`, one as itself, several as a tuple.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, AckError> {
-        args_from(&self.args, &self.attachments).map_err(|e| AckError::Decode(e.to_string()))
+        args_from(&self.args, &self.attachments).map_err(AckError::Decode)
     }
 }
 
@@ -133,16 +133,10 @@ pub enum AckError {
     Disconnected,
     /// The answer did not deserialize into the expected type.
     #[error("cannot deserialize the ack: {0}")]
-    Decode(String),
+    Decode(#[source] ValueError),
     /// The packet could not be sent.
     #[error("cannot send: {0}")]
-    Send(String),
-}
-
-impl From<ValueError> for AckError {
-    fn from(e: ValueError) -> Self {
-        AckError::Send(e.to_string())
-    }
+    Send(#[source] EmitError),
 }
 
 /// Sends the acknowledgement of the current event later, or from elsewhere. Taking one as a

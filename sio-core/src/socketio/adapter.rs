@@ -16,8 +16,7 @@ use super::packet::Packet;
 use super::recovery::{PacketStore, RecoveredSession, RecoveryConfig, SessionState};
 use super::remote::RemoteSocket;
 use super::socket::{SocketRef, wait_ack};
-use crate::engine::QueueError;
-use crate::engine::{Sid, WsFrame};
+use crate::engine::{EncodedMessages, QueueError, Sid};
 
 /// A room name. Every socket is in the room named by its own id.
 pub type Room = String;
@@ -187,8 +186,11 @@ impl NamespaceHandle {
         self.recovery
     }
 
-    /// Encodes a packet with the server's parser, as frames ready for the engine.
-    pub fn encode(&self, packet: &Packet) -> Option<Vec<crate::engine::WsFrame>> {
+    /// Encodes a packet once with the server's parser, as engine messages ready to queue on
+    /// every recipient ([`engine::Socket::try_queue`](crate::engine::Socket::try_queue),
+    /// [`engine::Socket::send_shared`](crate::engine::Socket::send_shared); a
+    /// a socket's engine session is [`Socket::engine`](super::Socket::engine)).
+    pub fn encode(&self, packet: &Packet) -> Option<EncodedMessages> {
         Some(self.nsp.upgrade()?.encode(packet))
     }
 }
@@ -246,10 +248,10 @@ impl LocalAdapter {
     /// [`Nsp::for_each_socket`]).
     /// Queues `frames` for every recipient under the namespace's read lock, with no list of
     /// recipients built; slow consumers are disconnected once it is released.
-    fn send_to_targets(&self, nsp: &Nsp, opts: &BroadcastOptions, frames: &[WsFrame]) {
+    fn send_to_targets(&self, nsp: &Nsp, opts: &BroadcastOptions, frames: &EncodedMessages) {
         let mut full = Vec::new();
         self.for_each_target(nsp, opts, |socket| {
-            if socket.conn.queue_frames(frames.iter().cloned()) == Err(QueueError::Full) {
+            if socket.conn.try_queue(frames) == Err(QueueError::Full) {
                 full.push(socket.conn.clone());
             }
         });
@@ -399,7 +401,7 @@ impl Adapter for LocalAdapter {
             // The listener is user code: call it with no lock held.
             for socket in self.targets(opts) {
                 nsp.notify_outgoing(&socket, &packet);
-                let _ = socket.conn.send_frames(frames.iter().cloned());
+                let _ = socket.conn.send_shared(&frames);
             }
             return Ok(());
         }
@@ -443,7 +445,7 @@ impl Adapter for LocalAdapter {
             for socket in self.targets(opts) {
                 nsp.notify_outgoing(&socket, &packet);
                 let rx = socket.register_ack(id);
-                if socket.conn.send_frames(frames.iter().cloned()).is_ok() {
+                if socket.conn.send_shared(&frames).is_ok() {
                     waiting.push((socket, rx));
                 } else {
                     socket.forget_ack(id);

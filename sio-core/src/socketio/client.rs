@@ -7,16 +7,16 @@ use super::ack::AckResponse;
 use super::args::Args;
 use super::namespace::EventParts;
 use super::packet::{Packet, PacketKind};
-use super::parser::{DecodeStatus, Decoded, Frame, PacketDecoder, RawEvent};
+use super::parser::{DecodeStatus, Decoded, PacketDecoder, RawEvent};
 use super::reason::DisconnectReason;
 use super::server::ServerInner;
 use super::socket::SocketRef;
-use crate::engine::{self, Message};
+use crate::engine::{self, Frame};
 
 pub(crate) mod eio3;
 
 /// The engine session type of a Socket.IO server.
-pub type EngineSocket = engine::Socket<ClientData>;
+pub(crate) type EngineSocket = engine::Socket<ClientData>;
 
 #[derive(Debug)]
 enum Slot {
@@ -102,11 +102,7 @@ pub(crate) fn on_close(conn: &Arc<EngineSocket>, reason: engine::DisconnectReaso
 }
 
 /// A message from the engine: decode it, and route the packet once complete.
-pub(crate) fn on_message(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, message: Message) {
-    let frame = match message {
-        Message::Text(text) => Frame::Text(text),
-        Message::Binary(bytes) => Frame::Binary(bytes),
-    };
+pub(crate) fn on_message(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, frame: Frame) {
     let decoded = {
         let mut st = conn.data().lock();
         let decoder = st.decoder.get_or_insert_with(|| {
@@ -242,7 +238,7 @@ fn connect(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet) 
         tracing::debug!(nsp = %packet.nsp, "connection to an unknown namespace");
         let refusal = Packet::connect_error(&packet.nsp, "Invalid namespace", None);
         let frames = server.encode(&refusal);
-        let _ = conn.send_frames(frames);
+        let _ = conn.send_encoded(frames);
         return;
     };
     let auth = packet
@@ -253,7 +249,7 @@ fn connect(server: &Arc<ServerInner>, conn: &Arc<EngineSocket>, packet: Packet) 
         .namespaces
         .push((packet.nsp.clone(), Slot::Connecting));
     let conn = conn.clone();
-    tokio::spawn(async move {
+    crate::rt::spawn(async move {
         let path = nsp.path().to_owned();
         let admit = |socket: &SocketRef| {
             let mut st = conn.data().lock();

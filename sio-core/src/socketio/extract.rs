@@ -14,11 +14,65 @@ use super::server::SocketIo;
 use super::socket::SocketRef;
 use super::value::{ValueError, args_from};
 
-/// Why an extractor could not produce its value. The client gets it as an error ack when it
-/// asked for an ack; otherwise it is logged.
+/// Why an extractor could not produce its value. The client gets its message as an error ack
+/// when it asked for an ack; otherwise it is logged. A middleware's or connect hook's refuses
+/// the connection with it.
+///
+/// Your own extractors (guards) refuse with [`ExtractError::new`]:
+///
+/// ```
+/// use sio_core::socketio::ExtractError;
+///
+/// let err = ExtractError::new("admins only");
+/// assert_eq!(err.to_string(), "admins only");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ExtractError(pub String);
+#[non_exhaustive]
+pub enum ExtractError {
+    /// The arguments do not deserialize into the type [`Data`] wants.
+    #[error("invalid payload for {event:?}: {source}")]
+    InvalidPayload {
+        /// The event name.
+        event: String,
+        /// Why the arguments do not deserialize.
+        #[source]
+        source: ValueError,
+    },
+    /// The socket has no [`Extension`] of the type wanted (its name is given).
+    #[error("no extension of type {0} on this socket")]
+    NoExtension(&'static str),
+    /// The server was given no [`State`] of the type wanted (its name is given).
+    #[error("no state of type {0} (add it with SocketIoBuilder::with_state)")]
+    NoState(&'static str),
+    /// A [`DisconnectReason`] was asked for outside a disconnect hook.
+    #[error("DisconnectReason is only known to disconnect hooks")]
+    NoDisconnectReason,
+    /// The server was dropped while the socket's handler ran.
+    #[error("the server is gone")]
+    ServerGone,
+    /// Refused by an extractor of your own, with this message.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl ExtractError {
+    /// A refusal with a message, for your own extractors.
+    pub fn new(message: impl Into<String>) -> Self {
+        ExtractError::Refused(message.into())
+    }
+}
+
+impl From<&str> for ExtractError {
+    fn from(message: &str) -> Self {
+        ExtractError::new(message)
+    }
+}
+
+impl From<String> for ExtractError {
+    fn from(message: String) -> Self {
+        ExtractError::new(message)
+    }
+}
 
 /// A handler parameter, taken from the socket and the incoming event.
 ///
@@ -53,7 +107,10 @@ impl<T: DeserializeOwned + Send + 'static> FromEvent for Data<T> {
         let args = std::mem::take(&mut parts.args);
         args_from(&args, &parts.attachments)
             .map(Data)
-            .map_err(|e| ExtractError(format!("invalid payload for {:?}: {e}", parts.event)))
+            .map_err(|source| ExtractError::InvalidPayload {
+                event: parts.event.clone(),
+                source,
+            })
     }
 }
 
@@ -150,12 +207,7 @@ impl<T: Clone + Send + Sync + 'static> FromEvent for Extension<T> {
             .extensions()
             .get::<T>()
             .map(Extension)
-            .ok_or_else(|| {
-                ExtractError(format!(
-                    "no extension of type {} on this socket",
-                    std::any::type_name::<T>()
-                ))
-            })
+            .ok_or_else(|| ExtractError::NoExtension(std::any::type_name::<T>()))
     }
 }
 
@@ -171,12 +223,7 @@ impl<T: Clone + Send + Sync + 'static> FromEvent for State<T> {
             .server()
             .and_then(|s| s.state::<T>())
             .map(State)
-            .ok_or_else(|| {
-                ExtractError(format!(
-                    "no state of type {} (add it with SocketIoBuilder::with_state)",
-                    std::any::type_name::<T>()
-                ))
-            })
+            .ok_or_else(|| ExtractError::NoState(std::any::type_name::<T>()))
     }
 }
 
@@ -188,9 +235,7 @@ impl FromEvent for Handshake {
 
 impl FromEvent for DisconnectReason {
     fn from_event(_: &SocketRef, parts: &mut EventParts) -> Result<Self, ExtractError> {
-        parts.reason.ok_or_else(|| {
-            ExtractError("DisconnectReason is only known to disconnect hooks".into())
-        })
+        parts.reason.ok_or(ExtractError::NoDisconnectReason)
     }
 }
 
@@ -200,7 +245,7 @@ impl FromEvent for SocketIo {
             .nsp
             .server()
             .and_then(|s| s.handle())
-            .ok_or_else(|| ExtractError("the server is gone".into()))
+            .ok_or(ExtractError::ServerGone)
     }
 }
 

@@ -36,7 +36,7 @@ pub trait MiddlewareHandler<M>: Clone + Send + Sync + 'static {
 /// Answers an extraction failure: an error ack when one was requested, a log otherwise.
 pub(crate) fn reject(socket: &SocketRef, parts: &EventParts, err: ExtractError) {
     match parts.ack_id {
-        Some(id) => socket.send_ack(id, AckReply::Error(err.0)),
+        Some(id) => socket.send_ack(id, AckReply::Error(err.to_string())),
         None => {
             crate::warn_limited!(nsp = socket.ns(), sid = %socket.id(), event = %parts.event, error = %err, "event refused")
         }
@@ -96,7 +96,7 @@ macro_rules! impl_handlers {
                 Box::pin(async move {
                     $(
                         let $ty = $ty::from_event(&socket, &mut parts)
-                            .map_err(|e| ConnectError::new(e.0))?;
+                            .map_err(|e| ConnectError::new(e.to_string()))?;
                     )*
                     f($($ty),*).await.map_err(Into::into)
                 })

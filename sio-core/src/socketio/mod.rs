@@ -10,7 +10,9 @@
 //! - Rooms and broadcasts go through the namespace's [`Adapter`] ([`LocalAdapter`] by default);
 //!   [`BroadcastOperator`] builds `to` / `except` / `volatile` / `timeout` emits.
 //! - Packets are encoded by a [`Parser`] ([`JsonParser`], JSON with binary attachments, by
-//!   default).
+//!   default). What a parser of your own works with (frames, decoders) is in [`parser`], the
+//!   packet model in [`packet`], the conversion of Rust values to event arguments in [`value`].
+//! - `testing` (feature `test-util`) holds an in-process client for tests.
 
 mod ack;
 mod adapter;
@@ -33,6 +35,7 @@ pub(crate) mod registry;
 mod remote;
 mod server;
 mod socket;
+#[cfg(feature = "test-util")]
 pub mod testing;
 pub mod value;
 
@@ -42,7 +45,6 @@ pub use adapter::{
     NamespaceHandle, Room, RoomEvent,
 };
 pub use args::{Args, RawArgs};
-pub use client::{ClientData, EngineSocket};
 pub use error::ConnectError;
 pub use extensions::Extensions;
 pub use extract::{Data, Event, Extension, ExtractError, FromEvent, RawData, State, TryData};
@@ -50,19 +52,16 @@ pub use handlers::{EventHandler, Handlers, MiddlewareHandler};
 pub use handshake::Handshake;
 #[cfg(feature = "msgpack")]
 pub use msgpack::MsgpackParser;
-pub use namespace::{EventParts, Namespace, NamespaceDef, Nsp};
+pub use namespace::{EventParts, Namespace, NamespaceDef};
 pub use operators::{BroadcastAcks, BroadcastOperator, IntoRooms};
 pub use packet::{
-    DEFAULT_NAMESPACE, Packet, PacketKind, PacketType, Placeholders, RESERVED_EVENTS,
+    DEFAULT_NAMESPACE, DecodeError, Packet, PacketKind, PacketType, Placeholders, RESERVED_EVENTS,
     is_placeholder, placeholder, placeholder_num, placeholders,
 };
-pub use parser::{
-    DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_DEPTH, DecodeError, DecodeStatus, Decoded, EncodeError,
-    Frame, JsonDecoder, JsonParser, PacketDecoder, Parser, RawEvent,
-};
+pub use parser::{DEFAULT_MAX_DEPTH, JsonParser, Parser};
 pub use reason::DisconnectReason;
 pub use recovery::{RecoveredSession, RecoveryConfig, SessionState};
-pub use registry::{BuildContext, EventInfo, Registration};
+pub use registry::EventInfo;
 pub use remote::{HandshakeInfo, RemoteSocket};
-pub use server::{BuildError, NamespaceRef, ServerInner, SioHandler, SocketIo, SocketIoBuilder};
+pub use server::{BuildError, NamespaceRef, SocketIo, SocketIoBuilder};
 pub use socket::{EmitError, Socket, SocketEmitter, SocketRef};

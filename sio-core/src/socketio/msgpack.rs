@@ -12,16 +12,19 @@ use bytes::Bytes;
 use rmpv::Value as Mp;
 use serde_json::{Map, Number, Value};
 
-use super::packet::{Packet, PacketKind, is_placeholder, placeholder, placeholder_num};
+use super::packet::{
+    DecodeError, Packet, PacketKind, is_placeholder, placeholder, placeholder_num,
+};
 use super::parser::{
-    DEFAULT_MAX_DEPTH, DecodeError, DecodeStatus, Frame, PacketDecoder, Parser, payload_wrapping,
+    DEFAULT_MAX_DEPTH, DecodeStatus, Frame, PacketDecoder, Parser, payload_wrapping,
 };
 
 /// The msgpack parser. Client and server must both use it (`parser:
 /// require("socket.io-msgpack-parser")` on the client).
 ///
 /// ```
-/// use sio_core::socketio::{MsgpackParser, Packet, Parser, Frame};
+/// use sio_core::socketio::parser::Frame;
+/// use sio_core::socketio::{MsgpackParser, Packet, Parser};
 /// let frames = MsgpackParser.encode(&Packet::event("/", "hi", vec![1.into()]));
 /// assert!(matches!(frames.as_slice(), [Frame::Binary(_)]));
 /// ```

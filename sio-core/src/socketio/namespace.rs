@@ -17,11 +17,11 @@ use super::adapter::{Adapter, AdapterFactory, NamespaceHandle};
 use super::args::Args;
 use super::error::ConnectError;
 use super::packet::Packet;
-use super::parser::{Frame, JsonParser, Parser};
+use super::parser::{JsonParser, Parser};
 use super::reason::DisconnectReason;
 use super::server::ServerInner;
 use super::socket::SocketRef;
-use crate::engine::{Sid, WsFrame};
+use crate::engine::{EncodedMessages, Sid};
 
 /// An incoming event (or a lifecycle moment) as handlers and extractors see it.
 #[derive(Debug, Clone, Default)]
@@ -154,7 +154,7 @@ impl SocketRef {
 }
 
 /// A namespace at run time: its path, handler, adapter and connected sockets.
-pub struct Nsp {
+pub(crate) struct Nsp {
     path: String,
     handler: Arc<dyn Namespace>,
     adapter: Arc<dyn Adapter>,
@@ -214,18 +214,13 @@ impl Nsp {
         self.recovery
     }
 
-    /// Whether this namespace was created on demand by a dynamic namespace matcher.
-    pub fn is_dynamic(&self) -> bool {
-        self.dynamic
-    }
-
     /// The namespace path.
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         &self.path
     }
 
     /// The namespace's adapter.
-    pub fn adapter(&self) -> &Arc<dyn Adapter> {
+    pub(crate) fn adapter(&self) -> &Arc<dyn Adapter> {
         &self.adapter
     }
 
@@ -238,7 +233,7 @@ impl Nsp {
     }
 
     /// A connected socket by id.
-    pub fn socket(&self, sid: Sid) -> Option<SocketRef> {
+    pub(crate) fn socket(&self, sid: Sid) -> Option<SocketRef> {
         self.sockets
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -265,7 +260,7 @@ impl Nsp {
     }
 
     /// Every connected socket.
-    pub fn sockets(&self) -> Vec<SocketRef> {
+    pub(crate) fn sockets(&self) -> Vec<SocketRef> {
         self.sockets
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -295,29 +290,18 @@ impl Nsp {
         id: Option<u64>,
         event: Option<&str>,
         args: &super::args::RawArgs,
-    ) -> Option<Vec<WsFrame>> {
+    ) -> Option<EncodedMessages> {
         if !self.parser.writes_json_text() {
             return None;
         }
-        let text = JsonParser::encode_raw_args(self.path(), id, event, args, "4");
-        Some(vec![WsFrame::Text(text.into())])
+        Some(EncodedMessages::text_with_prefix(|prefix| {
+            JsonParser::encode_raw_args(self.path(), id, event, args, prefix)
+        }))
     }
 
-    /// Encodes a packet once into engine frames (text frames carry the `4` message prefix).
-    pub(crate) fn encode(&self, packet: &Packet) -> Vec<WsFrame> {
-        self.parser
-            .encode(packet)
-            .into_iter()
-            .map(|frame| match frame {
-                Frame::Text(text) => {
-                    let mut s = String::with_capacity(text.len() + 1);
-                    s.push('4');
-                    s.push_str(&text);
-                    WsFrame::Text(s.into())
-                }
-                Frame::Binary(bytes) => WsFrame::Binary(bytes),
-            })
-            .collect()
+    /// Encodes a packet once into engine messages, to queue on one socket or many.
+    pub(crate) fn encode(&self, packet: &Packet) -> EncodedMessages {
+        EncodedMessages::new(self.parser.encode(packet))
     }
 
     /// Restores the session (connection state recovery) or runs the middlewares, then adds

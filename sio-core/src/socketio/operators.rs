@@ -145,7 +145,7 @@ impl BroadcastOperator {
         self.nsp
             .adapter()
             .broadcast(packet, &self.opts)
-            .map_err(|e| EmitError::Adapter(e.to_string()))
+            .map_err(EmitError::Adapter)
     }
 
     /// Emits an event with arguments already in wire form (binary parts as placeholders
@@ -161,14 +161,14 @@ impl BroadcastOperator {
             && attachments.is_empty()
             && let Some(sent) = self.nsp.adapter().broadcast_raw(event, raw, &self.opts)
         {
-            return sent.map_err(|e| EmitError::Adapter(e.to_string()));
+            return sent.map_err(EmitError::Adapter);
         }
         let packet = super::packet::Packet::event(self.nsp.path(), event, args.into_values())
             .with_attachments(attachments);
         self.nsp
             .adapter()
             .broadcast(packet, &self.opts)
-            .map_err(|e| EmitError::Adapter(e.to_string()))
+            .map_err(EmitError::Adapter)
     }
 
     /// Emits the event and collects every socket's acknowledgement until the timeout (the
@@ -186,7 +186,7 @@ impl BroadcastOperator {
             .adapter()
             .broadcast_with_ack(packet, &self.opts, timeout)
             .await
-            .map_err(|e| EmitError::Adapter(e.to_string()))?;
+            .map_err(EmitError::Adapter)?;
         Ok(replies
             .into_iter()
             .map(|(sid, reply)| (sid, reply.and_then(|r| r.deserialize())))

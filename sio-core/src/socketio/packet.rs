@@ -19,7 +19,7 @@
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
-use super::parser::DecodeError;
+use thiserror::Error;
 
 /// The namespace a packet belongs to when it names none: `/`.
 pub const DEFAULT_NAMESPACE: &str = "/";
@@ -438,6 +438,86 @@ impl Packet {
         }
         Ok(())
     }
+}
+
+/// Why a packet could not be decoded. Every error is fatal to the connection (Node closes it).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// An empty text frame.
+    #[error("empty packet")]
+    Empty,
+    /// The first character is not a packet type digit (`0` to `6`).
+    #[error("unknown packet type `{0}`")]
+    UnknownType(char),
+    /// A binary packet whose attachment count is not decimal digits followed by `-`.
+    #[error("invalid attachment count")]
+    InvalidAttachmentCount,
+    /// A binary packet announcing zero attachments.
+    #[error("a binary packet must announce at least one attachment")]
+    NoAttachments,
+    /// A binary packet announcing more attachments than allowed.
+    #[error("too many attachments (at most {max})")]
+    TooManyAttachments {
+        /// The limit in force.
+        max: usize,
+    },
+    /// An ack id too large for a `u64`.
+    #[error("invalid ack id")]
+    InvalidAckId,
+    /// A payload that is not valid JSON.
+    #[error("invalid JSON payload: {0}")]
+    InvalidJson(#[source] serde_json::Error),
+    /// A payload whose arrays and objects nest deeper than the limit (see [`DEFAULT_MAX_DEPTH`](super::parser::DEFAULT_MAX_DEPTH)).
+    #[error("payload nested deeper than {max} levels")]
+    TooDeep {
+        /// The limit in force.
+        max: usize,
+    },
+    /// A CONNECT payload that is not an object.
+    #[error("CONNECT payload must be an object")]
+    InvalidConnectPayload,
+    /// A DISCONNECT with a payload.
+    #[error("DISCONNECT must not have a payload")]
+    DisconnectPayload,
+    /// A CONNECT_ERROR payload that is neither a string nor an object.
+    #[error("CONNECT_ERROR payload must be a string or an object")]
+    InvalidConnectErrorPayload,
+    /// An EVENT payload that is not a non-empty array.
+    #[error("EVENT payload must be a non-empty array")]
+    InvalidEventPayload,
+    /// An EVENT whose name is neither a string nor a number.
+    #[error("event name must be a string or a number")]
+    InvalidEventName,
+    /// An EVENT whose name is reserved (see [`RESERVED_EVENTS`]).
+    #[error("event name `{0}` is reserved")]
+    ReservedEventName(String),
+    /// An ACK payload that is not an array.
+    #[error("ACK payload must be an array")]
+    InvalidAckPayload,
+    /// A placeholder whose `num` is not a non-negative integer.
+    #[error("invalid attachment placeholder")]
+    InvalidPlaceholder,
+    /// A placeholder that indexes past the attachments the packet announced.
+    #[error("placeholder refers to attachment {num} of {count}")]
+    PlaceholderOutOfRange {
+        /// The index in the placeholder.
+        num: u64,
+        /// How many attachments the packet announced.
+        count: usize,
+    },
+    /// A text frame while binary attachments were still expected.
+    #[error("text frame while {remaining} attachment(s) are still expected")]
+    UnexpectedText {
+        /// How many attachments were still expected.
+        remaining: usize,
+    },
+    /// A binary frame while no attachment was expected.
+    #[error("binary frame while no attachment is expected")]
+    UnexpectedBinary,
+    /// A msgpack packet that does not decode or lacks a required field.
+    #[error("invalid msgpack packet: {0}")]
+    InvalidMsgpack(String),
 }
 
 /// Checks the payload a packet of `kind` carries (PROTOCOL.md B.2).

@@ -109,7 +109,7 @@ impl RemoteSocket {
         let nsp = self
             .nsp
             .clone()
-            .ok_or_else(|| EmitError::Adapter("the namespace is gone".into()))?;
+            .ok_or(EmitError::Adapter(AdapterError::NamespaceGone))?;
         BroadcastOperator::new(nsp)
             .to(self.id.clone())
             .emit(event, data)

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 
 use super::ack::{AckError, AckReply, AckResponse};
-use super::adapter::Room;
+use super::adapter::{AdapterError, Room};
 use super::args::Args;
 use super::client::{ClientData, EngineSocket};
 use super::extensions::Extensions;
@@ -20,7 +20,7 @@ use super::namespace::Nsp;
 use super::operators::{BroadcastOperator, IntoRooms};
 use super::packet::Packet;
 use super::reason::DisconnectReason;
-use super::value::args_to;
+use super::value::{ValueError, args_to};
 use crate::engine::{self, Sid};
 
 /// Why an emit failed.
@@ -29,7 +29,7 @@ use crate::engine::{self, Sid};
 pub enum EmitError {
     /// The data could not be serialized.
     #[error("cannot serialize the event data: {0}")]
-    Serialize(String),
+    Serialize(#[source] ValueError),
     /// The socket is disconnected.
     #[error("the socket is disconnected")]
     Disconnected,
@@ -38,7 +38,7 @@ pub enum EmitError {
     ReservedEvent(String),
     /// The adapter failed to broadcast.
     #[error("broadcast failed: {0}")]
-    Adapter(String),
+    Adapter(#[from] AdapterError),
 }
 
 /// A socket: one client connected to one namespace. Cheap to clone (an `Arc`), and the
@@ -166,7 +166,7 @@ impl SocketRef {
     pub fn volatile(&self) -> SocketEmitter {
         SocketEmitter {
             socket: self.clone(),
-            volatile: true,
+            delivery: Delivery::Volatile,
             timeout: None,
         }
     }
@@ -175,7 +175,7 @@ impl SocketRef {
     pub fn timeout(&self, timeout: Duration) -> SocketEmitter {
         SocketEmitter {
             socket: self.clone(),
-            volatile: false,
+            delivery: Delivery::Reliable,
             timeout: Some(timeout),
         }
     }
@@ -192,7 +192,7 @@ impl SocketRef {
     /// # Ok(()) }
     /// ```
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
-        self.volatile_emit(event, data, false)
+        self.emit_with(event, data, Delivery::Reliable)
     }
 
     /// Emits an event with arguments already in wire form (binary parts as placeholders
@@ -205,15 +205,15 @@ impl SocketRef {
         args: impl Into<Args>,
         attachments: Vec<bytes::Bytes>,
     ) -> Result<(), EmitError> {
-        self.emit_args_flagged(event, args, attachments, false)
+        self.emit_args_with(event, args, attachments, Delivery::Reliable)
     }
 
-    fn emit_args_flagged(
+    fn emit_args_with(
         &self,
         event: &str,
         args: impl Into<Args>,
         attachments: Vec<bytes::Bytes>,
-        volatile: bool,
+        delivery: Delivery,
     ) -> Result<(), EmitError> {
         check_event_name(event)?;
         if !self.connected() {
@@ -228,31 +228,31 @@ impl SocketRef {
             && !self.nsp.has_outgoing_listener()
             && let Some(frames) = self.nsp.encode_raw(None, Some(event), raw)
         {
-            if self.conn.send_frames(frames).is_err() {
+            if self.conn.send_encoded(frames).is_err() {
                 tracing::trace!(sid = %self.id, "send on a closed connection");
             }
             return Ok(());
         }
         let packet =
             Packet::event(self.nsp.path(), event, args.into_values()).with_attachments(attachments);
-        self.deliver(packet, volatile)
+        self.deliver(packet, delivery)
     }
 
-    fn volatile_emit<T: Serialize + ?Sized>(
+    fn emit_with<T: Serialize + ?Sized>(
         &self,
         event: &str,
         data: &T,
-        volatile: bool,
+        delivery: Delivery,
     ) -> Result<(), EmitError> {
         if !self.connected() {
             return Err(EmitError::Disconnected);
         }
-        if volatile && !self.conn.is_writable() {
+        if delivery == Delivery::Volatile && !self.conn.is_writable() {
             tracing::trace!(sid = %self.id, event, "volatile packet dropped");
             return Ok(());
         }
         let packet = event_packet(self.nsp.path(), event, data)?;
-        self.deliver(packet, volatile)
+        self.deliver(packet, delivery)
     }
 
     /// Emits an event and waits for the client's acknowledgement, up to the server's
@@ -273,8 +273,7 @@ impl SocketRef {
         data: &T,
         timeout: Duration,
     ) -> Result<R, AckError> {
-        let packet = event_packet(self.nsp.path(), event, data)
-            .map_err(|e| AckError::Send(e.to_string()))?;
+        let packet = event_packet(self.nsp.path(), event, data).map_err(AckError::Send)?;
         self.request_ack(packet, timeout).await?.deserialize()
     }
 
@@ -298,7 +297,7 @@ impl SocketRef {
         attachments: Vec<bytes::Bytes>,
         timeout: Duration,
     ) -> Result<AckResponse, AckError> {
-        check_event_name(event).map_err(|e| AckError::Send(e.to_string()))?;
+        check_event_name(event).map_err(AckError::Send)?;
         let packet = Packet::event(self.nsp.path(), event, args.into().into_values())
             .with_attachments(attachments);
         self.request_ack(packet, timeout).await
@@ -326,8 +325,8 @@ impl SocketRef {
     /// Sends an event to this socket. With connection state recovery on, a packet that is not
     /// volatile goes through the adapter (to the socket's own room), as Node does, so that it
     /// is stored and can be replayed.
-    fn deliver(&self, packet: Packet, volatile: bool) -> Result<(), EmitError> {
-        if self.nsp.recovery().is_some() && !volatile {
+    fn deliver(&self, packet: Packet, delivery: Delivery) -> Result<(), EmitError> {
+        if self.nsp.recovery().is_some() && delivery == Delivery::Reliable {
             let opts = super::adapter::BroadcastOptions {
                 rooms: vec![self.id.as_str().to_owned()],
                 ..super::adapter::BroadcastOptions::default()
@@ -336,7 +335,7 @@ impl SocketRef {
                 .nsp
                 .adapter()
                 .broadcast(packet, &opts)
-                .map_err(|e| EmitError::Adapter(e.to_string()));
+                .map_err(EmitError::Adapter);
         }
         self.nsp.notify_outgoing(self, &packet);
         self.send_packet(packet);
@@ -381,7 +380,7 @@ impl SocketRef {
             && attachments.is_empty()
             && let Some(frames) = self.nsp.encode_raw(Some(id), None, raw)
         {
-            if self.conn.send_frames(frames).is_err() {
+            if self.conn.send_encoded(frames).is_err() {
                 tracing::trace!(sid = %self.id, "send on a closed connection");
             }
             return;
@@ -500,24 +499,33 @@ impl Socket {
 
     pub(crate) fn send_packet(&self, packet: Packet) {
         let frames = self.nsp.encode(&packet);
-        if self.conn.send_frames(frames).is_err() {
+        if self.conn.send_encoded(frames).is_err() {
             tracing::trace!(sid = %self.id, "send on a closed connection");
         }
     }
+}
+
+/// How an emit to one socket treats a transport that cannot take the packet now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// The plain emit: the packet is queued (and, with connection state recovery, stored).
+    Reliable,
+    /// Node's `volatile`: dropped when the transport is not ready to write it, never stored.
+    Volatile,
 }
 
 /// Emits to one socket with options ([`SocketRef::volatile`], [`SocketRef::timeout`]).
 #[derive(Debug, Clone)]
 pub struct SocketEmitter {
     socket: SocketRef,
-    volatile: bool,
+    delivery: Delivery,
     timeout: Option<Duration>,
 }
 
 impl SocketEmitter {
     /// Marks the emit volatile.
     pub fn volatile(mut self) -> Self {
-        self.volatile = true;
+        self.delivery = Delivery::Volatile;
         self
     }
 
@@ -529,7 +537,7 @@ impl SocketEmitter {
 
     /// Emits the event (see [`SocketRef::emit`]).
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
-        self.socket.volatile_emit(event, data, self.volatile)
+        self.socket.emit_with(event, data, self.delivery)
     }
 
     /// Emits arguments already in wire form (see [`SocketRef::emit_args`]).
@@ -539,12 +547,15 @@ impl SocketEmitter {
         args: impl Into<Args>,
         attachments: Vec<bytes::Bytes>,
     ) -> Result<(), EmitError> {
-        if self.volatile && self.socket.connected() && !self.socket.conn.is_writable() {
+        if self.delivery == Delivery::Volatile
+            && self.socket.connected()
+            && !self.socket.conn.is_writable()
+        {
             tracing::trace!(sid = %self.socket.id(), event, "volatile packet dropped");
             return Ok(());
         }
         self.socket
-            .emit_args_flagged(event, args, attachments, self.volatile)
+            .emit_args_with(event, args, attachments, self.delivery)
     }
 
     /// Emits arguments in wire form and waits for the raw acknowledgement (see
@@ -592,7 +603,7 @@ pub(crate) fn event_packet<T: Serialize + ?Sized>(
     data: &T,
 ) -> Result<Packet, EmitError> {
     check_event_name(event)?;
-    let (args, attachments) = args_to(data).map_err(|e| EmitError::Serialize(e.to_string()))?;
+    let (args, attachments) = args_to(data).map_err(EmitError::Serialize)?;
     Ok(Packet::event(nsp, event, args).with_attachments(attachments))
 }
 

@@ -27,7 +27,7 @@ use super::packet::{Packet, PacketKind};
 use super::parser::{DecodeStatus, Frame, JsonDecoder, JsonParser, Parser};
 use super::server::{SioHandler, SocketIo};
 use crate::engine::{
-    Packet as EnginePacket, RequestInfo, Route, TransportType, WsConnection, WsFrame, WsOutgoing,
+    Packet as EnginePacket, RequestInfo, Route, TransportType, WsConnection, WsOutgoing,
 };
 
 /// How long a [`TestClient`] waits for the server before giving up.
@@ -57,7 +57,7 @@ pub enum TestError {
 /// A Socket.IO client living in the same process as the server.
 pub struct TestClient {
     conn: WsConnection<SioHandler>,
-    frames: VecDeque<WsFrame>,
+    frames: VecDeque<Frame>,
     decoder: JsonDecoder,
     inbox: VecDeque<Packet>,
     next_ack: u64,
@@ -120,16 +120,14 @@ impl TestClient {
 
     /// Sends a raw engine text frame (for example a malformed packet).
     pub fn send_raw(&mut self, text: &str) {
-        self.conn.on_frame(WsFrame::Text(text.into()));
+        self.conn.on_frame(Frame::Text(text.into()));
     }
 
     /// Sends a Socket.IO packet.
     pub fn send(&mut self, packet: &Packet) {
         for frame in JsonParser::new().encode(packet) {
-            match frame {
-                Frame::Text(text) => self.send_raw(&format!("4{text}")),
-                Frame::Binary(bytes) => self.conn.on_frame(WsFrame::Binary(bytes)),
-            }
+            self.conn
+                .on_frame(EnginePacket::Message(frame).into_ws_frame());
         }
     }
 
@@ -233,7 +231,7 @@ impl TestClient {
     pub async fn recv_text(&mut self) -> Result<String, TestError> {
         loop {
             match self.next_engine_packet().await? {
-                EnginePacket::Message(crate::engine::Message::Text(text)) => {
+                EnginePacket::Message(Frame::Text(text)) => {
                     return Ok(text.to_string());
                 }
                 EnginePacket::Close => return Err(TestError::Closed),
@@ -254,7 +252,7 @@ impl TestClient {
         }
     }
 
-    async fn next_frame(&mut self) -> Result<WsFrame, TestError> {
+    async fn next_frame(&mut self) -> Result<Frame, TestError> {
         loop {
             if let Some(frame) = self.frames.pop_front() {
                 return Ok(frame);
@@ -280,12 +278,8 @@ impl TestClient {
     async fn next_packet(&mut self) -> Result<Packet, TestError> {
         loop {
             let status = match self.next_engine_packet().await? {
-                EnginePacket::Message(crate::engine::Message::Text(text)) => {
-                    self.decoder.decode_text(&text)
-                }
-                EnginePacket::Message(crate::engine::Message::Binary(bytes)) => {
-                    self.decoder.decode_binary(bytes)
-                }
+                EnginePacket::Message(Frame::Text(text)) => self.decoder.decode_text(&text),
+                EnginePacket::Message(Frame::Binary(bytes)) => self.decoder.decode_binary(bytes),
                 EnginePacket::Close => return Err(TestError::Closed),
                 _ => continue,
             };

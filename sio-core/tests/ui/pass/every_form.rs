@@ -26,7 +26,7 @@ impl FromEvent for Admin {
         if socket.handshake().auth()["admin"] == true {
             Ok(Admin)
         } else {
-            Err(ExtractError("admins only".into()))
+            Err(ExtractError::new("admins only"))
         }
     }
 }
