@@ -90,21 +90,13 @@ fn expand(ns: &Namespace, args: &NamespaceArgs, krate: &syn::Path, path: &LitStr
     let event_middleware = if event_middlewares.is_empty() {
         quote!()
     } else {
+        let run = middleware_method(&p, "event_middleware", quote!(#(#event_middlewares)*));
         quote! {
             fn has_event_middleware(&self) -> bool {
                 true
             }
 
-            fn event_middleware(
-                self: #p::Arc<Self>,
-                socket: #p::SocketRef,
-                parts: #p::EventParts,
-            ) -> #p::BoxFuture<'static, ::core::result::Result<(), #p::ConnectError>> {
-                ::std::boxed::Box::pin(async move {
-                    #(#event_middlewares)*
-                    ::core::result::Result::Ok(())
-                })
-            }
+            #run
         }
     };
     let outgoing = match of(|r| matches!(r, Role::Outgoing)).next() {
@@ -128,23 +120,8 @@ fn expand(ns: &Namespace, args: &NamespaceArgs, krate: &syn::Path, path: &LitStr
         None => quote!(),
     };
     let hook = |role: fn(&Role) -> bool, method: &str| -> TokenStream {
-        let method = format_ident!("{}", method);
         match of(role).next() {
-            Some(h) => {
-                let body = handler_body(h, &p);
-                quote! {
-                    fn #method(
-                        self: #p::Arc<Self>,
-                        socket: #p::SocketRef,
-                        parts: #p::EventParts,
-                    ) -> #p::BoxFuture<'static, ()> {
-                        ::std::boxed::Box::pin(async move {
-                            let mut parts = parts;
-                            #body
-                        })
-                    }
-                }
-            }
+            Some(h) => handler_method(&p, method, handler_body(h, &p)),
             None => quote!(),
         }
     };
@@ -206,32 +183,19 @@ fn expand(ns: &Namespace, args: &NamespaceArgs, krate: &syn::Path, path: &LitStr
         quote!()
     };
 
+    let on_event = handler_method(&p, "on_event", quote!(#(#arms else)* { #fallback }));
+    let connect_middleware = middleware_method(
+        &p,
+        "middleware",
+        quote!(#(#middlewares)* let _ = (&socket, &parts);),
+    );
     quote! {
         impl #p::Namespace for #self_ty {
-            fn middleware(
-                self: #p::Arc<Self>,
-                socket: #p::SocketRef,
-                parts: #p::EventParts,
-            ) -> #p::BoxFuture<'static, ::core::result::Result<(), #p::ConnectError>> {
-                ::std::boxed::Box::pin(async move {
-                    #(#middlewares)*
-                    let _ = (&socket, &parts);
-                    ::core::result::Result::Ok(())
-                })
-            }
+            #connect_middleware
 
             #on_connect
 
-            fn on_event(
-                self: #p::Arc<Self>,
-                socket: #p::SocketRef,
-                parts: #p::EventParts,
-            ) -> #p::BoxFuture<'static, ()> {
-                ::std::boxed::Box::pin(async move {
-                    let mut parts = parts;
-                    #(#arms else)* { #fallback }
-                })
-            }
+            #on_event
 
             #on_disconnecting
             #on_disconnect
@@ -304,6 +268,43 @@ fn invoke(h: &Handler, p: &TokenStream, middleware: bool) -> (TokenStream, Span)
         let __ret = #call.await;
     };
     (statements, output)
+}
+
+/// A `Namespace` method that handles one event or hook (`on_event`, `on_connect`, …) with
+/// `body`, which may take the parts (`let mut parts`).
+fn handler_method(p: &TokenStream, name: &str, body: TokenStream) -> TokenStream {
+    namespace_method(p, name, quote!(()), quote!(let mut parts = parts; #body))
+}
+
+/// A `Namespace` method that runs middleware turns in order (`middleware` for the connect
+/// middlewares, `event_middleware` for the event ones): the first refusal ends it.
+fn middleware_method(p: &TokenStream, name: &str, turns: TokenStream) -> TokenStream {
+    let output = quote!(::core::result::Result<(), #p::ConnectError>);
+    namespace_method(
+        p,
+        name,
+        output,
+        quote!(#turns ::core::result::Result::Ok(())),
+    )
+}
+
+/// `fn name(self, socket, parts) -> BoxFuture<'static, output>`, its future running `body`.
+fn namespace_method(
+    p: &TokenStream,
+    name: &str,
+    output: TokenStream,
+    body: TokenStream,
+) -> TokenStream {
+    let name = format_ident!("{}", name);
+    quote! {
+        fn #name(
+            self: #p::Arc<Self>,
+            socket: #p::SocketRef,
+            parts: #p::EventParts,
+        ) -> #p::BoxFuture<'static, #output> {
+            ::std::boxed::Box::pin(async move { #body })
+        }
+    }
 }
 
 /// One middleware's turn, connect (`#[middleware]`) or event (`#[use_event]`) alike: extract
