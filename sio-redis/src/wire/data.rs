@@ -117,10 +117,10 @@ pub(crate) fn number_to_mp(n: &Number) -> Mp {
     let f = n.as_f64().unwrap_or(0.0);
     // A JS number is integral when Math.floor(f) === f: notepack writes it as an integer.
     if f.is_finite() && f.floor() == f {
-        if f >= 0.0 && f < 18_446_744_073_709_551_616.0 {
+        if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
             return Mp::from(f as u64);
         }
-        if f < 0.0 && f >= -9_223_372_036_854_775_808.0 {
+        if (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
             return Mp::from(f as i64);
         }
     }
