@@ -134,6 +134,9 @@ fn envelope_both_ways(g: &Golden, expected: &BroadcastEnvelope, order: OptsOrder
         "{name}: decode"
     );
     assert_eq!(expected.encode_with(order), g.bytes, "{name}: encode");
+    if order == OptsOrder::Adapter {
+        assert_eq!(expected.encode(), g.bytes, "{name}: encode as the adapter");
+    }
 }
 
 #[test]

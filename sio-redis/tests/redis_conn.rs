@@ -251,7 +251,12 @@ struct OwnRedis {
 
 impl OwnRedis {
     async fn start(port: u16) -> Self {
+        Self::start_with(port, &[]).await
+    }
+
+    async fn start_with(port: u16, extra: &[&str]) -> Self {
         let child = tokio::process::Command::new("redis-server")
+            .args(extra)
             .args([
                 "--port",
                 &port.to_string(),
@@ -406,6 +411,48 @@ async fn a_redis_restart_is_survived_with_bounded_memory_and_clear_errors() {
             }
             assert!(payload.starts_with(b"queued"), "{payload:?}");
         }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_stops_answering_is_left_and_rejoined() {
+    within_a_minute(async {
+        let redis = OwnRedis::start_with(6391, &["--enable-debug-command", "yes"]).await;
+        let config = ConnConfig::new(redis.url())
+            .ping_interval(Duration::from_millis(200))
+            .max_reconnect_delay(Duration::from_millis(200));
+        let (_sub, mut events) =
+            Subscriber::new(config.clone(), [Subscription::Channel("c".to_owned())])
+                .expect("subscriber");
+        assert!(!connected(&mut events).await);
+
+        // DEBUG SLEEP blocks the whole server: the connection stays open, nothing answers.
+        let client = redis::Client::open(redis.url()).expect("client");
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connection");
+        let sleeping = tokio::spawn(async move {
+            redis::cmd("DEBUG")
+                .arg("SLEEP")
+                .arg(2)
+                .query_async::<()>(&mut conn)
+                .await
+        });
+        match next(&mut events).await {
+            SubEvent::Disconnected { error } => {
+                assert!(error.contains("no reply from Redis"), "{error}")
+            }
+            other => panic!("expected Disconnected, got {other:?}"),
+        }
+        // Once Redis answers again, the subscriber is back with its subscriptions.
+        assert!(connected(&mut events).await, "reconnected");
+        // (The redis crate's own response timeout may end that call before the sleep does.)
+        let _ = sleeping.await.expect("task");
+        let publisher = Publisher::new(config).expect("publisher");
+        publisher.wait_connected().await;
+        assert_eq!(publisher.numsub("c").await, Ok(1));
     })
     .await;
 }

@@ -365,7 +365,7 @@ impl Task {
                 read = reader.read_buf(&mut buf) => {
                     match read {
                         Ok(0) => return End::Lost("connection closed by Redis".to_owned()),
-                        Ok(_) => last_read = Instant::now(),
+                        Ok(_) => {}
                         Err(e) => return End::Lost(e.to_string()),
                     }
                     loop {
@@ -380,6 +380,9 @@ impl Task {
                             return End::Closed;
                         }
                     }
+                    // Measured from here: time spent waiting for a slow consumer is not
+                    // Redis's silence.
+                    last_read = Instant::now();
                 }
                 control = self.control.recv() => {
                     let Some(Control::Change { subscription, subscribe, reply }) = control else {
