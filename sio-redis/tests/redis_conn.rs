@@ -456,3 +456,39 @@ async fn a_redis_that_stops_answering_is_left_and_rejoined() {
     })
     .await;
 }
+
+/// A measurement, not a check: `cargo test -p sio-redis --test redis_conn -- --ignored
+/// --nocapture throughput` prints how fast messages go through one publisher and one
+/// subscriber.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement"]
+async fn throughput() {
+    let p = prefix("throughput");
+    let channels = PubSubChannels::new(&p, "/");
+    let config = ConnConfig::new(REDIS).max_queued(1_000_000);
+    let (_sub, mut events) = Subscriber::new(
+        config.clone(),
+        [Subscription::Pattern(channels.broadcast_pattern())],
+    )
+    .expect("subscriber");
+    assert!(!connected(&mut events).await);
+    let publisher = Publisher::new(config).expect("publisher");
+    publisher.wait_connected().await;
+    let n = 100_000;
+    let payload = vec![0x93u8; 100];
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        publisher
+            .publish(channels.broadcast(), payload.clone())
+            .expect("queued");
+    }
+    for _ in 0..n {
+        message(&mut events).await;
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "{n} messages of {} bytes in {elapsed:?}: {:.0} messages/s",
+        payload.len(),
+        f64::from(n) / elapsed.as_secs_f64()
+    );
+}
