@@ -139,6 +139,17 @@ fn envelope_both_ways(g: &Golden, expected: &BroadcastEnvelope, order: OptsOrder
     }
 }
 
+/// Checks both directions for a request on the request channel.
+fn request_both_ways(g: &Golden, request: &Request, channels: &PubSubChannels, name: &str) {
+    assert_eq!(g.channel, channels.request(), "{name}: channel");
+    assert_eq!(
+        &Request::decode(&g.bytes).expect(name),
+        request,
+        "{name}: decode"
+    );
+    assert_eq!(request.encode(), g.bytes, "{name}: encode");
+}
+
 #[test]
 fn pubsub_broadcast_envelopes() {
     let goldens = goldens();
@@ -331,14 +342,7 @@ fn pubsub_requests() {
         ),
     ];
     for (name, request) in cases {
-        let g = &goldens[name];
-        assert_eq!(g.channel, channels.request(), "{name}: channel");
-        assert_eq!(
-            Request::decode(&g.bytes).expect(name),
-            request,
-            "{name}: decode"
-        );
-        assert_eq!(request.encode(), g.bytes, "{name}: encode");
+        request_both_ways(&goldens[name], &request, &channels, name);
     }
 }
 
@@ -510,14 +514,7 @@ fn emitter_messages() {
         ),
     ];
     for (name, request) in requests {
-        let g = &goldens[name];
-        assert_eq!(g.channel, channels.request(), "{name}: channel");
-        assert_eq!(
-            Request::decode(&g.bytes).expect(name),
-            request,
-            "{name}: decode"
-        );
-        assert_eq!(request.encode(), g.bytes, "{name}: encode");
+        request_both_ways(&goldens[name], &request, &channels, name);
     }
 }
 

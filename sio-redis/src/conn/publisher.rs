@@ -189,10 +189,24 @@ impl Publisher {
         rx.await.unwrap_or(Err(ConnError::Closed))
     }
 
+    fn queue_publish(&self, verb: &str, channel: &str, payload: Vec<u8>) -> Result<(), ConnError> {
+        let size = payload.len() + channel.len();
+        self.push(publish_cmd(verb, channel, payload), size, None)
+    }
+
+    async fn confirmed_publish(
+        &self,
+        verb: &str,
+        channel: &str,
+        payload: Vec<u8>,
+    ) -> Result<u64, ConnError> {
+        let size = payload.len() + channel.len();
+        integer(&self.call(publish_cmd(verb, channel, payload), size).await?)
+    }
+
     /// Queues `PUBLISH channel payload` without waiting for it.
     pub fn publish(&self, channel: &str, payload: Vec<u8>) -> Result<(), ConnError> {
-        let size = payload.len() + channel.len();
-        self.push(publish_cmd("PUBLISH", channel, payload), size, None)
+        self.queue_publish("PUBLISH", channel, payload)
     }
 
     /// `PUBLISH channel payload`, queued like [`Publisher::publish`]; resolves to the number
@@ -202,17 +216,12 @@ impl Publisher {
         channel: &str,
         payload: Vec<u8>,
     ) -> Result<u64, ConnError> {
-        let size = payload.len() + channel.len();
-        let value = self
-            .call(publish_cmd("PUBLISH", channel, payload), size)
-            .await?;
-        integer(&value)
+        self.confirmed_publish("PUBLISH", channel, payload).await
     }
 
     /// Queues `SPUBLISH channel payload` (sharded pub/sub, Redis 7) without waiting for it.
     pub fn spublish(&self, channel: &str, payload: Vec<u8>) -> Result<(), ConnError> {
-        let size = payload.len() + channel.len();
-        self.push(publish_cmd("SPUBLISH", channel, payload), size, None)
+        self.queue_publish("SPUBLISH", channel, payload)
     }
 
     /// `SPUBLISH channel payload`; resolves to the number of subscribers that got it.
@@ -221,11 +230,7 @@ impl Publisher {
         channel: &str,
         payload: Vec<u8>,
     ) -> Result<u64, ConnError> {
-        let size = payload.len() + channel.len();
-        let value = self
-            .call(publish_cmd("SPUBLISH", channel, payload), size)
-            .await?;
-        integer(&value)
+        self.confirmed_publish("SPUBLISH", channel, payload).await
     }
 
     /// `PUBSUB NUMSUB channel`: how many connections subscribe to `channel` (how the pub/sub
