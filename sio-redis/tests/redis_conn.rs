@@ -457,6 +457,31 @@ async fn a_redis_that_stops_answering_is_left_and_rejoined() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_from_the_url_are_used() {
+    within_a_minute(async {
+        let _redis = OwnRedis::start_with(6392, &["--requirepass", "s3cret"]).await;
+        let config = ConnConfig::new("redis://:s3cret@127.0.0.1:6392/");
+        let (_sub, mut events) =
+            Subscriber::new(config.clone(), [Subscription::Channel("c".to_owned())])
+                .expect("subscriber");
+        assert!(!connected(&mut events).await);
+        let publisher = Publisher::new(config).expect("publisher");
+        publisher.wait_connected().await;
+        assert_eq!(publisher.numsub("c").await, Ok(1));
+
+        // A wrong password is reported, not retried silently.
+        let wrong = ConnConfig::new("redis://:nope@127.0.0.1:6392/");
+        let (_sub, mut events) =
+            Subscriber::new(wrong, [Subscription::Channel("c".to_owned())]).expect("subscriber");
+        match next(&mut events).await {
+            SubEvent::Disconnected { error } => assert!(error.contains("AUTH failed"), "{error}"),
+            other => panic!("expected Disconnected, got {other:?}"),
+        }
+    })
+    .await;
+}
+
 /// A measurement, not a check: `cargo test -p sio-redis --test redis_conn -- --ignored
 /// --nocapture throughput` prints how fast messages go through one publisher and one
 /// subscriber.
