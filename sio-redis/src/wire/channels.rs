@@ -76,6 +76,30 @@ impl PubSubChannels {
         format!("{}{uid}#", self.response)
     }
 
+    /// What `channel` carries (responses are checked before requests and broadcasts, as Node
+    /// does).
+    ///
+    /// ```
+    /// use sio_redis::wire::{ChannelKind, PubSubChannels};
+    ///
+    /// let channels = PubSubChannels::new("socket.io", "/");
+    /// assert_eq!(channels.classify("socket.io#/#r1#"), ChannelKind::Broadcast { room: "r1" });
+    /// assert_eq!(channels.classify("socket.io-request#/#"), ChannelKind::Request);
+    /// assert_eq!(channels.classify("socket.io-response#/#AbC-_1#"), ChannelKind::Response);
+    /// assert_eq!(channels.classify("socket.io#/admin#"), ChannelKind::Other);
+    /// ```
+    pub fn classify<'a>(&self, channel: &'a str) -> ChannelKind<'a> {
+        if channel.starts_with(self.response.as_str()) {
+            ChannelKind::Response
+        } else if channel.starts_with(self.request.as_str()) {
+            ChannelKind::Request
+        } else if let Some(room) = self.room_of(channel) {
+            ChannelKind::Broadcast { room }
+        } else {
+            ChannelKind::Other
+        }
+    }
+
     /// The room a broadcast channel names (`""` for [`Self::broadcast`]), as Node reads it:
     /// the channel minus `P#N#`, minus its last character. `None` for another namespace.
     pub fn room_of<'a>(&self, channel: &'a str) -> Option<&'a str> {
@@ -86,6 +110,23 @@ impl PubSubChannels {
             None => rest,
         })
     }
+}
+
+/// What a channel of the pub/sub adapter carries, as the subscriber routes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelKind<'a> {
+    /// A broadcast envelope; `room` is `""` for `P#N#`, else the room the channel names (a
+    /// receiver without that room drops it before decoding, as Node does).
+    Broadcast {
+        /// The room, or `""`.
+        room: &'a str,
+    },
+    /// A request.
+    Request,
+    /// A response, on `P-response#N#` or on a server's own `P-response#N#<uid>#`.
+    Response,
+    /// Not a channel of this namespace.
+    Other,
 }
 
 /// Which rooms get a channel of their own in the sharded adapter (`subscriptionMode`).

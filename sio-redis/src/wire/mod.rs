@@ -18,7 +18,7 @@ pub mod ids;
 pub mod request;
 pub mod sharded;
 
-pub use channels::{PubSubChannels, ShardedChannels, SubscriptionMode};
+pub use channels::{ChannelKind, PubSubChannels, ShardedChannels, SubscriptionMode};
 pub use data::Data;
 pub use envelope::{BroadcastEnvelope, Flags, OptsOrder, WireOpts, WirePacket};
 pub use ids::{request_id, server_uid, sharded_uid};
