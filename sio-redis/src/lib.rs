@@ -1,0 +1,19 @@
+//! Redis adapter pieces for [sio](https://docs.rs/sio-core), wire-compatible with Node's
+//! `@socket.io/redis-adapter` 8.3 (the pub/sub adapter and the sharded one) and
+//! `@socket.io/redis-emitter` 5, so that sio servers and Node servers share one cluster.
+//!
+//! # Layers
+//!
+//! * [`wire`]: the format, pure and synchronous: channel names, ids, the broadcast envelope,
+//!   requests and answers, the sharded adapter's messages. Packets convert to and from
+//!   [`sio_core::socketio::Packet`] unchanged (binary as placeholders and attachments).
+//! * [`conn`]: the Redis side: one publisher connection with one ordered, bounded queue; one
+//!   subscriber connection (`SUBSCRIBE`, `PSUBSCRIBE`, `SSUBSCRIBE`) that yields messages in
+//!   arrival order; server counts (`PUBSUB NUMSUB` / `SHARDNUMSUB`); reconnection and
+//!   resubscription when Redis restarts; pending requests that fail clearly within their
+//!   timeout.
+//!
+//! The adapter that joins these to sio-core's adapter seam is built on top of them.
+
+pub mod conn;
+pub mod wire;
