@@ -8,25 +8,14 @@
 // CHURN_CYCLES and CHURN_CONCURRENCY change the size (the full soak is soak.mjs).
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { test } from "node:test";
+import { conformanceBin } from "../../tests/harness/conformance.mjs";
+import { startServer } from "../../tests/harness/server.mjs";
+import { sleep } from "../../tests/harness/wait.mjs";
 import { churn } from "./churn.mjs";
 
 const CYCLES = Number(process.env.CHURN_CYCLES || 2000);
 const CONCURRENCY = Number(process.env.CHURN_CONCURRENCY || 50);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function stats(port) {
   const res = await fetch(`http://127.0.0.1:${port}/__stats`);
@@ -35,22 +24,17 @@ async function stats(port) {
 }
 
 test(`churn: ${CYCLES} cycles, ${CONCURRENCY} clients at a time, no ack lost, no live session refused`, { timeout: 600_000 }, async () => {
-  const bin = process.env.SIO_CONFORMANCE_BIN;
-  assert.ok(bin, "SIO_CONFORMANCE_BIN must name the conformance-server binary");
-  const port = await freePort();
-  const child = spawn(bin, [], {
-    env: { ...process.env, PORT: String(port), RUST_LOG: "warn" },
-    stdio: ["ignore", "inherit", "inherit"],
+  const server = await startServer({
+    command: conformanceBin("bench/churn"),
+    env: { RUST_LOG: "warn" },
+    probe: "/__stats",
+    name: "conformance-server",
+    live: true,
   });
+  const { port } = server;
   try {
-    let up = false;
-    for (let i = 0; i < 400 && !up; i++) {
-      up = await fetch(`http://127.0.0.1:${port}/__stats`).then((r) => r.ok, () => false);
-      if (!up) await sleep(50);
-    }
-    assert.ok(up, "the conformance-server did not start");
     const before = await stats(port);
-    const result = await churn({ url: `http://127.0.0.1:${port}`, cycles: CYCLES, concurrency: CONCURRENCY });
+    const result = await churn({ url: server.origin, cycles: CYCLES, concurrency: CONCURRENCY });
     const { samples, ...counts } = result;
     const what = `${JSON.stringify(counts)}\n${samples.join("\n")}`;
     assert.equal(result.cycles, CYCLES, what);
@@ -73,6 +57,6 @@ test(`churn: ${CYCLES} cycles, ${CONCURRENCY} clients at a time, no ack lost, no
     );
     assert.ok(after.tokioTasks <= tasksAllowed, `tokio tasks: ${before.tokioTasks} before, ${after.tokioTasks} after`);
   } finally {
-    child.kill("SIGTERM");
+    await server.stop();
   }
 });

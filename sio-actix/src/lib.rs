@@ -37,6 +37,7 @@
 //! `HttpServer`: the engine's WebSocket connections then leave actix's HTTP dispatcher after
 //! their handshake (a third of the memory per idle connection, fewer copies per message).
 
+mod accept;
 mod fallback;
 mod polling;
 mod request;

@@ -20,7 +20,7 @@ pub(crate) async fn get<H: EngineHandler>(
 ) -> HttpResponse {
     match engine.poll(socket).await {
         Ok(body) => ok(engine, req, body.content_type(), body.into_bytes()),
-        Err(err) => response::error(engine.config(), req, &err),
+        Err(err) => response::error(engine.config(), req.head(), &err),
     }
 }
 
@@ -56,7 +56,7 @@ pub(crate) async fn post<H: EngineHandler>(
     let config = engine.config();
     let guard = match engine.begin_post(socket.clone()) {
         Ok(guard) => guard,
-        Err(err) => return response::error(config, req, &err),
+        Err(err) => return response::error(config, req.head(), &err),
     };
     let limit = config.max_http_buffer_size;
     let declared = req
@@ -65,7 +65,7 @@ pub(crate) async fn post<H: EngineHandler>(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > limit) {
-        return response::error(config, req, &guard.too_large());
+        return response::error(config, req.head(), &guard.too_large());
     }
     let deadline = Instant::now() + config.body_deadline();
     let read = tokio::select! {
@@ -76,7 +76,7 @@ pub(crate) async fn post<H: EngineHandler>(
     };
     let body = match read {
         Ok(body) => body,
-        Err(BodyError::TooLarge) => return response::error(config, req, &guard.too_large()),
+        Err(BodyError::TooLarge) => return response::error(config, req.head(), &guard.too_large()),
         Err(BodyError::ClientGone) => {
             // Dropping the guard closes the session ("transport close").
             tracing::debug!(sid = %socket.id(), "polling body read failed");
@@ -100,7 +100,7 @@ pub(crate) async fn post<H: EngineHandler>(
         .and_then(|v| v.to_str().ok());
     match guard.finish(content_type, body) {
         Ok(()) => ok(engine, req, "text/html", Bytes::from_static(b"ok")),
-        Err(err) => response::error(config, req, &err),
+        Err(err) => response::error(config, req.head(), &err),
     }
 }
 
@@ -166,7 +166,7 @@ pub(crate) fn ok<H: EngineHandler>(
     content_type: &'static str,
     body: Bytes,
 ) -> HttpResponse {
-    response::builder(engine.config(), req, StatusCode::OK)
+    response::builder(engine.config(), req.head(), StatusCode::OK)
         .content_type(content_type)
         .insert_header(("cache-control", "no-store"))
         .body(body)

@@ -1,5 +1,7 @@
-//! HTTP responses: the engine's error answers and the CORS headers on every polling response.
+//! HTTP responses: the engine's error answers (the one place an [`EngineError`] becomes a
+//! response, for both servers) and the CORS headers on every polling response.
 
+use actix_http::RequestHead;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use sio_core::engine::{EngineConfig, EngineError};
@@ -7,12 +9,12 @@ use sio_core::engine::{EngineConfig, EngineError};
 /// A response builder carrying the CORS headers the configuration asks for.
 pub(crate) fn builder(
     config: &EngineConfig,
-    req: &HttpRequest,
+    head: &RequestHead,
     status: StatusCode,
 ) -> HttpResponseBuilder {
     let mut res = HttpResponse::build(status);
     if let Some(cors) = &config.cors {
-        let origin = req.headers().get("origin").and_then(|v| v.to_str().ok());
+        let origin = head.headers().get("origin").and_then(|v| v.to_str().ok());
         for (name, value) in cors.headers(origin) {
             res.append_header((name, value));
         }
@@ -21,10 +23,10 @@ pub(crate) fn builder(
 }
 
 /// The answer to a refused request, as Node's `engine.io` gives it.
-pub(crate) fn error(config: &EngineConfig, req: &HttpRequest, err: &EngineError) -> HttpResponse {
+pub(crate) fn error(config: &EngineConfig, head: &RequestHead, err: &EngineError) -> HttpResponse {
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    tracing::debug!(%err, uri = %req.uri(), "engine.io request refused");
-    let mut res = builder(config, req, status);
+    tracing::debug!(%err, uri = %head.uri, "engine.io request refused");
+    let mut res = builder(config, head, status);
     if let Some(content_type) = err.content_type() {
         res.content_type(content_type);
     }
@@ -34,8 +36,8 @@ pub(crate) fn error(config: &EngineConfig, req: &HttpRequest, err: &EngineError)
 /// The answer to a refused WebSocket upgrade request, as Node's `engine.io` gives it
 /// (`abortUpgrade`): 400 whatever the error, the plain message as `text/html`, no CORS headers,
 /// and the connection closed.
-pub(crate) fn upgrade_error(req: &HttpRequest, err: &EngineError) -> HttpResponse {
-    tracing::debug!(%err, uri = %req.uri(), "engine.io upgrade refused");
+pub(crate) fn upgrade_error(head: &RequestHead, err: &EngineError) -> HttpResponse {
+    tracing::debug!(%err, uri = %head.uri, "engine.io upgrade refused");
     HttpResponse::BadRequest()
         .content_type("text/html")
         .force_close()

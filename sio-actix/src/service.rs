@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
-use sio_core::engine::{Engine, EngineHandler, Route, TransportType};
+use sio_core::engine::{Engine, EngineHandler};
 
+use crate::accept::{Accept, Polling, accept};
 use crate::{polling, request::request_info, response, ws};
 
 /// Mounts `engine` at its configured path (and everything below it), for
@@ -64,38 +65,24 @@ pub async fn handle<H: EngineHandler>(
         return res;
     }
     let info = request_info(&req);
-    let route = match engine.route(&info).await {
-        Ok(route) => route,
-        Err(err) if info.is_websocket_upgrade() => return response::upgrade_error(&req, &err),
-        Err(err) => return response::error(config, &req, &err),
-    };
-    let max = config.max_http_buffer_size;
-    match route {
-        Route::Handshake(TransportType::Polling) => {
-            let (_socket, open) = engine.open_polling(info);
+    let upgrade = info.is_websocket_upgrade();
+    match accept(&engine, req.head(), info, upgrade).await {
+        Accept::Polling(Polling::Open(info)) => {
+            let (_socket, open) = engine.open_polling(*info);
             polling::ok(&engine, &req, "text/plain; charset=UTF-8", open.into())
         }
-        Route::Handshake(TransportType::Websocket) => {
-            // The WebSocket handshake is checked before a session exists.
-            match ws::handshake(&req, payload, max) {
-                Ok(pending) => pending.start(engine.open_websocket(info)),
-                Err(err) => err.error_response(),
-            }
+        Accept::Polling(Polling::Poll(socket)) => polling::get(&engine, &req, socket).await,
+        Accept::Polling(Polling::Post(socket)) => {
+            polling::post(&engine, &req, socket, payload).await
         }
-        Route::Upgrade(socket) => {
-            let pending = match ws::handshake(&req, payload, max) {
-                Ok(pending) => pending,
-                Err(err) => return err.error_response(),
-            };
-            match engine.upgrade(socket, &info) {
-                Ok(conn) => pending.start(conn),
-                Err(err) => {
-                    tracing::debug!(%err, uri = %req.uri(), "websocket refused after its handshake");
-                    pending.close_at_once()
-                }
-            }
-        }
-        Route::Poll(socket) => polling::get(&engine, &req, socket).await,
-        Route::Post(socket) => polling::post(&engine, &req, socket, payload).await,
+        Accept::WebSocket {
+            switching,
+            conn: Some(conn),
+        } => ws::body::switch(switching, payload, conn, config.max_http_buffer_size),
+        Accept::WebSocket {
+            switching,
+            conn: None,
+        } => ws::body::close_at_once(switching),
+        Accept::Refused(res) => res,
     }
 }

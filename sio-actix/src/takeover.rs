@@ -1,10 +1,11 @@
 //! The WebSocket requests that [`Server`](crate::Server) takes from actix's HTTP dispatcher.
 //!
 //! actix-http hands every request with `Connection: upgrade` to an upgrade service, with the
-//! connection itself. Here the engine routes it as [`handle`](crate::handle) would: a
-//! WebSocket handshake or upgrade is answered `101 Switching Protocols` and the connection is
-//! driven by [`ws::run_on_stream`] in a task of its own, and the dispatcher ends; anything else
-//! under the engine's path gets the engine's error answer and the connection is closed.
+//! connection itself. Here the request takes the same accept path as in
+//! [`handle`](crate::handle) ([`accept`]): a WebSocket handshake or upgrade is answered
+//! `101 Switching Protocols` and the connection is driven by [`ws::stream`] in a task of its
+//! own, and the dispatcher ends; anything else under the engine's path gets the engine's error
+//! answer and the connection is closed.
 //! Upgrade requests outside the engines' paths go to the application ([`fallback`]).
 
 use std::rc::Rc;
@@ -12,15 +13,16 @@ use std::sync::Arc;
 
 use actix_codec::{Framed, FramedParts};
 use actix_http::body::{BodySize, BoxBody, MessageBody};
-use actix_http::{Request, Response, StatusCode, h1};
+use actix_http::{Request, Response, h1};
 use bytes::BytesMut;
 use futures_util::SinkExt;
 use futures_util::future::LocalBoxFuture;
-use sio_core::engine::{Engine, EngineError, EngineHandler, Route, TransportType};
+use sio_core::engine::{Engine, EngineError, EngineHandler};
 use tokio::net::TcpStream;
 
+use crate::accept::{Accept, accept};
 use crate::fallback::{self, AppFallback};
-use crate::{request::head_info, ws};
+use crate::{request::head_info, response, ws};
 
 /// An engine whose WebSocket connections a [`Server`](crate::Server) takes over, whatever its
 /// handler type.
@@ -71,39 +73,23 @@ async fn take<H: EngineHandler>(
     req: Request,
     mut framed: Framed<TcpStream, h1::Codec>,
 ) {
-    let config = engine.config();
     let info = head_info(req.head(), req.peer_addr(), false);
-    let route = match engine.route(&info).await {
-        Ok(route) => route,
-        Err(err) => {
-            refuse(&mut framed, engine_error(&err)).await;
+    let (mut switching, conn) = match accept(&engine, req.head(), info, true).await {
+        Accept::WebSocket { switching, conn } => (switching, conn),
+        Accept::Refused(res) => {
+            refuse(&mut framed, res.into()).await;
             return;
         }
-    };
-    // The WebSocket handshake is checked before a session exists or is upgraded.
-    let accept = match &route {
-        Route::Handshake(TransportType::Websocket) | Route::Upgrade(_) => {
-            actix_http::ws::handshake(req.head())
-        }
-        _ => {
-            refuse(&mut framed, engine_error(&EngineError::BadRequest)).await;
+        // An upgrade request under the engine's path is a WebSocket's, or it is refused.
+        Accept::Polling(_) => {
+            let res = response::upgrade_error(req.head(), &EngineError::BadRequest);
+            refuse(&mut framed, res.into()).await;
             return;
         }
-    };
-    let mut accept = match accept {
-        Ok(accept) => accept,
-        Err(err) => {
-            refuse(&mut framed, Response::<BoxBody>::from(err)).await;
-            return;
-        }
-    };
-    let conn = match route {
-        Route::Upgrade(socket) => engine.upgrade(socket, &info),
-        _ => Ok(engine.open_websocket(info)),
     };
     // The request's headers are slices of the dispatcher's read buffer: let it go.
     drop(req);
-    let switching = accept.finish().drop_body();
+    let switching = switching.finish().drop_body();
     if let Err(err) = framed
         .send(h1::Message::Item((switching, BodySize::None)))
         .await
@@ -111,57 +97,22 @@ async fn take<H: EngineHandler>(
         tracing::debug!(%err, "writing the 101 response failed");
         return;
     }
-    let conn = match conn {
-        Ok(conn) => conn,
-        Err(err) => {
-            // A WebSocket the session cannot take (already upgraded, or upgrading): Node
-            // completes its handshake and closes it at once.
-            tracing::debug!(%err, "websocket refused after its handshake");
-            close_at_once(framed).await;
-            return;
-        }
+    let FramedParts { io, read_buf, .. } = framed.into_parts();
+    let Some(conn) = conn else {
+        ws::stream::close_at_once(io).await;
+        return;
     };
     // The dispatcher's buffers are dropped here; bytes the client sent after its handshake
     // are copied out of its read buffer.
-    let FramedParts { io, read_buf, .. } = framed.into_parts();
     let early = BytesMut::from(&read_buf[..]);
     drop(read_buf);
     // The connection gets a task of its own, and the dispatcher (its task, its state) ends.
-    actix_web::rt::spawn(ws::run_on_stream(
+    actix_web::rt::spawn(ws::stream::run(
         conn,
         io,
         early,
-        config.max_http_buffer_size,
+        engine.config().max_http_buffer_size,
     ));
-}
-
-/// Writes a close frame without a status on a switched connection, waits (briefly) for the
-/// client's own close frame or its end, and closes the connection.
-async fn close_at_once(framed: Framed<TcpStream, h1::Codec>) {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let FramedParts { mut io, .. } = framed.into_parts();
-    let closing = async {
-        io.write_all(&ws::CLOSE_WITHOUT_STATUS).await?;
-        // Reading the client's close frame before closing: a connection closed with unread
-        // bytes is reset, and the client could see the reset rather than the close.
-        let mut buf = [0u8; 256];
-        let _ = tokio::time::timeout(ws::CLOSE_LINGER, io.read(&mut buf)).await;
-        io.shutdown().await
-    };
-    if let Err(err) = closing.await {
-        tracing::debug!(%err, "closing a refused websocket failed");
-    }
-}
-
-/// The engine's answer to a refused upgrade request, as Node's `engine.io` gives it
-/// (`abortUpgrade`): 400 whatever the error, the plain message as `text/html`.
-fn engine_error(err: &EngineError) -> Response<BoxBody> {
-    let mut res = Response::with_body(StatusCode::BAD_REQUEST, BoxBody::new(err.upgrade_body()));
-    res.headers_mut().insert(
-        actix_http::header::CONTENT_TYPE,
-        actix_http::header::HeaderValue::from_static("text/html"),
-    );
-    res
 }
 
 /// Writes `res` and closes the connection.

@@ -83,61 +83,20 @@ fn expand(ns: &Namespace, args: &NamespaceArgs, krate: &syn::Path, path: &LitStr
     let self_ty = &ns.item.self_ty;
     let of = |role: fn(&Role) -> bool| ns.handlers.iter().filter(move |h| role(&h.role));
 
-    let middlewares = of(|r| matches!(r, Role::Middleware)).map(|h| {
-        let (extracts, vars) = extractors(h, &p, true);
-        let call = call(h, &p, &vars);
-        let output = h
-            .output
-            .as_ref()
-            .map_or_else(|| h.ident.span(), |t| t.span());
-        let check = quote_spanned!(output=> #p::into_connect(__ret));
-        quote! {
-            {
-                let mut parts = ::core::clone::Clone::clone(&parts);
-                #(#extracts)*
-                let __ret = #call.await;
-                #check?;
-            }
-        }
-    });
-
+    let middlewares = of(|r| matches!(r, Role::Middleware)).map(|h| middleware_call(h, &p));
     let event_middlewares: Vec<TokenStream> = of(|r| matches!(r, Role::UseEvent))
-        .map(|h| {
-            let (extracts, vars) = extractors(h, &p, true);
-            let call = call(h, &p, &vars);
-            let output = h
-                .output
-                .as_ref()
-                .map_or_else(|| h.ident.span(), |t| t.span());
-            let check = quote_spanned!(output=> #p::into_connect(__ret));
-            quote! {
-                {
-                    let mut parts = ::core::clone::Clone::clone(&parts);
-                    #(#extracts)*
-                    let __ret = #call.await;
-                    #check?;
-                }
-            }
-        })
+        .map(|h| middleware_call(h, &p))
         .collect();
     let event_middleware = if event_middlewares.is_empty() {
         quote!()
     } else {
+        let run = middleware_method(&p, "event_middleware", quote!(#(#event_middlewares)*));
         quote! {
             fn has_event_middleware(&self) -> bool {
                 true
             }
 
-            fn event_middleware(
-                self: #p::Arc<Self>,
-                socket: #p::SocketRef,
-                parts: #p::EventParts,
-            ) -> #p::BoxFuture<'static, ::core::result::Result<(), #p::ConnectError>> {
-                ::std::boxed::Box::pin(async move {
-                    #(#event_middlewares)*
-                    ::core::result::Result::Ok(())
-                })
-            }
+            #run
         }
     };
     let outgoing = match of(|r| matches!(r, Role::Outgoing)).next() {
@@ -161,23 +120,8 @@ fn expand(ns: &Namespace, args: &NamespaceArgs, krate: &syn::Path, path: &LitStr
         None => quote!(),
     };
     let hook = |role: fn(&Role) -> bool, method: &str| -> TokenStream {
-        let method = format_ident!("{}", method);
         match of(role).next() {
-            Some(h) => {
-                let body = handler_body(h, &p);
-                quote! {
-                    fn #method(
-                        self: #p::Arc<Self>,
-                        socket: #p::SocketRef,
-                        parts: #p::EventParts,
-                    ) -> #p::BoxFuture<'static, ()> {
-                        ::std::boxed::Box::pin(async move {
-                            let mut parts = parts;
-                            #body
-                        })
-                    }
-                }
-            }
+            Some(h) => handler_method(&p, method, handler_body(h, &p)),
             None => quote!(),
         }
     };
@@ -239,32 +183,19 @@ fn expand(ns: &Namespace, args: &NamespaceArgs, krate: &syn::Path, path: &LitStr
         quote!()
     };
 
+    let on_event = handler_method(&p, "on_event", quote!(#(#arms else)* { #fallback }));
+    let connect_middleware = middleware_method(
+        &p,
+        "middleware",
+        quote!(#(#middlewares)* let _ = (&socket, &parts);),
+    );
     quote! {
         impl #p::Namespace for #self_ty {
-            fn middleware(
-                self: #p::Arc<Self>,
-                socket: #p::SocketRef,
-                parts: #p::EventParts,
-            ) -> #p::BoxFuture<'static, ::core::result::Result<(), #p::ConnectError>> {
-                ::std::boxed::Box::pin(async move {
-                    #(#middlewares)*
-                    let _ = (&socket, &parts);
-                    ::core::result::Result::Ok(())
-                })
-            }
+            #connect_middleware
 
             #on_connect
 
-            fn on_event(
-                self: #p::Arc<Self>,
-                socket: #p::SocketRef,
-                parts: #p::EventParts,
-            ) -> #p::BoxFuture<'static, ()> {
-                ::std::boxed::Box::pin(async move {
-                    let mut parts = parts;
-                    #(#arms else)* { #fallback }
-                })
-            }
+            #on_event
 
             #on_disconnecting
             #on_disconnect
@@ -320,23 +251,82 @@ fn extractors(
     (lets, vars)
 }
 
-fn call(h: &Handler, p: &TokenStream, vars: &[syn::Ident]) -> TokenStream {
+/// Extract the parameters, then call the method: its value is `__ret`. `middleware`: an
+/// extraction that fails refuses (`?`) rather than rejects the event. Returns the statements and
+/// where the method's return type is written (its name, without one), for the errors about
+/// the value it returns.
+fn invoke(h: &Handler, p: &TokenStream, middleware: bool) -> (TokenStream, Span) {
+    let (extracts, vars) = extractors(h, p, middleware);
     let ident = &h.ident;
-    quote_spanned!(ident.span()=> #p::assert_send(self.#ident(#(#vars),*)))
-}
-
-/// Extract, call, ack.
-fn handler_body(h: &Handler, p: &TokenStream) -> TokenStream {
-    let (extracts, vars) = extractors(h, p, false);
-    let call = call(h, p, &vars);
+    let call = quote_spanned!(ident.span()=> #p::assert_send(self.#ident(#(#vars),*)));
     let output = h
         .output
         .as_ref()
         .map_or_else(|| h.ident.span(), |t| t.span());
-    let ack = quote_spanned!(output=> #p::into_ack(__ret));
-    quote! {
+    let statements = quote! {
         #(#extracts)*
         let __ret = #call.await;
+    };
+    (statements, output)
+}
+
+/// A `Namespace` method that handles one event or hook (`on_event`, `on_connect`, …) with
+/// `body`, which may take the parts (`let mut parts`).
+fn handler_method(p: &TokenStream, name: &str, body: TokenStream) -> TokenStream {
+    namespace_method(p, name, quote!(()), quote!(let mut parts = parts; #body))
+}
+
+/// A `Namespace` method that runs middleware turns in order (`middleware` for the connect
+/// middlewares, `event_middleware` for the event ones): the first refusal ends it.
+fn middleware_method(p: &TokenStream, name: &str, turns: TokenStream) -> TokenStream {
+    let output = quote!(::core::result::Result<(), #p::ConnectError>);
+    namespace_method(
+        p,
+        name,
+        output,
+        quote!(#turns ::core::result::Result::Ok(())),
+    )
+}
+
+/// `fn name(self, socket, parts) -> BoxFuture<'static, output>`, its future running `body`.
+fn namespace_method(
+    p: &TokenStream,
+    name: &str,
+    output: TokenStream,
+    body: TokenStream,
+) -> TokenStream {
+    let name = format_ident!("{}", name);
+    quote! {
+        fn #name(
+            self: #p::Arc<Self>,
+            socket: #p::SocketRef,
+            parts: #p::EventParts,
+        ) -> #p::BoxFuture<'static, #output> {
+            ::std::boxed::Box::pin(async move { #body })
+        }
+    }
+}
+
+/// One middleware's turn, connect (`#[middleware]`) or event (`#[use_event]`) alike: extract
+/// from a copy of the parts, call, and return the refusal (`?`) if it refuses.
+fn middleware_call(h: &Handler, p: &TokenStream) -> TokenStream {
+    let (invoke, output) = invoke(h, p, true);
+    let check = quote_spanned!(output=> #p::into_connect(__ret));
+    quote! {
+        {
+            let mut parts = ::core::clone::Clone::clone(&parts);
+            #invoke
+            #check?;
+        }
+    }
+}
+
+/// Extract, call, ack.
+fn handler_body(h: &Handler, p: &TokenStream) -> TokenStream {
+    let (invoke, output) = invoke(h, p, false);
+    let ack = quote_spanned!(output=> #p::into_ack(__ret));
+    quote! {
+        #invoke
         #p::finish(&socket, &parts, #ack);
     }
 }

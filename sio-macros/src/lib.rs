@@ -1,6 +1,7 @@
 //! The procedural macros of sio: `#[namespace]` on an `impl` block, the method attributes it
 //! reads (`#[on]`, `#[on_connect]`, `#[on_disconnect]`, `#[on_disconnecting]`, `#[on_any]`,
-//! `#[middleware]`, and `#[data]` on a parameter), and `#[derive(Room)]`.
+//! `#[middleware]`, `#[use_event]`, `#[on_error]`, `#[on_any_outgoing]`, and `#[data]` on a
+//! parameter), and `#[derive(Room)]` with its `#[room("…")]` attribute.
 //!
 //! Use them through `sio_core` (`sio_core::prelude::*`); this crate is an implementation
 //! detail whose version is pinned by `sio-core`.

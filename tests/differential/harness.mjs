@@ -17,22 +17,24 @@
 // anything extra; lines from different clients are kept in one transcript per client).
 // Nothing else is normalised: JSON is compared as the bytes on the wire, key order included.
 //
-// SIO_CONFORMANCE_BIN (required): the conformance-server binary; SIO_SERVER=takeover is passed
+// SIO_CONFORMANCE_BIN (required): the conformance-server binary, started (as the reference is)
+// with the launcher every suite shares (tests/harness/server.mjs); SIO_SERVER=takeover is passed
 // through to it. DEBUG=1 forwards both servers' output; DIFF_SHOW=1 prints every transcript.
 
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import assert from "node:assert/strict";
 import { before, after, test } from "node:test";
 import WebSocket from "ws";
+import { conformanceBin } from "../harness/conformance.mjs";
+import { startServer } from "../harness/server.mjs";
+import { sleep } from "../harness/wait.mjs";
 
-export const HOST = "127.0.0.1";
+export { HOST } from "../harness/server.mjs";
+export { sleep } from "../harness/wait.mjs";
+
 const HERE = dirname(fileURLToPath(import.meta.url));
-const DEBUG = Boolean(process.env.DEBUG);
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** How long a step waits for what it expects before it records what it has. */
 const STEP_TIMEOUT_MS = 2000;
 /** How long a step waits after that for anything unexpected. */
@@ -43,81 +45,44 @@ export const ACCEPTED = Object.fromEntries(
   JSON.parse(readFileSync(join(HERE, "accepted-differences.json"), "utf8")).accepted.map((a) => [a.scenario, a]),
 );
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A server under test: a child process listening on its own port. */
+/** A server under test: a child process on its own port, started again should it die. */
 class ServerProcess {
   constructor(name, command, args) {
     this.name = name;
     this.command = command;
     this.args = args;
+    this.process = null;
   }
 
   async start() {
-    this.port = await freePort();
-    this.origin = `http://${HOST}:${this.port}`;
-    this.output = [];
-    this.exited = null;
-    const child = spawn(this.command, this.args, {
-      env: { ...process.env, PORT: String(this.port), RUST_LOG: process.env.RUST_LOG ?? "warn" },
-      stdio: ["ignore", "pipe", "pipe"],
+    this.process = await startServer({
+      command: this.command,
+      args: this.args,
+      env: { RUST_LOG: process.env.RUST_LOG ?? "warn" },
+      name: this.name,
       cwd: HERE,
     });
-    this.child = child;
-    const onOutput = (d) => {
-      this.output.push(d);
-      if (DEBUG) process.stderr.write(`[${this.name}] ${d}`);
-    };
-    child.stdout.on("data", onOutput);
-    child.stderr.on("data", onOutput);
-    this.exitPromise = new Promise((resolve) =>
-      child.on("exit", (code, signal) => {
-        this.exited = { code, signal };
-        resolve(this.exited);
-      }),
-    );
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      if (this.exited) throw new Error(`${this.name} exited at start: ${this.log()}`);
-      try {
-        const res = await fetch(`${this.origin}/socket.io/?EIO=4&transport=polling`, {
-          signal: AbortSignal.timeout(1000),
-        });
-        await res.text();
-        if (res.status === 200) return this;
-      } catch {}
-      if (Date.now() > deadline) throw new Error(`${this.name} did not start: ${this.log()}`);
-      await sleep(50);
-    }
+    this.port = this.process.port;
+    this.origin = this.process.origin;
+    return this;
+  }
+
+  get exited() {
+    return this.process?.exited ?? null;
   }
 
   log() {
-    return Buffer.concat(this.output).toString("utf8").slice(-4000);
+    return this.process ? this.process.log().slice(-4000) : "";
   }
 
   async stop() {
-    if (!this.child || this.exited) return;
-    this.child.kill("SIGTERM");
-    const t = setTimeout(() => this.child.kill("SIGKILL"), 2000);
-    await this.exitPromise;
-    clearTimeout(t);
+    await this.process?.stop();
   }
 }
 
 /** Both servers: `node` (the reference) and `sio`. */
 export function servers() {
-  const bin = process.env.SIO_CONFORMANCE_BIN;
-  if (!bin) throw new Error("SIO_CONFORMANCE_BIN must name the conformance-server binary");
+  const bin = conformanceBin("tests/differential");
   return {
     node: new ServerProcess("node", process.execPath, [join(HERE, "reference.mjs")]),
     sio: new ServerProcess(process.env.SIO_SERVER === "takeover" ? "sio (takeover)" : "sio", bin, []),

@@ -3,60 +3,11 @@
 
 import assert from "node:assert/strict";
 import io from "socket.io-client";
+import { once, withTimeout } from "../harness/wait.mjs";
 
-/** Values the conformance server is configured with at /socket.io/. */
-export const PING_INTERVAL = 300;
-export const PING_TIMEOUT = 200;
-
-/** Engine.IO sids: 20 characters of URL-safe base64. */
-export const ID_RE = /^[A-Za-z0-9_-]{20}$/;
-
-/** How long a "nothing more arrives" check waits. */
-export const GRACE = 200;
-
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * The transport matrix every client scenario runs over.
- * - `final`: the transport the connection must be on once ready.
- * - `upgrade`: whether the connection must have upgraded from polling to WebSocket.
- */
-export const MODES = [
-  { name: "websocket", opts: { transports: ["websocket"] }, upgrade: false, final: "websocket" },
-  { name: "polling", opts: { transports: ["polling"] }, upgrade: false, final: "polling" },
-  { name: "polling+upgrade", opts: { transports: ["polling", "websocket"] }, upgrade: true, final: "websocket" },
-];
-
-/** Rejects after `ms` with a message naming what was awaited. */
-export function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    }),
-  ]);
-}
-
-/** Waits for one event of an emitter (resolves with the argument list). */
-export function once(emitter, event, ms = 3000, what = `"${event}" event`) {
-  let handler;
-  const p = new Promise((resolve) => {
-    handler = (...args) => resolve(args);
-    emitter.once(event, handler);
-  });
-  return withTimeout(p, ms, what).catch((err) => {
-    emitter.off(event, handler);
-    throw err;
-  });
-}
-
-/** Deterministic test bytes (every byte value occurs for n >= 256). */
-export function bytes(n, seed = 7) {
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed + (i >> 8)) & 0xff;
-  return b;
-}
+export { sleep, withTimeout, once } from "../harness/wait.mjs";
+export { bytes } from "../harness/bytes.mjs";
+export { GRACE, ID_RE, MODES, PING_INTERVAL, PING_TIMEOUT } from "../harness/conformance.mjs";
 
 /** Binary values as Buffers (the 2.x client may hand out ArrayBuffers), recursively. */
 export function buffers(v) {

@@ -1,6 +1,7 @@
 // Spawns the server under test (the `conformance-server` binary) for one test file, with
 // SIO_EIO3=1 so that it serves Engine.IO v3 clients (socket.io-client 2.x). The spawning,
-// readiness check and log handling are tests/interop-socketio/server.mjs's.
+// readiness check and log handling are the shared launcher's (tests/harness/server.mjs),
+// configured as in tests/interop-socketio/server.mjs.
 //
 // SIO_CONFORMANCE_BIN  (required) path of the server binary; it is started with PORT=<free port>
 //                      and SIO_EIO3=1 (startServer({ eio3: false }) leaves SIO_EIO3 out).

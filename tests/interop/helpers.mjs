@@ -6,21 +6,22 @@ import { setMaxListeners } from "node:events";
 import { request as httpRequest } from "node:http";
 import { Socket } from "engine.io-client";
 import WebSocket from "ws";
+import { ID_RE } from "../harness/conformance.mjs";
+import { once, withTimeout } from "../harness/wait.mjs";
 
 export { Socket, WebSocket };
+export { sleep, withTimeout, once } from "../harness/wait.mjs";
+export { bytes } from "../harness/bytes.mjs";
+export { PING_INTERVAL, PING_TIMEOUT } from "../harness/conformance.mjs";
 
 // Concurrent tests each add an abort listener to their suite's signal; >10 is expected, not a leak.
 setMaxListeners(50);
 
-/** Values the conformance server is configured with. */
-export const PING_INTERVAL = 300;
-export const PING_TIMEOUT = 200;
+/** Values the conformance server is configured with (with tests/harness's). */
 export const MAX_PAYLOAD = 1_000_000;
 
 /** Engine.IO sids: 20 characters of URL-safe base64 (PROTOCOL.md A.4). */
-export const SID_RE = /^[A-Za-z0-9_-]{20}$/;
-
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const SID_RE = ID_RE;
 
 /**
  * The transport matrix every client scenario runs over.
@@ -38,30 +39,6 @@ export const MODES = [
     upgrades: ["websocket"],
   },
 ];
-
-/** Rejects after `ms` with a message naming what was awaited. */
-export function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    }),
-  ]);
-}
-
-/** Waits for one event of an engine.io-client socket (or any emitter with once/off). */
-export function once(emitter, event, ms, what = `"${event}" event`) {
-  let handler;
-  const p = new Promise((resolve) => {
-    handler = (...args) => resolve(args);
-    emitter.once(event, handler);
-  });
-  return withTimeout(p, ms, what).catch((err) => {
-    emitter.off(event, handler);
-    throw err;
-  });
-}
 
 /**
  * An engine.io-client socket with a record of what it saw: messages (in order, via `next()`),
@@ -191,13 +168,6 @@ export function fmtDesc(desc) {
     }
   }
   return String(desc);
-}
-
-/** Deterministic test bytes (every byte value occurs, including 0x00, 0x1e and 0xff). */
-export function bytes(n, seed = 7) {
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed + (i >> 8)) & 0xff;
-  return b;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-// Spawns the server under test (the `conformance-server` binary) for one test file.
+// Spawns the server under test (the `conformance-server` binary) for one test file, with the
+// launcher every suite shares (tests/harness).
 //
 // SIO_CONFORMANCE_BIN  (required) path of the server binary; it is started with PORT=<free port>.
 // SIO_INTEROP_DEBUG=1  forward the server's stdout/stderr live (otherwise it is printed only
@@ -7,122 +8,17 @@
 // Usage in a test file:
 //   import { useServer } from "./server.mjs";
 //   const server = useServer();          // registers before/after/beforeEach/afterEach hooks
-//   test("...", async () => { server.url; server.port; server.origin; });
+//   test("...", async () => { server.url; server.port; server.origin; server.endpoint; });
 
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
-import { before, after, beforeEach, afterEach } from "node:test";
+import { startConformanceServer } from "../harness/conformance.mjs";
+import * as harness from "../harness/server.mjs";
 
-export const HOST = "127.0.0.1";
+export { HOST, freePort } from "../harness/server.mjs";
 export const ENGINE_PATH = "/engine.io/";
-const START_TIMEOUT_MS = 20_000;
-const DEBUG = /^(1|true|yes)$/i.test(process.env.SIO_INTEROP_DEBUG ?? "");
-
-/** Finds a free TCP port by listening on port 0 and closing again. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the server binary and waits until its Engine.IO endpoint answers. */
-export async function startServer() {
-  const bin = process.env.SIO_CONFORMANCE_BIN;
-  if (!bin) {
-    throw new Error(
-      "SIO_CONFORMANCE_BIN is not set: it must name the conformance-server binary, e.g.\n" +
-        "  cargo build --bin conformance-server &&\n" +
-        "  SIO_CONFORMANCE_BIN=$PWD/target/debug/conformance-server npm --prefix tests/interop test",
-    );
-  }
-  const port = await freePort();
-  const child = spawn(bin, [], {
-    env: { ...process.env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const chunks = [];
-  let logLength = 0;
-  const onOutput = (stream) => (data) => {
-    chunks.push(data);
-    logLength += data.length;
-    if (DEBUG) stream.write(data);
-  };
-  child.stdout.on("data", onOutput(process.stderr));
-  child.stderr.on("data", onOutput(process.stderr));
-  let exited = null;
-  let spawnError = null;
-  const exitPromise = new Promise((resolve) => {
-    child.on("exit", (code, signal) => {
-      exited = { code, signal };
-      resolve(exited);
-    });
-    child.on("error", (err) => {
-      spawnError = err;
-      exited = exited ?? { code: null, signal: null };
-      resolve(exited);
-    });
-  });
-
-  const origin = `http://${HOST}:${port}`;
-  const server = {
-    port,
-    origin,
-    /** Base URL for engine.io-client: `new Socket(server.url, opts)`. */
-    url: origin,
-    /** Full URL of the Engine.IO endpoint (with trailing slash). */
-    endpoint: `${origin}${ENGINE_PATH}`,
-    child,
-    log: () => Buffer.concat(chunks).toString("utf8"),
-    logLength: () => logLength,
-    logSince: (offset) => Buffer.concat(chunks).subarray(offset).toString("utf8"),
-    get exited() {
-      return exited;
-    },
-    async stop() {
-      if (exited) return exited;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
-      const res = await exitPromise;
-      clearTimeout(timer);
-      return res;
-    },
-  };
-
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  let lastError = null;
-  for (;;) {
-    if (spawnError) throw new Error(`cannot start ${bin}: ${spawnError.message}`);
-    if (exited) {
-      throw new Error(
-        `${bin} exited before serving (code ${exited.code}, signal ${exited.signal}). Output:\n${server.log()}`,
-      );
-    }
-    try {
-      const res = await fetch(`${server.endpoint}?EIO=4&transport=polling`, {
-        signal: AbortSignal.timeout(1000),
-      });
-      await res.arrayBuffer();
-      return server;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      await server.stop();
-      throw new Error(
-        `${bin} did not answer GET ${server.endpoint}?EIO=4&transport=polling within ${START_TIMEOUT_MS} ms ` +
-          `(last error: ${lastError?.cause?.code ?? lastError?.message}). Output:\n${server.log()}`,
-      );
-    }
-    await sleep(50);
-  }
+export function startServer() {
+  return startConformanceServer({ path: ENGINE_PATH, suite: "tests/interop" });
 }
 
 /**
@@ -130,38 +26,5 @@ export async function startServer() {
  * failing test, and stop it at the end. Returns an object filled in before the first test.
  */
 export function useServer() {
-  const handle = {};
-  let server = null;
-  let offset = 0;
-  let reportedExit = false;
-  before(async () => {
-    server = await startServer();
-    Object.assign(handle, server);
-    Object.defineProperty(handle, "exited", { get: () => server.exited });
-  });
-  beforeEach(() => {
-    offset = server ? server.logLength() : 0;
-  });
-  afterEach((t) => {
-    if (!server) return;
-    if (server.exited && !reportedExit) {
-      reportedExit = true;
-      const log = server.log();
-      process.stderr.write(
-        `\n[server] conformance-server has exited (code ${server.exited.code}, signal ${server.exited.signal}); ` +
-          `noticed after "${t.name}". Last output:\n${log.slice(-4000) || "(none)\n"}`,
-      );
-      return;
-    }
-    if (!t.passed && !DEBUG && !server.exited) {
-      const out = server.logSince(offset);
-      process.stderr.write(
-        `\n[server] output during failed test "${t.name}":\n${out.length ? out : "(none)\n"}`,
-      );
-    }
-  });
-  after(async () => {
-    if (server) await server.stop();
-  });
-  return handle;
+  return harness.useServer(startServer, { name: "conformance-server" });
 }
