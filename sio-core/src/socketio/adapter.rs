@@ -15,6 +15,7 @@ use super::namespace::Nsp;
 use super::packet::Packet;
 use super::recovery::{PacketStore, RecoveredSession, RecoveryConfig, SessionState};
 use super::remote::RemoteSocket;
+use super::server_side::ServerSideEmit;
 use super::socket::{SocketRef, wait_ack};
 use crate::engine::{EncodedMessages, QueueError, Sid};
 
@@ -192,6 +193,20 @@ impl NamespaceHandle {
     /// a socket's engine session is [`Socket::engine`](super::Socket::engine)).
     pub fn encode(&self, packet: &Packet) -> Option<EncodedMessages> {
         Some(self.nsp.upgrade()?.encode(packet))
+    }
+
+    /// Hands the namespace a server-side emit received from another server (Node's
+    /// `nsp._onServerSideEmit`): its listener runs on its own task and may answer through the
+    /// emit's [`with_ack`](ServerSideEmit::with_ack) callback. Returns false when the
+    /// namespace is gone.
+    pub fn deliver_server_side_emit(&self, emit: ServerSideEmit) -> bool {
+        match self.nsp.upgrade() {
+            Some(nsp) => {
+                nsp.deliver_server_side(emit);
+                true
+            }
+            None => false,
+        }
     }
 }
 

@@ -34,6 +34,7 @@ mod recovery;
 pub(crate) mod registry;
 mod remote;
 mod server;
+mod server_side;
 mod socket;
 #[cfg(feature = "test-util")]
 pub mod testing;
@@ -64,4 +65,5 @@ pub use recovery::{RecoveredSession, RecoveryConfig, SessionState};
 pub use registry::EventInfo;
 pub use remote::{HandshakeInfo, RemoteSocket};
 pub use server::{BuildError, NamespaceRef, SocketIo, SocketIoBuilder};
+pub use server_side::{ServerSideAck, ServerSideEmit};
 pub use socket::{EmitError, Socket, SocketEmitter, SocketRef};

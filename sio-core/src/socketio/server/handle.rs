@@ -1,5 +1,6 @@
 //! The handles users hold: [`SocketIo`], the server, and [`NamespaceRef`], one namespace.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use crate::socketio::ack::AckError;
 use crate::socketio::handlers::Handlers;
 use crate::socketio::namespace::Nsp;
 use crate::socketio::operators::{BroadcastAcks, BroadcastOperator, IntoRooms};
+use crate::socketio::server_side::ServerSideEmit;
 use crate::socketio::socket::{EmitError, SocketRef};
 
 /// A Socket.IO server: build it with [`SocketIo::builder`], mount it in actix-web with
@@ -149,6 +151,16 @@ impl SocketIo {
         self.main().server_count().await
     }
 
+    /// Listens to server-side emits of `event` on `/` from the other servers of the cluster
+    /// (Node's `io.on(event, listener)`): see [`NamespaceRef::on_server_side`].
+    pub fn on_server_side<F, Fut>(&self, event: impl Into<String>, listener: F)
+    where
+        F: Fn(ServerSideEmit) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.main().on_server_side(event, listener);
+    }
+
     /// Closes every connection ("server shutting down").
     pub fn close(&self) {
         self.engine.close_all();
@@ -273,6 +285,32 @@ impl NamespaceRef {
     /// How many servers the cluster has (this one included).
     pub async fn server_count(&self) -> Result<usize, crate::socketio::AdapterError> {
         self.0.adapter().server_count().await
+    }
+
+    /// Listens to server-side emits of `event` from the other servers of the cluster (Node's
+    /// `io.of(path).on(event, listener)`), from now on; a second listener for the same event
+    /// replaces the first. It takes precedence over the namespace handler's own
+    /// ([`Handlers::on_server_side`], [`Namespace::on_server_side_emit`](crate::socketio::Namespace::on_server_side_emit)).
+    /// Answer with [`ServerSideEmit::ack`] when the sender asked for acknowledgements.
+    ///
+    /// ```
+    /// use sio_core::socketio::{ServerSideEmit, SocketIo};
+    ///
+    /// let io = SocketIo::builder().build()?;
+    /// io.of("/").unwrap().on_server_side("ping", |emit: ServerSideEmit| async move {
+    ///     let _ = emit.ack("node-1");
+    /// });
+    /// # Ok::<(), sio_core::socketio::BuildError>(())
+    /// ```
+    pub fn on_server_side<F, Fut>(&self, event: impl Into<String>, listener: F)
+    where
+        F: Fn(ServerSideEmit) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.0.on_server_side(
+            event.into(),
+            crate::socketio::server_side::listener(listener),
+        );
     }
 }
 
