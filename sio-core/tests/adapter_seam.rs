@@ -4,12 +4,18 @@
 #![allow(clippy::unwrap_used)]
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
+use sio_core::engine::Sid;
+use sio_core::socketio::testing::TestClient;
 use sio_core::socketio::{
-    AdapterFactory, Handlers, LocalAdapter, NamespaceHandle, ServerSideEmit, SocketIo,
+    AckReplies, AckResponse, Adapter, AdapterError, AdapterFactory, BroadcastOptions, Handlers,
+    LocalAdapter, NamespaceHandle, Packet, RawArgs, RemoteSocket, Room, RoomEvent, ServerSideEmit,
+    SocketIo,
 };
-use tokio::sync::oneshot;
+use tokio::sync::{broadcast, oneshot};
 
 /// An adapter factory that records the handle of every namespace it builds for (a networked
 /// adapter keeps it to hand inbound traffic to its namespace).
@@ -132,4 +138,199 @@ fn inbound_emits_parse_from_their_wire_form() {
     assert_eq!((emit.event(), emit.args()), ("e", &[][..]));
     assert!(!emit.wants_ack());
     emit.data::<()>().unwrap();
+}
+
+/// The in-memory adapter, recording the options of every broadcast it is asked for (what a
+/// networked adapter would write on the wire).
+struct Recording {
+    local: LocalAdapter,
+    seen: Arc<Mutex<Vec<(&'static str, BroadcastOptions)>>>,
+}
+
+impl Recording {
+    fn record(&self, what: &'static str, opts: &BroadcastOptions) {
+        self.seen.lock().unwrap().push((what, opts.clone()));
+    }
+}
+
+impl Adapter for Recording {
+    fn add_all(&self, sid: Sid, rooms: &[Room]) {
+        self.local.add_all(sid, rooms)
+    }
+    fn del(&self, sid: Sid, room: &str) {
+        self.local.del(sid, room)
+    }
+    fn del_all(&self, sid: Sid) {
+        self.local.del_all(sid)
+    }
+    fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
+        self.local.socket_rooms(sid)
+    }
+    fn sockets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
+        self.local.sockets(opts)
+    }
+    fn rooms(&self) -> Vec<Room> {
+        self.local.rooms()
+    }
+    fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
+        self.record("broadcast", opts);
+        self.local.broadcast(packet, opts)
+    }
+    fn broadcast_raw(
+        &self,
+        event: &str,
+        args: &RawArgs,
+        opts: &BroadcastOptions,
+    ) -> Option<Result<(), AdapterError>> {
+        self.record("broadcast_raw", opts);
+        self.local.broadcast_raw(event, args, opts)
+    }
+    fn broadcast_with_ack(
+        &self,
+        packet: Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<AckReplies, AdapterError>> {
+        self.record("broadcast_with_ack", opts);
+        self.local.broadcast_with_ack(packet, opts, timeout)
+    }
+    fn subscribe(&self) -> broadcast::Receiver<RoomEvent> {
+        self.local.subscribe()
+    }
+    fn fetch_sockets(
+        &self,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
+        self.local.fetch_sockets(opts)
+    }
+    fn add_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        self.local.add_sockets(opts, rooms)
+    }
+    fn del_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        self.local.del_sockets(opts, rooms)
+    }
+    fn disconnect_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        self.local.disconnect_sockets(opts, close)
+    }
+    fn server_side_emit(&self, packet: Packet) -> BoxFuture<'static, Result<(), AdapterError>> {
+        self.local.server_side_emit(packet)
+    }
+    fn server_side_emit_with_ack(
+        &self,
+        packet: Packet,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<Vec<AckResponse>, AdapterError>> {
+        self.local.server_side_emit_with_ack(packet, timeout)
+    }
+    fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>> {
+        self.local.server_count()
+    }
+}
+
+#[tokio::test]
+async fn broadcast_flags_reach_the_adapter() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let factory: AdapterFactory = Arc::new(move |handle: NamespaceHandle| {
+        Arc::new(Recording {
+            local: LocalAdapter::new(handle),
+            seen: log.clone(),
+        })
+    });
+    let io = SocketIo::builder()
+        .adapter(factory)
+        .ack_timeout(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    let mut client = TestClient::open(&io).await.unwrap();
+    client.connect("/", json!({})).await.unwrap();
+    let taken = |seen: &Mutex<Vec<(&'static str, BroadcastOptions)>>| {
+        std::mem::take(&mut *seen.lock().unwrap())
+    };
+
+    // No flag: nothing set, as Node's `flags` is `{}`.
+    io.emit("plain", &1).unwrap();
+    assert!(client.event("/", "plain").await.is_ok());
+    let plain = taken(&seen);
+    assert_eq!(plain, [("broadcast", BroadcastOptions::default())]);
+    assert!(!plain[0].1.has_flags());
+
+    // Every flag, as set on the operator; the client still gets the packet (its transport is
+    // writable, and `local`/`compress` change nothing on one server).
+    io.to("everyone")
+        .compress(false)
+        .volatile()
+        .local()
+        .timeout(Duration::from_millis(1500))
+        .emit("flagged", &2)
+        .unwrap();
+    let expected = BroadcastOptions {
+        rooms: vec!["everyone".to_owned()],
+        local: true,
+        volatile: true,
+        compress: Some(false),
+        timeout: Some(Duration::from_millis(1500)),
+        ..BroadcastOptions::default()
+    };
+    assert_eq!(taken(&seen), [("broadcast", expected)]);
+    io.compress(true).emit("compressed", &3).unwrap();
+    assert!(client.event("/", "compressed").await.is_ok());
+    let compressed = taken(&seen);
+    assert_eq!(compressed[0].1.compress, Some(true));
+    assert!(compressed[0].1.has_flags());
+
+    // A broadcast with acks always carries its timeout: the operator's, else the server's.
+    let acks = tokio::spawn({
+        let io = io.clone();
+        async move {
+            io.timeout(Duration::from_millis(2500))
+                .emit_with_ack::<_, Value>("question", &())
+                .await
+                .unwrap()
+        }
+    });
+    let question = client.event("/", "question").await.unwrap();
+    client.ack("/", question.id.unwrap(), vec![json!("yes")]);
+    let replies = acks.await.unwrap();
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].1.as_ref().unwrap(), &json!("yes"));
+    let with_ack = taken(&seen);
+    assert_eq!(with_ack.len(), 1);
+    assert_eq!(with_ack[0].0, "broadcast_with_ack");
+    assert_eq!(with_ack[0].1.timeout, Some(Duration::from_millis(2500)));
+
+    let acks = tokio::spawn({
+        let io = io.clone();
+        async move {
+            io.of("/")
+                .unwrap()
+                .emit_with_ack::<_, Value>("question", &())
+                .await
+                .unwrap()
+        }
+    });
+    let question = client.event("/", "question").await.unwrap();
+    client.ack("/", question.id.unwrap(), vec![json!("again")]);
+    assert_eq!(acks.await.unwrap().len(), 1);
+    let with_ack = taken(&seen);
+    assert_eq!(with_ack[0].1.timeout, Some(Duration::from_secs(3)));
+    assert_eq!(
+        BroadcastOptions::to_rooms(vec!["r".to_owned()]),
+        BroadcastOptions {
+            rooms: vec!["r".to_owned()],
+            ..BroadcastOptions::default()
+        }
+    );
 }

@@ -22,17 +22,48 @@ use crate::engine::{EncodedMessages, QueueError, Sid};
 /// A room name. Every socket is in the room named by its own id.
 pub type Room = String;
 
-/// Who a broadcast goes to.
+/// Who a broadcast goes to, and its flags (Node's `BroadcastOptions`: `rooms`, `except` and
+/// `flags`).
+///
+/// The flags are those Node's `BroadcastFlags` carry between servers: [`local`](Self::local),
+/// [`volatile`](Self::volatile), [`compress`](Self::compress) and [`timeout`](Self::timeout).
+/// A networked adapter writes them in its messages and reads them from other servers'.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BroadcastOptions {
     /// The rooms to reach; empty means every socket of the namespace.
     pub rooms: Vec<Room>,
     /// Sockets in these rooms are left out.
     pub except: Vec<Room>,
-    /// Stay on this server (no effect with the in-memory adapter).
+    /// Stay on this server (Node's `flags.local`; no effect with the in-memory adapter).
     pub local: bool,
-    /// Drop the packet for sockets whose transport is not ready to write.
+    /// Drop the packet for sockets whose transport is not ready to write (Node's
+    /// `flags.volatile`).
     pub volatile: bool,
+    /// Node's `flags.compress`, when set (`compress(bool)` on a broadcast operator). Carried
+    /// for other servers; sio's transports do not compress per message, so it changes nothing
+    /// locally.
+    pub compress: Option<bool>,
+    /// How long acknowledgements are awaited (Node's `flags.timeout`, in milliseconds on the
+    /// wire), when set. [`Adapter::broadcast_with_ack`] is always given it, set to the
+    /// operator's timeout or else the server's `ack_timeout`; plain broadcasts carry what the
+    /// operator set.
+    pub timeout: Option<Duration>,
+}
+
+impl BroadcastOptions {
+    /// Options that reach the sockets in `rooms` (every socket when empty), with no flag set.
+    pub fn to_rooms(rooms: Vec<Room>) -> Self {
+        BroadcastOptions {
+            rooms,
+            ..BroadcastOptions::default()
+        }
+    }
+
+    /// Whether any flag is set (a networked adapter may then omit `flags`, as Node writes
+    /// `{}`).
+    pub fn has_flags(&self) -> bool {
+        self.local || self.volatile || self.compress.is_some() || self.timeout.is_some()
+    }
 }
 
 /// A change in the rooms index (Node's `create-room`, `delete-room`, `join-room`,

@@ -115,6 +115,12 @@ impl SocketIo {
         self.main().timeout(timeout)
     }
 
+    /// A broadcast on `/` with Node's `compress` flag set (see
+    /// [`BroadcastOperator::compress`]).
+    pub fn compress(&self, compress: bool) -> BroadcastOperator {
+        self.main().compress(compress)
+    }
+
     /// Emits to every socket of `/` but those in `rooms`.
     pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
         self.main().except(rooms)
@@ -210,6 +216,11 @@ impl NamespaceRef {
     /// A broadcast whose acks are awaited at most `timeout`.
     pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
         self.broadcast().timeout(timeout)
+    }
+
+    /// A broadcast with Node's `compress` flag set (see [`BroadcastOperator::compress`]).
+    pub fn compress(&self, compress: bool) -> BroadcastOperator {
+        self.broadcast().compress(compress)
     }
 
     /// Emits to every socket of the namespace.
