@@ -12,8 +12,8 @@ use sio_core::engine::Sid;
 use sio_core::socketio::testing::TestClient;
 use sio_core::socketio::{
     AckReplies, AckResponse, Adapter, AdapterError, AdapterFactory, BroadcastOptions, Handlers,
-    LocalAdapter, NamespaceHandle, Packet, RawArgs, RemoteSocket, Room, RoomEvent, ServerSideEmit,
-    SocketIo,
+    HeaderValue, LocalAdapter, NamespaceHandle, Packet, RawArgs, RemoteSocket, Room, RoomEvent,
+    ServerSideEmit, SocketIo,
 };
 use tokio::sync::{broadcast, oneshot};
 
@@ -333,4 +333,148 @@ async fn broadcast_flags_reach_the_adapter() {
             ..BroadcastOptions::default()
         }
     );
+}
+
+#[tokio::test]
+async fn fetched_sockets_carry_nodes_handshake_fields() {
+    let io = SocketIo::builder().build().unwrap();
+    let mut plain = TestClient::open(&io).await.unwrap();
+    let plain_id = plain.connect("/", json!({})).await.unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert("origin", "http://example.com".parse().unwrap());
+    headers.append("x-many", "a".parse().unwrap());
+    headers.append("x-many", "b".parse().unwrap());
+    headers.append("cookie", "c=1".parse().unwrap());
+    headers.append("cookie", "d=2".parse().unwrap());
+    headers.append("user-agent", "first".parse().unwrap());
+    headers.append("user-agent", "second".parse().unwrap());
+    headers.append("set-cookie", "e=3".parse().unwrap());
+    headers.insert(
+        "x-latin1",
+        http::HeaderValue::from_bytes(b"caf\xe9").unwrap(),
+    );
+    let mut cross = TestClient::open_with_headers(&io, headers).await.unwrap();
+    let cross_id = cross.connect("/", json!({"token": 1})).await.unwrap();
+
+    let sockets = io.fetch_sockets().await.unwrap();
+    let find = |id: &str| sockets.iter().find(|s| s.id == id).unwrap().clone();
+    let (plain, cross) = (find(&plain_id), find(&cross_id));
+
+    assert!(!plain.handshake.xdomain);
+    assert!(cross.handshake.xdomain);
+    let h = &cross.handshake.headers;
+    assert_eq!(h["x-many"], HeaderValue::One("a, b".into()));
+    assert_eq!(h["cookie"], HeaderValue::One("c=1; d=2".into()));
+    assert_eq!(h["user-agent"], HeaderValue::One("first".into()));
+    assert_eq!(h["set-cookie"], HeaderValue::Many(vec!["e=3".into()]));
+    assert_eq!(h["x-latin1"].first(), Some("café"));
+    assert_eq!(h["origin"].first(), Some("http://example.com"));
+    assert_eq!(cross.handshake.auth, json!({"token": 1}));
+    assert_eq!(cross.handshake.query["EIO"], "4");
+    assert_eq!(cross.handshake.query["transport"], "websocket");
+    assert_eq!(cross.handshake.url, "/socket.io/?EIO=4&transport=websocket");
+    assert!(!cross.handshake.secure);
+    assert_eq!(cross.handshake.address, "127.0.0.1");
+
+    // `time` is `Date#toString` of `issued` (UTC).
+    let issued = cross.handshake.issued;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    assert!(
+        issued <= now && issued > now - 3_600_000,
+        "{issued} vs {now}"
+    );
+    let secs = issued / 1000 % 86_400;
+    let clock = format!(
+        "{:02}:{:02}:{:02} GMT+0000 (Coordinated Universal Time)",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
+    assert!(
+        cross.handshake.time.ends_with(&clock),
+        "{} should end with {clock}",
+        cross.handshake.time
+    );
+    let days = ["Sun ", "Mon ", "Tue ", "Wed ", "Thu ", "Fri ", "Sat "];
+    assert!(
+        cross
+            .handshake
+            .time
+            .starts_with(days[((issued / 86_400_000 + 4) % 7) as usize]),
+        "{}",
+        cross.handshake.time
+    );
+
+    // Over the wire: Node's key order, and `data` `{}` while never set (locally still null).
+    assert_eq!(plain.data, Value::Null);
+    let wire = serde_json::to_value(&plain).unwrap();
+    let keys: Vec<&str> = wire
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["id", "handshake", "rooms", "data"]);
+    assert_eq!(wire["data"], json!({}));
+    let hs_keys: Vec<&str> = wire["handshake"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        hs_keys,
+        [
+            "headers", "time", "address", "xdomain", "secure", "issued", "url", "query", "auth"
+        ]
+    );
+    io.of("/")
+        .unwrap()
+        .socket(Sid::parse(&plain_id).unwrap())
+        .unwrap()
+        .set_data(json!({"n": 1}));
+    let set = io.fetch_sockets().await.unwrap();
+    let set = set.iter().find(|s| s.id == plain_id).unwrap();
+    assert_eq!(serde_json::to_value(set).unwrap()["data"], json!({"n": 1}));
+}
+
+#[test]
+fn remote_sockets_build_from_what_node_sends() {
+    // As a Node server answers a FETCH: rooms may be numbers, `data` may be missing, the
+    // handshake has `set-cookie` as a list.
+    let wire = json!({
+        "id": "abc",
+        "handshake": {
+            "headers": {"host": "localhost:3000", "set-cookie": ["a=1", "b=2"]},
+            "time": "Sun Dec 06 2026 17:00:00 GMT+0000 (Coordinated Universal Time)",
+            "address": "::1",
+            "xdomain": false,
+            "secure": false,
+            "issued": 1796576400000u64,
+            "url": "/socket.io/?EIO=4&transport=polling",
+            "query": {"EIO": "4", "transport": "polling"},
+            "auth": {}
+        },
+        "rooms": ["abc", 42]
+    });
+    let socket: RemoteSocket = serde_json::from_value(wire).unwrap();
+    assert_eq!(socket.rooms, ["abc", "42"]);
+    assert_eq!(socket.data, Value::Null);
+    assert_eq!(
+        socket.handshake.headers["set-cookie"],
+        HeaderValue::Many(vec!["a=1".into(), "b=2".into()])
+    );
+    assert_eq!(socket.handshake.issued, 1_796_576_400_000);
+    let built = RemoteSocket::new(
+        "abc".into(),
+        socket.handshake.clone(),
+        vec!["abc".into()],
+        json!({"user": 1}),
+    );
+    assert_eq!(built.data, json!({"user": 1}));
+    // With no namespace attached, acting on it fails instead of reaching nobody silently.
+    assert!(built.emit("x", &()).is_err());
 }

@@ -23,6 +23,7 @@ mod extensions;
 mod extract;
 pub(crate) mod handlers;
 mod handshake;
+mod jsdate;
 #[cfg(feature = "msgpack")]
 mod msgpack;
 mod namespace;
@@ -63,7 +64,7 @@ pub use parser::{DEFAULT_MAX_DEPTH, JsonParser, Parser};
 pub use reason::DisconnectReason;
 pub use recovery::{RecoveredSession, RecoveryConfig, SessionState};
 pub use registry::EventInfo;
-pub use remote::{HandshakeInfo, RemoteSocket};
+pub use remote::{HandshakeInfo, HeaderValue, RemoteSocket};
 pub use server::{BuildError, NamespaceRef, SocketIo, SocketIoBuilder};
 pub use server_side::{ServerSideAck, ServerSideEmit};
 pub use socket::{EmitError, Socket, SocketEmitter, SocketRef};
