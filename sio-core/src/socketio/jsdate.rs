@@ -24,7 +24,7 @@ struct Civil {
     hour: i64,
     minute: i64,
     second: i64,
-    #[allow(dead_code)] // read by `to_iso_string`, for the msgpack conversions
+    #[cfg_attr(not(feature = "msgpack"), allow(dead_code))] // read by `to_iso_string`
     milli: i64,
 }
 
@@ -82,7 +82,7 @@ pub(crate) fn to_date_string(ms: i64) -> String {
 /// `Date#toISOString` (`2026-12-06T17:00:00.000Z`; years outside 0–9999 as `±YYYYYY`), or
 /// `None` when JavaScript would hold an invalid date (past ±8.64e15 ms), which `toJSON`
 /// writes as `null`.
-#[allow(dead_code)] // for the msgpack conversions
+#[cfg_attr(not(feature = "msgpack"), allow(dead_code))] // for the msgpack conversions
 pub(crate) fn to_iso_string(ms: i64) -> Option<String> {
     if !(-MAX_MS..=MAX_MS).contains(&ms) {
         return None;

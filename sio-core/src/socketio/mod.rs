@@ -25,7 +25,7 @@ pub(crate) mod handlers;
 mod handshake;
 mod jsdate;
 #[cfg(feature = "msgpack")]
-mod msgpack;
+pub mod msgpack;
 mod namespace;
 mod operators;
 pub mod packet;
