@@ -13,7 +13,7 @@ use sio_core::socketio::testing::TestClient;
 use sio_core::socketio::{
     AckReplies, AckResponse, Adapter, AdapterError, AdapterFactory, BroadcastOptions, Handlers,
     HeaderValue, LocalAdapter, NamespaceHandle, Packet, RawArgs, RemoteSocket, Room, RoomEvent,
-    ServerSideEmit, SocketIo,
+    ServerSideEmit, ServerSideReplies, SocketIo,
 };
 use tokio::sync::{broadcast, oneshot};
 
@@ -145,99 +145,147 @@ fn inbound_emits_parse_from_their_wire_form() {
 struct Recording {
     local: LocalAdapter,
     seen: Arc<Mutex<Vec<(&'static str, BroadcastOptions)>>>,
+    /// What the "other servers" answer to a server-side emit with acks. `Recording` hands
+    /// only the answers (like an adapter written before
+    /// [`Adapter::server_side_emit_with_replies`]); [`Reporting`] says who is missing too.
+    answers: Option<ServerSideReplies>,
 }
 
 impl Recording {
+    fn rec(&self) -> &Recording {
+        self
+    }
+
     fn record(&self, what: &'static str, opts: &BroadcastOptions) {
         self.seen.lock().unwrap().push((what, opts.clone()));
     }
 }
 
-impl Adapter for Recording {
-    fn add_all(&self, sid: Sid, rooms: &[Room]) {
-        self.local.add_all(sid, rooms)
-    }
-    fn del(&self, sid: Sid, room: &str) {
-        self.local.del(sid, room)
-    }
-    fn del_all(&self, sid: Sid) {
-        self.local.del_all(sid)
-    }
-    fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
-        self.local.socket_rooms(sid)
-    }
-    fn sockets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
-        self.local.sockets(opts)
-    }
-    fn rooms(&self) -> Vec<Room> {
-        self.local.rooms()
-    }
-    fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
-        self.record("broadcast", opts);
-        self.local.broadcast(packet, opts)
-    }
-    fn broadcast_raw(
-        &self,
-        event: &str,
-        args: &RawArgs,
-        opts: &BroadcastOptions,
-    ) -> Option<Result<(), AdapterError>> {
-        self.record("broadcast_raw", opts);
-        self.local.broadcast_raw(event, args, opts)
-    }
-    fn broadcast_with_ack(
-        &self,
-        packet: Packet,
-        opts: &BroadcastOptions,
-        timeout: Duration,
-    ) -> BoxFuture<'static, Result<AckReplies, AdapterError>> {
-        self.record("broadcast_with_ack", opts);
-        self.local.broadcast_with_ack(packet, opts, timeout)
-    }
-    fn subscribe(&self) -> broadcast::Receiver<RoomEvent> {
-        self.local.subscribe()
-    }
-    fn fetch_sockets(
-        &self,
-        opts: &BroadcastOptions,
-    ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
-        self.local.fetch_sockets(opts)
-    }
-    fn add_sockets(
-        &self,
-        opts: &BroadcastOptions,
-        rooms: Vec<Room>,
-    ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        self.local.add_sockets(opts, rooms)
-    }
-    fn del_sockets(
-        &self,
-        opts: &BroadcastOptions,
-        rooms: Vec<Room>,
-    ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        self.local.del_sockets(opts, rooms)
-    }
-    fn disconnect_sockets(
-        &self,
-        opts: &BroadcastOptions,
-        close: bool,
-    ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        self.local.disconnect_sockets(opts, close)
-    }
-    fn server_side_emit(&self, packet: Packet) -> BoxFuture<'static, Result<(), AdapterError>> {
-        self.local.server_side_emit(packet)
-    }
-    fn server_side_emit_with_ack(
-        &self,
-        packet: Packet,
-        timeout: Duration,
-    ) -> BoxFuture<'static, Result<Vec<AckResponse>, AdapterError>> {
-        self.local.server_side_emit_with_ack(packet, timeout)
-    }
-    fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>> {
-        self.local.server_count()
+/// The recording adapter, reporting the servers that did not answer a server-side emit.
+struct Reporting(Recording);
+
+impl Reporting {
+    fn rec(&self) -> &Recording {
+        &self.0
     }
 }
+
+/// Implements [`Adapter`] for a type with a `rec()` giving its [`Recording`]: the in-memory
+/// adapter's behaviour, broadcast options recorded, server-side emits answered with
+/// `answers`; `$extra` adds methods.
+macro_rules! recording_adapter {
+    ($ty:ty { $($extra:tt)* }) => {
+        impl Adapter for $ty {
+            fn add_all(&self, sid: Sid, rooms: &[Room]) {
+                self.rec().local.add_all(sid, rooms)
+            }
+            fn del(&self, sid: Sid, room: &str) {
+                self.rec().local.del(sid, room)
+            }
+            fn del_all(&self, sid: Sid) {
+                self.rec().local.del_all(sid)
+            }
+            fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
+                self.rec().local.socket_rooms(sid)
+            }
+            fn sockets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
+                self.rec().local.sockets(opts)
+            }
+            fn rooms(&self) -> Vec<Room> {
+                self.rec().local.rooms()
+            }
+            fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
+                self.rec().record("broadcast", opts);
+                self.rec().local.broadcast(packet, opts)
+            }
+            fn broadcast_raw(
+                &self,
+                event: &str,
+                args: &RawArgs,
+                opts: &BroadcastOptions,
+            ) -> Option<Result<(), AdapterError>> {
+                self.rec().record("broadcast_raw", opts);
+                self.rec().local.broadcast_raw(event, args, opts)
+            }
+            fn broadcast_with_ack(
+                &self,
+                packet: Packet,
+                opts: &BroadcastOptions,
+                timeout: Duration,
+            ) -> BoxFuture<'static, Result<AckReplies, AdapterError>> {
+                self.rec().record("broadcast_with_ack", opts);
+                self.rec().local.broadcast_with_ack(packet, opts, timeout)
+            }
+            fn subscribe(&self) -> broadcast::Receiver<RoomEvent> {
+                self.rec().local.subscribe()
+            }
+            fn fetch_sockets(
+                &self,
+                opts: &BroadcastOptions,
+            ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
+                self.rec().local.fetch_sockets(opts)
+            }
+            fn add_sockets(
+                &self,
+                opts: &BroadcastOptions,
+                rooms: Vec<Room>,
+            ) -> BoxFuture<'static, Result<(), AdapterError>> {
+                self.rec().local.add_sockets(opts, rooms)
+            }
+            fn del_sockets(
+                &self,
+                opts: &BroadcastOptions,
+                rooms: Vec<Room>,
+            ) -> BoxFuture<'static, Result<(), AdapterError>> {
+                self.rec().local.del_sockets(opts, rooms)
+            }
+            fn disconnect_sockets(
+                &self,
+                opts: &BroadcastOptions,
+                close: bool,
+            ) -> BoxFuture<'static, Result<(), AdapterError>> {
+                self.rec().local.disconnect_sockets(opts, close)
+            }
+            fn server_side_emit(&self, packet: Packet) -> BoxFuture<'static, Result<(), AdapterError>> {
+                self.rec().local.server_side_emit(packet)
+            }
+            fn server_side_emit_with_ack(
+                &self,
+                packet: Packet,
+                timeout: Duration,
+            ) -> BoxFuture<'static, Result<Vec<AckResponse>, AdapterError>> {
+                match &self.rec().answers {
+                    Some(answers) => {
+                        let replies = answers.replies.clone();
+                        Box::pin(async move { Ok(replies) })
+                    }
+                    None => self.rec().local.server_side_emit_with_ack(packet, timeout),
+                }
+            }
+            fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>> {
+                self.rec().local.server_count()
+            }
+            $($extra)*
+        }
+    };
+}
+
+recording_adapter!(Recording {});
+recording_adapter!(Reporting {
+    fn server_side_emit_with_replies(
+        &self,
+        packet: Packet,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<ServerSideReplies, AdapterError>> {
+        match &self.0.answers {
+            Some(answers) => {
+                let answers = answers.clone();
+                Box::pin(async move { Ok(answers) })
+            }
+            None => self.0.local.server_side_emit_with_replies(packet, timeout),
+        }
+    }
+});
 
 #[tokio::test]
 async fn broadcast_flags_reach_the_adapter() {
@@ -247,6 +295,7 @@ async fn broadcast_flags_reach_the_adapter() {
         Arc::new(Recording {
             local: LocalAdapter::new(handle),
             seen: log.clone(),
+            answers: None,
         })
     });
     let io = SocketIo::builder()
@@ -477,4 +526,71 @@ fn remote_sockets_build_from_what_node_sends() {
     assert_eq!(built.data, json!({"user": 1}));
     // With no namespace attached, acting on it fails instead of reaching nobody silently.
     assert!(built.emit("x", &()).is_err());
+}
+
+/// A server with the recording adapter, whose other servers answer server-side emits with
+/// `answers`.
+fn cluster_of(answers: Option<ServerSideReplies>, reports_missing: bool) -> SocketIo {
+    let factory: AdapterFactory = Arc::new(move |handle: NamespaceHandle| {
+        let recording = Recording {
+            local: LocalAdapter::new(handle),
+            seen: Arc::default(),
+            answers: answers.clone(),
+        };
+        if reports_missing {
+            Arc::new(Reporting(recording))
+        } else {
+            Arc::new(recording)
+        }
+    });
+    SocketIo::builder().adapter(factory).build().unwrap()
+}
+
+#[tokio::test]
+async fn server_side_emits_with_acks_keep_partial_answers_on_timeout() {
+    use sio_core::socketio::AckError;
+    let answer = |v: Value| AckResponse {
+        args: vec![v],
+        attachments: vec![],
+    };
+    let ask = |io: SocketIo| async move {
+        io.of("/")
+            .unwrap()
+            .server_side_emit_with_ack::<_, String>("ping", &(), Duration::from_millis(50))
+            .await
+            .unwrap()
+    };
+
+    // Two servers answered, one did not in time: the answers are kept, the silence is a
+    // timeout.
+    let partial = ServerSideReplies {
+        replies: vec![answer(json!("node-2")), answer(json!("node-3"))],
+        missing: 1,
+    };
+    let replies = ask(cluster_of(Some(partial.clone()), true)).await;
+    assert_eq!(
+        replies,
+        [
+            Ok("node-2".to_owned()),
+            Ok("node-3".to_owned()),
+            Err(AckError::Timeout)
+        ]
+    );
+
+    // An answer of the wrong type is its server's error, the others stay.
+    let mixed = ServerSideReplies {
+        replies: vec![answer(json!(1)), answer(json!("node-3"))],
+        missing: 0,
+    };
+    let replies = ask(cluster_of(Some(mixed), true)).await;
+    assert!(matches!(replies[0], Err(AckError::Decode(_))));
+    assert_eq!(replies[1], Ok("node-3".to_owned()));
+
+    // An adapter implementing only `server_side_emit_with_ack` still works: its answers,
+    // nothing reported missing.
+    let replies = ask(cluster_of(Some(partial), false)).await;
+    assert_eq!(replies, [Ok("node-2".to_owned()), Ok("node-3".to_owned())]);
+
+    // The in-memory adapter: no other server, no answer.
+    assert!(ask(cluster_of(None, true)).await.is_empty());
 }

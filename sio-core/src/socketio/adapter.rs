@@ -95,6 +95,17 @@ pub enum AdapterError {
 /// The replies of a broadcast with acknowledgements: one entry per socket reached.
 pub type AckReplies = Vec<(Sid, Result<AckResponse, AckError>)>;
 
+/// The answers to a server-side emit with acknowledgements
+/// ([`Adapter::server_side_emit_with_replies`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServerSideReplies {
+    /// The answers that came in time, one per server (each server answers once, with one
+    /// value).
+    pub replies: Vec<AckResponse>,
+    /// How many servers did not answer in time (0: every server answered).
+    pub missing: usize,
+}
+
 /// The plug-in point for rooms and fan-out (Node's `Adapter`).
 ///
 /// Room bookkeeping is synchronous and local; operations that may cross servers return
@@ -172,6 +183,26 @@ pub trait Adapter: Send + Sync + 'static {
         packet: Packet,
         timeout: Duration,
     ) -> BoxFuture<'static, Result<Vec<AckResponse>, AdapterError>>;
+    /// Emits to the other servers and collects their acknowledgements until `timeout`, and
+    /// says how many servers did not answer in time (Node's `(err, responses)`: on a timeout
+    /// the answers that came are kept). What
+    /// [`NamespaceRef::server_side_emit_with_ack`](super::NamespaceRef::server_side_emit_with_ack)
+    /// calls; a networked adapter that knows how many servers it waits for implements it.
+    ///
+    /// The default calls [`Adapter::server_side_emit_with_ack`] and reports none missing.
+    fn server_side_emit_with_replies(
+        &self,
+        packet: Packet,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<ServerSideReplies, AdapterError>> {
+        let replies = self.server_side_emit_with_ack(packet, timeout);
+        Box::pin(async move {
+            Ok(ServerSideReplies {
+                replies: replies.await?,
+                missing: 0,
+            })
+        })
+    }
     /// How many servers the cluster has (this one included).
     fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>>;
 

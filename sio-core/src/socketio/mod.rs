@@ -44,7 +44,7 @@ pub mod value;
 pub use ack::{Ack, AckError, AckReply, AckResponse, AckSender, IntoAck, IntoAckError};
 pub use adapter::{
     AckReplies, Adapter, AdapterError, AdapterFactory, BroadcastOptions, LocalAdapter,
-    NamespaceHandle, Room, RoomEvent,
+    NamespaceHandle, Room, RoomEvent, ServerSideReplies,
 };
 pub use args::{Args, RawArgs};
 pub use error::ConnectError;

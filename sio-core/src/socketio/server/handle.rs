@@ -275,7 +275,9 @@ impl NamespaceRef {
     }
 
     /// Emits an event to the other servers and collects their acknowledgements until
-    /// `timeout`.
+    /// `timeout`: one entry per server, its answer, or [`AckError::Timeout`] for each server
+    /// that did not answer in time (as Node's `(err, responses)` keeps the answers that came
+    /// before the timeout). With the in-memory adapter the list is empty.
     pub async fn server_side_emit_with_ack<T: Serialize + ?Sized, R: DeserializeOwned>(
         &self,
         event: &str,
@@ -284,13 +286,16 @@ impl NamespaceRef {
     ) -> Result<Vec<Result<R, AckError>>, EmitError> {
         let packet = crate::socketio::socket::event_packet(self.path(), event, data)?
             .with_id(self.0.next_ack_id());
-        let replies = self
+        let answers = self
             .0
             .adapter()
-            .server_side_emit_with_ack(packet, timeout)
+            .server_side_emit_with_replies(packet, timeout)
             .await
             .map_err(EmitError::Adapter)?;
-        Ok(replies.into_iter().map(|r| r.deserialize()).collect())
+        let mut replies: Vec<Result<R, AckError>> =
+            answers.replies.iter().map(|r| r.deserialize()).collect();
+        replies.extend((0..answers.missing).map(|_| Err(AckError::Timeout)));
+        Ok(replies)
     }
 
     /// How many servers the cluster has (this one included).
