@@ -94,7 +94,7 @@ pub(crate) async fn serve(
     let (req, _) = req.replace_payload(Payload::from(payload));
     let res = app.respond(req).await;
     if res.status() != StatusCode::SWITCHING_PROTOCOLS {
-        crate::takeover::refuse(&mut framed, res).await;
+        crate::taken::refuse(&mut framed, res).await;
         return;
     }
     let (res, mut body) = res.into_parts();

@@ -44,6 +44,7 @@ mod request;
 mod response;
 mod server;
 mod service;
+mod taken;
 mod takeover;
 mod ws;
 

@@ -12,8 +12,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_codec::{Framed, FramedParts};
-use actix_http::body::{BodySize, BoxBody, MessageBody};
-use actix_http::{Request, Response, h1};
+use actix_http::body::BodySize;
+use actix_http::{Request, h1};
 use bytes::BytesMut;
 use futures_util::SinkExt;
 use futures_util::future::LocalBoxFuture;
@@ -77,13 +77,13 @@ async fn take<H: EngineHandler>(
     let (mut switching, conn) = match accept(&engine, req.head(), info, true).await {
         Accept::WebSocket { switching, conn } => (switching, conn),
         Accept::Refused(res) => {
-            refuse(&mut framed, res.into()).await;
+            crate::taken::refuse(&mut framed, res.into()).await;
             return;
         }
         // An upgrade request under the engine's path is a WebSocket's, or it is refused.
         Accept::Polling(_) => {
             let res = response::upgrade_error(req.head(), &EngineError::BadRequest);
-            refuse(&mut framed, res.into()).await;
+            crate::taken::refuse(&mut framed, res.into()).await;
             return;
         }
     };
@@ -113,31 +113,4 @@ async fn take<H: EngineHandler>(
         early,
         engine.config().max_http_buffer_size,
     ));
-}
-
-/// Writes `res` and closes the connection.
-pub(crate) async fn refuse(framed: &mut Framed<TcpStream, h1::Codec>, res: Response<BoxBody>) {
-    let (res, body) = res.into_parts();
-    let body = match body.try_into_bytes() {
-        Ok(bytes) => bytes,
-        Err(body) => actix_http::body::to_bytes(body).await.unwrap_or_default(),
-    };
-    let mut head = res.drop_body();
-    head.head_mut()
-        .set_connection_type(actix_http::ConnectionType::Close);
-    let size = BodySize::Sized(body.len() as u64);
-    // Head and body are buffered, then written together (a client may read only what came
-    // with the head). `Framed::close` does not write its buffer: flush first.
-    let sent = async {
-        framed.feed(h1::Message::Item((head, size))).await?;
-        if !body.is_empty() {
-            framed.feed(h1::Message::Chunk(Some(body))).await?;
-        }
-        framed.feed(h1::Message::Chunk(None)).await?;
-        framed.flush().await?;
-        framed.close().await
-    };
-    if let Err(err) = sent.await {
-        tracing::debug!(%err, "writing a refusal failed");
-    }
 }

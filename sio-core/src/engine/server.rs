@@ -246,7 +246,7 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     fn start(&self, socket: &Arc<Socket<H::Data>>) {
-        tokio::spawn(socket.clone().run_heartbeat());
+        crate::rt::spawn(socket.clone().run_heartbeat());
         self.handler.on_connect(socket);
     }
 
