@@ -124,6 +124,8 @@ impl NamespaceArgs {
 #[derive(Clone)]
 pub(crate) enum Role {
     Event(LitStr),
+    /// `#[on_server_side("event")]`: a server-side emit from another server.
+    ServerSide(LitStr),
     Connect,
     Disconnect,
     Disconnecting,
@@ -138,6 +140,7 @@ impl Role {
     pub(crate) fn name(&self) -> &'static str {
         match self {
             Role::Event(_) => "on",
+            Role::ServerSide(_) => "on_server_side",
             Role::Connect => "on_connect",
             Role::Disconnect => "on_disconnect",
             Role::Disconnecting => "on_disconnecting",
@@ -166,6 +169,21 @@ pub(crate) fn role_of(cx: &mut Ctxt, attr: &syn::Attribute) -> Option<Role> {
                 return None;
             }
         },
+        "on_server_side" => match attr.parse_args::<LitStr>() {
+            Ok(name) => {
+                if name.value().is_empty() {
+                    cx.error_spanned_by(&name, "the event name is empty");
+                }
+                Role::ServerSide(name)
+            }
+            Err(_) => {
+                cx.error_spanned_by(
+                    attr,
+                    "`#[on_server_side]` takes the event name: `#[on_server_side(\"ping\")]`",
+                );
+                return None;
+            }
+        },
         "on_connect" => Role::Connect,
         "on_disconnect" => Role::Disconnect,
         "on_disconnecting" => Role::Disconnecting,
@@ -176,7 +194,9 @@ pub(crate) fn role_of(cx: &mut Ctxt, attr: &syn::Attribute) -> Option<Role> {
         "on_any_outgoing" => Role::Outgoing,
         _ => return None,
     };
-    if !matches!(role, Role::Event(_)) && !matches!(attr.meta, syn::Meta::Path(_)) {
+    if !matches!(role, Role::Event(_) | Role::ServerSide(_))
+        && !matches!(attr.meta, syn::Meta::Path(_))
+    {
         cx.error_spanned_by(attr, format!("`#[{ident}]` takes no arguments"));
     }
     Some(role)

@@ -8,6 +8,7 @@ use crate::ctxt::Ctxt;
 
 pub(crate) fn check(cx: &mut Ctxt, ns: &Namespace) {
     let mut events: HashMap<String, &Handler> = HashMap::new();
+    let mut server_events: HashMap<String, &Handler> = HashMap::new();
     let mut singles: HashMap<&'static str, &Handler> = HashMap::new();
     for h in &ns.handlers {
         check_handler(cx, h);
@@ -18,6 +19,19 @@ pub(crate) fn check(cx: &mut Ctxt, ns: &Namespace) {
                         name,
                         format!(
                             "two handlers for event \"{}\": `{}` and `{}`; keep one",
+                            name.value(),
+                            first.ident,
+                            h.ident
+                        ),
+                    );
+                }
+            }
+            Role::ServerSide(name) => {
+                if let Some(first) = server_events.insert(name.value(), h) {
+                    cx.error_spanned_by(
+                        name,
+                        format!(
+                            "two listeners for server-side event \"{}\": `{}` and `{}`; keep one",
                             name.value(),
                             first.ident,
                             h.ident
@@ -93,11 +107,33 @@ fn check_handler(cx: &mut Ctxt, h: &Handler) {
             );
         }
     }
+    if matches!(h.role, Role::ServerSide(_)) {
+        check_server_side_params(cx, h);
+    }
     if matches!(h.role, Role::Middleware | Role::UseEvent) && h.output.is_none() {
         cx.error_spanned_by(
             &h.ident,
             "a middleware returns `Result<(), E>` with `E: Into<ConnectError>`",
         );
+    }
+}
+
+/// A server-side emit comes from another server: refuses the extractors that read a socket.
+fn check_server_side_params(cx: &mut Ctxt, h: &Handler) {
+    for p in h.params.iter().filter(|p| p.data.is_none()) {
+        let Some(name) = extractor_name(&p.ty) else {
+            continue;
+        };
+        let message = match name.as_str() {
+            "SocketRef" => "a server-side listener has no socket: the emit comes from another server (take `SocketIo` to reach this server's sockets)".to_owned(),
+            "Extension" => "`Extension<T>` reads a socket's extensions, and a server-side listener has no socket: take `State<T>` for what the server shares".to_owned(),
+            "Handshake" | "DisconnectReason" => format!(
+                "`{name}` belongs to a socket, and a server-side listener has no socket: the emit comes from another server"
+            ),
+            "AckSender" => "a server-side listener answers with its return value (`Ack<T>`, or `()` for `null`), not with an `AckSender`".to_owned(),
+            _ => continue,
+        };
+        cx.error_spanned_by(&p.ty, message);
     }
 }
 

@@ -35,7 +35,8 @@ mod recovery;
 pub(crate) mod registry;
 mod remote;
 mod server;
-mod server_side;
+pub(crate) mod server_side;
+mod server_side_extract;
 mod socket;
 #[cfg(feature = "test-util")]
 pub mod testing;
@@ -67,4 +68,5 @@ pub use registry::EventInfo;
 pub use remote::{HandshakeInfo, HeaderValue, RemoteSocket};
 pub use server::{BuildError, NamespaceRef, SocketIo, SocketIoBuilder};
 pub use server_side::{ServerSideAck, ServerSideEmit};
+pub use server_side_extract::FromServerSideEmit;
 pub use socket::{EmitError, Socket, SocketEmitter, SocketRef};

@@ -470,6 +470,7 @@ impl Nsp {
             .get(emit.event())
             .cloned();
         let nsp = self.clone();
+        let emit = emit.delivered_on(self.server.clone());
         crate::rt::spawn(async move {
             let fut = match listener {
                 Some(listener) => listener(emit),
