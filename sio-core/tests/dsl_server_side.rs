@@ -57,7 +57,7 @@ impl Cluster {
 
     #[on_server_side("half")]
     async fn half(&self, #[data] n: u32) -> Result<Ack<u32>, String> {
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             Ok(Ack(n / 2))
         } else {
             Err(format!("{n} is odd"))
