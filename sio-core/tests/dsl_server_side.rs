@@ -96,19 +96,14 @@ fn cluster() -> (
     (io, handle, heard_rx)
 }
 
-/// Delivers `[event, ...args]` as another server's emit that waits for an answer.
-fn deliver(handle: &NamespaceHandle, data: Value) -> oneshot::Receiver<Value> {
-    let (tx, rx) = oneshot::channel();
-    let Value::Array(data) = data else {
-        unreachable!()
-    };
-    let emit = ServerSideEmit::from_data(data)
-        .unwrap()
-        .with_ack(move |answer| {
-            let _ = tx.send(answer);
-        });
+/// Delivers `event` with `args` as another server's emit that waits for an answer.
+fn deliver(handle: &NamespaceHandle, event: &str, args: Vec<Value>) -> oneshot::Receiver<Value> {
+    let (answer, answered) = oneshot::channel();
+    let emit = ServerSideEmit::new(event, args).with_ack(move |value| {
+        let _ = answer.send(value);
+    });
     assert!(handle.deliver_server_side_emit(emit));
-    rx
+    answered
 }
 
 #[tokio::test]
@@ -116,14 +111,18 @@ async fn listeners_run_with_their_extractors_and_answer_with_their_return_value(
     let (_io, handle, mut heard) = cluster();
 
     // `#[data]` and `State` extracted, the `Ack` value is the answer.
-    let answer = deliver(&handle, json!(["ping", { "n": 41, "from": "server-b" }]));
+    let answer = deliver(
+        &handle,
+        "ping",
+        vec![json!({ "n": 41, "from": "server-b" })],
+    );
     assert_eq!(
         answer.await.unwrap(),
         json!({ "greeting": "hello", "next": 42, "to": "server-b" })
     );
 
     // `()` answers `null` (Node's `callback()`); `Event` and `RawData` see the emit as sent.
-    let answer = deliver(&handle, json!(["note", 1, "two"]));
+    let answer = deliver(&handle, "note", vec![json!(1), json!("two")]);
     assert_eq!(answer.await.unwrap(), Value::Null);
     assert_eq!(
         heard.recv().await.unwrap(),
@@ -138,22 +137,24 @@ async fn listeners_run_with_their_extractors_and_answer_with_their_return_value(
 
     // `Err` answers `{"error": …}`, like an error ack.
     assert_eq!(
-        deliver(&handle, json!(["half", 8])).await.unwrap(),
+        deliver(&handle, "half", vec![json!(8)]).await.unwrap(),
         json!(4)
     );
     assert_eq!(
-        deliver(&handle, json!(["half", 7])).await.unwrap(),
+        deliver(&handle, "half", vec![json!(7)]).await.unwrap(),
         json!({ "error": "7 is odd" })
     );
 
     // A payload that does not deserialize answers the extractor's error; the sender never waits
     // in vain.
-    let answer = deliver(&handle, json!(["half", "eight"])).await.unwrap();
+    let answer = deliver(&handle, "half", vec![json!("eight")])
+        .await
+        .unwrap();
     let error = answer["error"].as_str().unwrap();
     assert!(error.starts_with("invalid payload for \"half\""), "{error}");
 
     // An event without a listener falls through: nobody answers, the callback is dropped.
-    assert!(deliver(&handle, json!(["nobody-listens"])).await.is_err());
+    assert!(deliver(&handle, "nobody-listens", vec![]).await.is_err());
 }
 
 #[tokio::test]
@@ -172,7 +173,7 @@ async fn a_listener_reaches_the_servers_sockets_and_client_events_stay_apart() {
     );
 
     // `SocketIo` extracted in a server-side listener emits to this server's sockets.
-    let answer = deliver(&handle, json!(["announce", "maintenance at noon"]));
+    let answer = deliver(&handle, "announce", vec![json!("maintenance at noon")]);
     assert_eq!(answer.await.unwrap(), Value::Null);
     let packet = client.event("/cluster", "announce").await.unwrap();
     assert_eq!(packet.args(), [json!("maintenance at noon")]);
@@ -183,6 +184,6 @@ async fn a_listener_reaches_the_servers_sockets_and_client_events_stay_apart() {
         .on_server_side("ping", |emit: ServerSideEmit| async move {
             let _ = emit.ack("run-time pong");
         });
-    let answer = deliver(&handle, json!(["ping", { "n": 1, "from": "c" }]));
+    let answer = deliver(&handle, "ping", vec![json!({ "n": 1, "from": "c" })]);
     assert_eq!(answer.await.unwrap(), json!("run-time pong"));
 }

@@ -157,33 +157,16 @@ impl Role {
 pub(crate) fn role_of(cx: &mut Ctxt, attr: &syn::Attribute) -> Option<Role> {
     let ident = attr.path().get_ident()?.to_string();
     let role = match ident.as_str() {
-        "on" => match attr.parse_args::<LitStr>() {
-            Ok(name) => {
-                if name.value().is_empty() {
-                    cx.error_spanned_by(&name, "the event name is empty");
-                }
-                Role::Event(name)
-            }
-            Err(_) => {
-                cx.error_spanned_by(attr, "`#[on]` takes the event name: `#[on(\"message\")]`");
-                return None;
-            }
-        },
-        "on_server_side" => match attr.parse_args::<LitStr>() {
-            Ok(name) => {
-                if name.value().is_empty() {
-                    cx.error_spanned_by(&name, "the event name is empty");
-                }
-                Role::ServerSide(name)
-            }
-            Err(_) => {
-                cx.error_spanned_by(
-                    attr,
-                    "`#[on_server_side]` takes the event name: `#[on_server_side(\"ping\")]`",
-                );
-                return None;
-            }
-        },
+        "on" => Role::Event(event_name(
+            cx,
+            attr,
+            "`#[on]` takes the event name: `#[on(\"message\")]`",
+        )?),
+        "on_server_side" => Role::ServerSide(event_name(
+            cx,
+            attr,
+            "`#[on_server_side]` takes the event name: `#[on_server_side(\"ping\")]`",
+        )?),
         "on_connect" => Role::Connect,
         "on_disconnect" => Role::Disconnect,
         "on_disconnecting" => Role::Disconnecting,
@@ -200,6 +183,23 @@ pub(crate) fn role_of(cx: &mut Ctxt, attr: &syn::Attribute) -> Option<Role> {
         cx.error_spanned_by(attr, format!("`#[{ident}]` takes no arguments"));
     }
     Some(role)
+}
+
+/// The event name an attribute takes (`#[on("message")]`); `None` (and `missing` reported on
+/// the attribute) when it has none.
+fn event_name(cx: &mut Ctxt, attr: &syn::Attribute, missing: &str) -> Option<LitStr> {
+    match attr.parse_args::<LitStr>() {
+        Ok(name) => {
+            if name.value().is_empty() {
+                cx.error_spanned_by(&name, "the event name is empty");
+            }
+            Some(name)
+        }
+        Err(_) => {
+            cx.error_spanned_by(attr, missing);
+            None
+        }
+    }
 }
 
 /// Whether a parameter attribute is `#[data]`.

@@ -13,32 +13,14 @@ pub(crate) fn check(cx: &mut Ctxt, ns: &Namespace) {
     for h in &ns.handlers {
         check_handler(cx, h);
         match &h.role {
-            Role::Event(name) => {
-                if let Some(first) = events.insert(name.value(), h) {
-                    cx.error_spanned_by(
-                        name,
-                        format!(
-                            "two handlers for event \"{}\": `{}` and `{}`; keep one",
-                            name.value(),
-                            first.ident,
-                            h.ident
-                        ),
-                    );
-                }
-            }
-            Role::ServerSide(name) => {
-                if let Some(first) = server_events.insert(name.value(), h) {
-                    cx.error_spanned_by(
-                        name,
-                        format!(
-                            "two listeners for server-side event \"{}\": `{}` and `{}`; keep one",
-                            name.value(),
-                            first.ident,
-                            h.ident
-                        ),
-                    );
-                }
-            }
+            Role::Event(name) => once(cx, &mut events, name, h, "handlers for event"),
+            Role::ServerSide(name) => once(
+                cx,
+                &mut server_events,
+                name,
+                h,
+                "listeners for server-side event",
+            ),
             Role::Middleware | Role::UseEvent => {}
             role => {
                 if let Some(first) = singles.insert(role.name(), h) {
@@ -53,6 +35,27 @@ pub(crate) fn check(cx: &mut Ctxt, ns: &Namespace) {
                 }
             }
         }
+    }
+}
+
+/// Notes `h` as the method of the event `name`, reporting a second one ("two `what` \"name\"").
+fn once<'a>(
+    cx: &mut Ctxt,
+    seen: &mut HashMap<String, &'a Handler>,
+    name: &syn::LitStr,
+    h: &'a Handler,
+    what: &str,
+) {
+    if let Some(first) = seen.insert(name.value(), h) {
+        cx.error_spanned_by(
+            name,
+            format!(
+                "two {what} \"{}\": `{}` and `{}`; keep one",
+                name.value(),
+                first.ident,
+                h.ident
+            ),
+        );
     }
 }
 
