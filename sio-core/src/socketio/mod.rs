@@ -6,7 +6,8 @@
 //!   (`sio_actix::configure`).
 //! - Handlers take extractors ([`SocketRef`], [`Data`], [`TryData`], [`AckSender`], [`Event`],
 //!   [`Extension`], [`State`], [`Handshake`], [`DisconnectReason`], [`SocketIo`]) and return an
-//!   ack ([`IntoAck`]: `()`, [`Ack`], `Result`).
+//!   ack ([`IntoAck`]: `()`, [`Ack`], `Result`). Listeners of other servers' server-side emits
+//!   ([`ServerSideEmit`]) take the extractors that need no socket ([`FromServerSideEmit`]).
 //! - Rooms and broadcasts go through the namespace's [`Adapter`] ([`LocalAdapter`] by default);
 //!   [`BroadcastOperator`] builds `to` / `except` / `volatile` / `timeout` emits.
 //! - Packets are encoded by a [`Parser`] ([`JsonParser`], JSON with binary attachments, by
