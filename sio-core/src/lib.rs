@@ -36,7 +36,7 @@ pub mod __private;
 
 pub use sio_macros::{
     Room, middleware, namespace, on, on_any, on_any_outgoing, on_connect, on_disconnect,
-    on_disconnecting, on_error, use_event,
+    on_disconnecting, on_error, on_server_side, use_event,
 };
 
 /// Everything a handler module needs: `use sio_core::prelude::*;`.
@@ -48,6 +48,6 @@ pub mod prelude {
     };
     pub use sio_macros::{
         Room, middleware, namespace, on, on_any, on_any_outgoing, on_connect, on_disconnect,
-        on_disconnecting, on_error, use_event,
+        on_disconnecting, on_error, on_server_side, use_event,
     };
 }

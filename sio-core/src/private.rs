@@ -11,13 +11,13 @@ pub use inventory;
 
 pub use crate::socketio::registry::{BuildContext, Registration};
 pub use crate::socketio::{
-    AckReply, ConnectError, EventInfo, EventParts, ExtractError, FromEvent, IntoAck, Namespace,
-    NamespaceDef, SocketRef,
+    AckReply, ConnectError, EventInfo, EventParts, ExtractError, FromEvent, FromServerSideEmit,
+    IntoAck, Namespace, NamespaceDef, ServerSideEmit, SocketRef,
 };
 
 use serde::de::DeserializeOwned;
 
-use crate::socketio::Data;
+use crate::socketio::{Data, server_side};
 
 /// Runs an extractor.
 pub fn extract<T: FromEvent>(
@@ -68,6 +68,46 @@ pub fn assert_send<F: std::future::Future + Send>(future: F) -> F {
 /// An event with no handler and no `#[on_any]`.
 pub fn unhandled(socket: &SocketRef, parts: &EventParts) {
     tracing::debug!(nsp = socket.ns(), event = %parts.event, "no handler for event");
+}
+
+/// Runs an extractor of a server-side listener.
+pub fn extract_server_side<T: FromServerSideEmit>(
+    emit: &mut ServerSideEmit,
+) -> Result<T, ExtractError> {
+    T::from_server_side_emit(emit)
+}
+
+/// Runs the `#[data]` extractor of a server-side listener.
+pub fn extract_server_side_data<T: DeserializeOwned + Send + 'static>(
+    emit: &mut ServerSideEmit,
+) -> Result<T, ExtractError> {
+    Data::<T>::from_server_side_emit(emit).map(|Data(value)| value)
+}
+
+/// Answers an extraction failure of a server-side listener: `{"error": message}` to the
+/// sender when it waits for an answer, a warning in the log either way.
+pub fn reject_server_side(emit: ServerSideEmit, err: ExtractError) {
+    crate::warn_limited!(event = %emit.event(), error = %err, "server-side emit refused");
+    if let Some(ack) = { emit }.take_ack() {
+        ack.send_value(server_side::answer_value(AckReply::Error(err.to_string())));
+    }
+}
+
+/// Sends a server-side listener's return value to the sender (or logs its error when the
+/// sender asked for no answer).
+pub fn answer_server_side(mut emit: ServerSideEmit, reply: AckReply) {
+    match (emit.take_ack(), reply) {
+        (Some(ack), reply) => ack.send_value(server_side::answer_value(reply)),
+        (None, AckReply::Error(error)) => {
+            crate::warn_limited!(event = %emit.event(), %error, "server-side listener failed");
+        }
+        (None, AckReply::Args(..)) => {}
+    }
+}
+
+/// A server-side emit with no `#[on_server_side]` listener.
+pub fn unhandled_server_side(emit: &ServerSideEmit) {
+    tracing::debug!(event = %emit.event(), "no listener for server-side emit");
 }
 
 /// The value of an auto-mounted namespace without `init`.

@@ -62,6 +62,7 @@ impl Namespace {
                         let ours = attr.path().get_ident().is_some_and(|i| {
                             [
                                 "on",
+                                "on_server_side",
                                 "on_connect",
                                 "on_disconnect",
                                 "on_disconnecting",

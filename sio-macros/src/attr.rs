@@ -124,6 +124,8 @@ impl NamespaceArgs {
 #[derive(Clone)]
 pub(crate) enum Role {
     Event(LitStr),
+    /// `#[on_server_side("event")]`: a server-side emit from another server.
+    ServerSide(LitStr),
     Connect,
     Disconnect,
     Disconnecting,
@@ -138,6 +140,7 @@ impl Role {
     pub(crate) fn name(&self) -> &'static str {
         match self {
             Role::Event(_) => "on",
+            Role::ServerSide(_) => "on_server_side",
             Role::Connect => "on_connect",
             Role::Disconnect => "on_disconnect",
             Role::Disconnecting => "on_disconnecting",
@@ -154,18 +157,16 @@ impl Role {
 pub(crate) fn role_of(cx: &mut Ctxt, attr: &syn::Attribute) -> Option<Role> {
     let ident = attr.path().get_ident()?.to_string();
     let role = match ident.as_str() {
-        "on" => match attr.parse_args::<LitStr>() {
-            Ok(name) => {
-                if name.value().is_empty() {
-                    cx.error_spanned_by(&name, "the event name is empty");
-                }
-                Role::Event(name)
-            }
-            Err(_) => {
-                cx.error_spanned_by(attr, "`#[on]` takes the event name: `#[on(\"message\")]`");
-                return None;
-            }
-        },
+        "on" => Role::Event(event_name(
+            cx,
+            attr,
+            "`#[on]` takes the event name: `#[on(\"message\")]`",
+        )?),
+        "on_server_side" => Role::ServerSide(event_name(
+            cx,
+            attr,
+            "`#[on_server_side]` takes the event name: `#[on_server_side(\"ping\")]`",
+        )?),
         "on_connect" => Role::Connect,
         "on_disconnect" => Role::Disconnect,
         "on_disconnecting" => Role::Disconnecting,
@@ -176,10 +177,29 @@ pub(crate) fn role_of(cx: &mut Ctxt, attr: &syn::Attribute) -> Option<Role> {
         "on_any_outgoing" => Role::Outgoing,
         _ => return None,
     };
-    if !matches!(role, Role::Event(_)) && !matches!(attr.meta, syn::Meta::Path(_)) {
+    if !matches!(role, Role::Event(_) | Role::ServerSide(_))
+        && !matches!(attr.meta, syn::Meta::Path(_))
+    {
         cx.error_spanned_by(attr, format!("`#[{ident}]` takes no arguments"));
     }
     Some(role)
+}
+
+/// The event name an attribute takes (`#[on("message")]`); `None` (and `missing` reported on
+/// the attribute) when it has none.
+fn event_name(cx: &mut Ctxt, attr: &syn::Attribute, missing: &str) -> Option<LitStr> {
+    match attr.parse_args::<LitStr>() {
+        Ok(name) => {
+            if name.value().is_empty() {
+                cx.error_spanned_by(&name, "the event name is empty");
+            }
+            Some(name)
+        }
+        Err(_) => {
+            cx.error_spanned_by(attr, missing);
+            None
+        }
+    }
 }
 
 /// Whether a parameter attribute is `#[data]`.

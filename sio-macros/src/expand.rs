@@ -129,6 +129,10 @@ fn expand(ns: &Namespace, args: &NamespaceArgs, krate: &syn::Path, path: &LitStr
     let on_disconnect = hook(|r| matches!(r, Role::Disconnect), "on_disconnect");
     let on_disconnecting = hook(|r| matches!(r, Role::Disconnecting), "on_disconnecting");
     let on_error = hook(|r| matches!(r, Role::Error), "on_error");
+    let server_side = server_side_method(
+        &of(|r| matches!(r, Role::ServerSide(_))).collect::<Vec<_>>(),
+        &p,
+    );
 
     let arms = of(|r| matches!(r, Role::Event(_))).map(|h| {
         let Role::Event(name) = &h.role else {
@@ -202,6 +206,7 @@ fn expand(ns: &Namespace, args: &NamespaceArgs, krate: &syn::Path, path: &LitStr
             #on_error
             #event_middleware
             #outgoing
+            #server_side
         }
 
         impl #p::NamespaceDef for #self_ty {
@@ -218,32 +223,57 @@ fn type_string(ty: &Type) -> TokenStream {
     quote!(#s)
 }
 
+/// Where a method's parameters are extracted from, and what a failed extraction does.
+#[derive(Clone, Copy)]
+enum Source {
+    /// A socket's event or hook (`socket`, `parts`): the event is rejected.
+    Event,
+    /// A middleware's turn (`socket`, `parts`): the connection or event is refused (`?`).
+    Middleware,
+    /// A server-side emit (`emit`): the sender gets the error as its answer.
+    ServerSide,
+}
+
 /// `let __sio_argN = extract…;` for every parameter, and the variable names.
-fn extractors(
-    h: &Handler,
-    p: &TokenStream,
-    middleware: bool,
-) -> (Vec<TokenStream>, Vec<syn::Ident>) {
+fn extractors(h: &Handler, p: &TokenStream, source: Source) -> (Vec<TokenStream>, Vec<syn::Ident>) {
     let mut lets = Vec::new();
     let mut vars = Vec::new();
     for (i, param) in h.params.iter().enumerate() {
         let var = format_ident!("__sio_arg{}", i);
         let ty = &param.ty;
-        let extract = if param.data.is_some() {
-            quote_spanned!(ty.span()=> #p::extract_data::<#ty>)
-        } else {
-            quote_spanned!(ty.span()=> #p::extract::<#ty>)
-        };
-        lets.push(if middleware {
-            quote! {
-                let #var = #extract(&socket, &mut parts).map_err(#p::refusal)?;
-            }
-        } else {
-            quote! {
-                let #var = match #extract(&socket, &mut parts) {
-                    ::core::result::Result::Ok(value) => value,
-                    ::core::result::Result::Err(err) => return #p::reject(&socket, &parts, err),
+        let data = param.data.is_some();
+        lets.push(match source {
+            Source::ServerSide => {
+                let extract = if data {
+                    quote_spanned!(ty.span()=> #p::extract_server_side_data::<#ty>)
+                } else {
+                    quote_spanned!(ty.span()=> #p::extract_server_side::<#ty>)
                 };
+                quote! {
+                    let #var = match #extract(&mut emit) {
+                        ::core::result::Result::Ok(value) => value,
+                        ::core::result::Result::Err(err) => return #p::reject_server_side(emit, err),
+                    };
+                }
+            }
+            Source::Event | Source::Middleware => {
+                let extract = if data {
+                    quote_spanned!(ty.span()=> #p::extract_data::<#ty>)
+                } else {
+                    quote_spanned!(ty.span()=> #p::extract::<#ty>)
+                };
+                if matches!(source, Source::Middleware) {
+                    quote! {
+                        let #var = #extract(&socket, &mut parts).map_err(#p::refusal)?;
+                    }
+                } else {
+                    quote! {
+                        let #var = match #extract(&socket, &mut parts) {
+                            ::core::result::Result::Ok(value) => value,
+                            ::core::result::Result::Err(err) => return #p::reject(&socket, &parts, err),
+                        };
+                    }
+                }
             }
         });
         vars.push(var);
@@ -251,12 +281,11 @@ fn extractors(
     (lets, vars)
 }
 
-/// Extract the parameters, then call the method: its value is `__ret`. `middleware`: an
-/// extraction that fails refuses (`?`) rather than rejects the event. Returns the statements and
-/// where the method's return type is written (its name, without one), for the errors about
-/// the value it returns.
-fn invoke(h: &Handler, p: &TokenStream, middleware: bool) -> (TokenStream, Span) {
-    let (extracts, vars) = extractors(h, p, middleware);
+/// Extract the parameters from `source`, then call the method: its value is `__ret`. Returns
+/// the statements and where the method's return type is written (its name, without one), for
+/// the errors about the value it returns.
+fn invoke(h: &Handler, p: &TokenStream, source: Source) -> (TokenStream, Span) {
+    let (extracts, vars) = extractors(h, p, source);
     let ident = &h.ident;
     let call = quote_spanned!(ident.span()=> #p::assert_send(self.#ident(#(#vars),*)));
     let output = h
@@ -310,7 +339,7 @@ fn namespace_method(
 /// One middleware's turn, connect (`#[middleware]`) or event (`#[use_event]`) alike: extract
 /// from a copy of the parts, call, and return the refusal (`?`) if it refuses.
 fn middleware_call(h: &Handler, p: &TokenStream) -> TokenStream {
-    let (invoke, output) = invoke(h, p, true);
+    let (invoke, output) = invoke(h, p, Source::Middleware);
     let check = quote_spanned!(output=> #p::into_connect(__ret));
     quote! {
         {
@@ -323,10 +352,45 @@ fn middleware_call(h: &Handler, p: &TokenStream) -> TokenStream {
 
 /// Extract, call, ack.
 fn handler_body(h: &Handler, p: &TokenStream) -> TokenStream {
-    let (invoke, output) = invoke(h, p, false);
+    let (invoke, output) = invoke(h, p, Source::Event);
     let ack = quote_spanned!(output=> #p::into_ack(__ret));
     quote! {
         #invoke
         #p::finish(&socket, &parts, #ack);
+    }
+}
+
+/// `Namespace::on_server_side_emit`, dispatching by event name to the `#[on_server_side]`
+/// listeners (nothing when there is none: the trait's default then logs every emit).
+fn server_side_method(listeners: &[&Handler], p: &TokenStream) -> TokenStream {
+    if listeners.is_empty() {
+        return quote!();
+    }
+    let arms = listeners.iter().map(|h| {
+        let Role::ServerSide(name) = &h.role else {
+            unreachable!()
+        };
+        let (invoke, output) = invoke(h, p, Source::ServerSide);
+        let answer = quote_spanned!(output=> #p::into_ack(__ret));
+        quote! {
+            if emit.event() == #name {
+                #invoke
+                #p::answer_server_side(emit, #answer);
+            }
+        }
+    });
+    quote! {
+        fn on_server_side_emit(
+            self: #p::Arc<Self>,
+            emit: #p::ServerSideEmit,
+        ) -> #p::BoxFuture<'static, ()> {
+            ::std::boxed::Box::pin(async move {
+                #[allow(unused_mut)]
+                let mut emit = emit;
+                #(#arms else)* {
+                    #p::unhandled_server_side(&emit);
+                }
+            })
+        }
     }
 }

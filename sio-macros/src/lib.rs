@@ -1,5 +1,5 @@
 //! The procedural macros of sio: `#[namespace]` on an `impl` block, the method attributes it
-//! reads (`#[on]`, `#[on_connect]`, `#[on_disconnect]`, `#[on_disconnecting]`, `#[on_any]`,
+//! reads (`#[on]`, `#[on_server_side]`, `#[on_connect]`, `#[on_disconnect]`, `#[on_disconnecting]`, `#[on_any]`,
 //! `#[middleware]`, `#[use_event]`, `#[on_error]`, `#[on_any_outgoing]`, and `#[data]` on a
 //! parameter), and `#[derive(Room)]` with its `#[room("…")]` attribute.
 //!
@@ -38,6 +38,32 @@ fn outside(name: &str, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn on(_args: TokenStream, input: TokenStream) -> TokenStream {
     outside("on", input)
+}
+
+/// Marks a listener of server-side emits inside a `#[namespace]` impl:
+/// `#[on_server_side("ping")]`. It is Node's `io.of(nsp).on("ping", (arg, callback) => …)`:
+/// it runs when another server of the cluster calls `serverSideEmit("ping", arg)` on this
+/// namespace and the adapter hands the emit in.
+///
+/// ```text
+/// #[on_server_side("ping")]
+/// async fn ping(&self, io: SocketIo, #[data] arg: Ping) -> Ack<String> { … }
+/// ```
+///
+/// - Parameters are extractors that need no socket, since the emit comes from another server:
+///   `SocketIo`, `State<T>`, `Event`, `Data<T>` (or `#[data] x: T`), `TryData<T>`, `RawData`,
+///   or a type of yours implementing `FromServerSideEmit`. `SocketRef`, `Extension<T>`,
+///   `Handshake`, `DisconnectReason` and `AckSender<T>` are refused at compile time.
+/// - The return value is the answer, the one value of Node's callback, when the sender waits
+///   for answers (`serverSideEmitWithAck`): `()` answers `null`, `Ack<T>` answers `T` (a tuple as
+///   an array), `Result<R, E>` answers `R` or `{"error": "<E as Display>"}`. A payload that does
+///   not deserialize answers `{"error": …}` too.
+/// - One listener per event; events without one are logged at debug level and not answered, as
+///   on a Node server without a listener. Listeners added at run time
+///   (`NamespaceRef::on_server_side`) take precedence for their event.
+#[proc_macro_attribute]
+pub fn on_server_side(_args: TokenStream, input: TokenStream) -> TokenStream {
+    outside("on_server_side", input)
 }
 
 /// Marks the connect hook inside a `#[namespace]` impl.

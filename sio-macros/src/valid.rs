@@ -8,23 +8,19 @@ use crate::ctxt::Ctxt;
 
 pub(crate) fn check(cx: &mut Ctxt, ns: &Namespace) {
     let mut events: HashMap<String, &Handler> = HashMap::new();
+    let mut server_events: HashMap<String, &Handler> = HashMap::new();
     let mut singles: HashMap<&'static str, &Handler> = HashMap::new();
     for h in &ns.handlers {
         check_handler(cx, h);
         match &h.role {
-            Role::Event(name) => {
-                if let Some(first) = events.insert(name.value(), h) {
-                    cx.error_spanned_by(
-                        name,
-                        format!(
-                            "two handlers for event \"{}\": `{}` and `{}`; keep one",
-                            name.value(),
-                            first.ident,
-                            h.ident
-                        ),
-                    );
-                }
-            }
+            Role::Event(name) => once(cx, &mut events, name, h, "handlers for event"),
+            Role::ServerSide(name) => once(
+                cx,
+                &mut server_events,
+                name,
+                h,
+                "listeners for server-side event",
+            ),
             Role::Middleware | Role::UseEvent => {}
             role => {
                 if let Some(first) = singles.insert(role.name(), h) {
@@ -39,6 +35,27 @@ pub(crate) fn check(cx: &mut Ctxt, ns: &Namespace) {
                 }
             }
         }
+    }
+}
+
+/// Notes `h` as the method of the event `name`, reporting a second one ("two `what` \"name\"").
+fn once<'a>(
+    cx: &mut Ctxt,
+    seen: &mut HashMap<String, &'a Handler>,
+    name: &syn::LitStr,
+    h: &'a Handler,
+    what: &str,
+) {
+    if let Some(first) = seen.insert(name.value(), h) {
+        cx.error_spanned_by(
+            name,
+            format!(
+                "two {what} \"{}\": `{}` and `{}`; keep one",
+                name.value(),
+                first.ident,
+                h.ident
+            ),
+        );
     }
 }
 
@@ -93,11 +110,33 @@ fn check_handler(cx: &mut Ctxt, h: &Handler) {
             );
         }
     }
+    if matches!(h.role, Role::ServerSide(_)) {
+        check_server_side_params(cx, h);
+    }
     if matches!(h.role, Role::Middleware | Role::UseEvent) && h.output.is_none() {
         cx.error_spanned_by(
             &h.ident,
             "a middleware returns `Result<(), E>` with `E: Into<ConnectError>`",
         );
+    }
+}
+
+/// A server-side emit comes from another server: refuses the extractors that read a socket.
+fn check_server_side_params(cx: &mut Ctxt, h: &Handler) {
+    for p in h.params.iter().filter(|p| p.data.is_none()) {
+        let Some(name) = extractor_name(&p.ty) else {
+            continue;
+        };
+        let message = match name.as_str() {
+            "SocketRef" => "a server-side listener has no socket: the emit comes from another server (take `SocketIo` to reach this server's sockets)".to_owned(),
+            "Extension" => "`Extension<T>` reads a socket's extensions, and a server-side listener has no socket: take `State<T>` for what the server shares".to_owned(),
+            "Handshake" | "DisconnectReason" => format!(
+                "`{name}` belongs to a socket, and a server-side listener has no socket: the emit comes from another server"
+            ),
+            "AckSender" => "a server-side listener answers with its return value (`Ack<T>`, or `()` for `null`), not with an `AckSender`".to_owned(),
+            _ => continue,
+        };
+        cx.error_spanned_by(&p.ty, message);
     }
 }
 

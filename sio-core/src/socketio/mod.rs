@@ -6,7 +6,8 @@
 //!   (`sio_actix::configure`).
 //! - Handlers take extractors ([`SocketRef`], [`Data`], [`TryData`], [`AckSender`], [`Event`],
 //!   [`Extension`], [`State`], [`Handshake`], [`DisconnectReason`], [`SocketIo`]) and return an
-//!   ack ([`IntoAck`]: `()`, [`Ack`], `Result`).
+//!   ack ([`IntoAck`]: `()`, [`Ack`], `Result`). Listeners of other servers' server-side emits
+//!   ([`ServerSideEmit`]) take the extractors that need no socket ([`FromServerSideEmit`]).
 //! - Rooms and broadcasts go through the namespace's [`Adapter`] ([`LocalAdapter`] by default);
 //!   [`BroadcastOperator`] builds `to` / `except` / `volatile` / `timeout` emits.
 //! - Packets are encoded by a [`Parser`] ([`JsonParser`], JSON with binary attachments, by
@@ -35,7 +36,8 @@ mod recovery;
 pub(crate) mod registry;
 mod remote;
 mod server;
-mod server_side;
+pub(crate) mod server_side;
+mod server_side_extract;
 mod socket;
 #[cfg(feature = "test-util")]
 pub mod testing;
@@ -67,4 +69,5 @@ pub use registry::EventInfo;
 pub use remote::{HandshakeInfo, HeaderValue, RemoteSocket};
 pub use server::{BuildError, NamespaceRef, SocketIo, SocketIoBuilder};
 pub use server_side::{ServerSideAck, ServerSideEmit};
+pub use server_side_extract::FromServerSideEmit;
 pub use socket::{EmitError, Socket, SocketEmitter, SocketRef};

@@ -131,7 +131,8 @@ pub trait Namespace: Send + Sync + 'static {
     /// (Node's `io.on(event, listener)` / `io.of(nsp).on(event, listener)`). Answer it with
     /// [`ServerSideEmit::ack`] when the sender asked for acknowledgements. Listeners added at
     /// run time ([`NamespaceRef::on_server_side`](super::NamespaceRef::on_server_side)) take
-    /// precedence for their event.
+    /// precedence for their event. `#[namespace]` writes it from the type's
+    /// `#[on_server_side("event")]` methods.
     ///
     /// The default ignores it: the sender gets no answer from this server, as from a Node
     /// server without a listener.
@@ -470,6 +471,7 @@ impl Nsp {
             .get(emit.event())
             .cloned();
         let nsp = self.clone();
+        let emit = emit.delivered_on(self.server.clone());
         crate::rt::spawn(async move {
             let fut = match listener {
                 Some(listener) => listener(emit),

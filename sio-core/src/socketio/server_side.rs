@@ -6,7 +6,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
@@ -14,6 +14,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::ack::AckReply;
+use super::packet::placeholder_num;
+use super::server::ServerInner;
 use super::value::{ValueError, args_from};
 
 /// A server-side emit from another server: the event, its arguments, and the callback that
@@ -43,6 +46,8 @@ pub struct ServerSideEmit {
     args: Vec<Value>,
     attachments: Vec<Bytes>,
     ack: Option<ServerSideAck>,
+    /// The server it was delivered on (for the listeners' extractors).
+    server: Weak<ServerInner>,
 }
 
 impl fmt::Debug for ServerSideEmit {
@@ -65,6 +70,7 @@ impl ServerSideEmit {
             args,
             attachments: Vec::new(),
             ack: None,
+            server: Weak::new(),
         }
     }
 
@@ -124,6 +130,27 @@ impl ServerSideEmit {
         self.ack.take()
     }
 
+    /// Notes the server the emit is delivered on.
+    pub(crate) fn delivered_on(mut self, server: Weak<ServerInner>) -> Self {
+        self.server = server;
+        self
+    }
+
+    /// The server the emit was delivered on, while it lives.
+    pub(crate) fn server(&self) -> Option<Arc<ServerInner>> {
+        self.server.upgrade()
+    }
+
+    /// Takes the arguments, for the extractor that reads them.
+    pub(crate) fn take_args(&mut self) -> Vec<Value> {
+        std::mem::take(&mut self.args)
+    }
+
+    /// Takes the binary attachments.
+    pub(crate) fn take_attachments(&mut self) -> Vec<Bytes> {
+        std::mem::take(&mut self.attachments)
+    }
+
     /// Answers the sender with `value` (does nothing when it asked for no answer).
     pub fn ack<T: Serialize + ?Sized>(self, value: &T) -> Result<(), ValueError> {
         match self.ack {
@@ -158,6 +185,46 @@ impl ServerSideAck {
     }
 }
 
+/// A listener's return value (an [`AckReply`]) as the one value of Node's callback: no
+/// argument as `null` (Node's `callback()`), one as itself, several (a tuple) as an array, an
+/// error as `{"error": message}`; binary parts as arrays of bytes, as
+/// [`ServerSideAck::send`] writes them.
+pub(crate) fn answer_value(reply: AckReply) -> Value {
+    let (args, attachments) = reply.into_args();
+    let mut args: Vec<Value> = args.into();
+    let value = match args.len() {
+        0 => Value::Null,
+        1 => args.remove(0),
+        _ => Value::Array(args),
+    };
+    if attachments.is_empty() {
+        value
+    } else {
+        with_bytes(value, &attachments)
+    }
+}
+
+/// `value` with each placeholder replaced by the bytes of its attachment.
+fn with_bytes(value: Value, attachments: &[Bytes]) -> Value {
+    if let Some(bytes) = placeholder_num(&value).and_then(|n| attachments.get(n)) {
+        return Value::Array(bytes.iter().map(|b| Value::from(*b)).collect());
+    }
+    match value {
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| with_bytes(v, attachments))
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, with_bytes(v, attachments)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// A listener of server-side emits, as the closure APIs store it.
 pub(crate) type ServerSideListener =
     Arc<dyn Fn(ServerSideEmit) -> BoxFuture<'static, ()> + Send + Sync>;
@@ -169,4 +236,23 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     Arc::new(move |emit| Box::pin(listener(emit)))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::socketio::{Ack, IntoAck};
+
+    #[test]
+    fn return_values_become_one_answer() {
+        assert_eq!(answer_value(().into_ack()), Value::Null);
+        assert_eq!(answer_value(Ack("pong").into_ack()), json!("pong"));
+        assert_eq!(answer_value(Ack(("a", 1)).into_ack()), json!(["a", 1]));
+        let err: Result<(), &str> = Err("nope");
+        assert_eq!(answer_value(err.into_ack()), json!({ "error": "nope" }));
+        let binary = Ack((bytes::Bytes::from_static(&[1, 2]), "x")).into_ack();
+        assert_eq!(answer_value(binary), json!([[1, 2], "x"]));
+    }
 }

@@ -3,7 +3,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sio_core::prelude::*;
-use sio_core::socketio::{AckReply, FromEvent, EventParts, ExtractError, SocketEmitter};
+use sio_core::socketio::{
+    AckReply, EventParts, ExtractError, FromEvent, FromServerSideEmit, ServerSideEmit, SocketEmitter,
+};
 
 #[derive(Deserialize, Serialize)]
 struct Msg {
@@ -28,6 +30,15 @@ impl FromEvent for Admin {
         } else {
             Err(ExtractError::new("admins only"))
         }
+    }
+}
+
+/// A server-side listener's extractor of one's own.
+struct ArgCount(usize);
+
+impl FromServerSideEmit for ArgCount {
+    fn from_server_side_emit(emit: &mut ServerSideEmit) -> Result<Self, ExtractError> {
+        Ok(ArgCount(emit.args().len()))
     }
 }
 
@@ -128,6 +139,31 @@ impl Chat {
     async fn gone(&self, reason: DisconnectReason) {
         let _ = reason;
     }
+
+    #[on_server_side("sync")]
+    async fn sync(&self) {}
+
+    #[on_server_side("server-data")]
+    async fn server_data(&self, io: SocketIo, #[data] msg: Msg) -> Result<Ack<Msg>, EmitError> {
+        io.emit("relayed", &msg)?;
+        Ok(Ack(msg))
+    }
+
+    #[on_server_side("server-state")]
+    async fn server_state(
+        &self,
+        State(s): State<AppState>,
+        Event(name): Event,
+        ArgCount(n): ArgCount,
+        TryData(r): TryData<(u32, String)>,
+    ) -> Ack<(String, String, usize, bool)> {
+        Ack((s.greeting, name, n, r.is_ok()))
+    }
+
+    #[on_server_side("server-raw")]
+    async fn server_raw(&self, Data(raw): Data<serde_json::Value>, _raw: RawData) -> AckReply {
+        AckReply::Args(vec![raw].into(), Vec::new())
+    }
 }
 
 #[derive(Default)]
@@ -138,6 +174,12 @@ impl Plain {
     #[on("ping")]
     async fn ping(&self) -> Ack<&'static str> {
         Ack("pong")
+    }
+
+    /// The same name as a client event: another channel.
+    #[on_server_side("ping")]
+    async fn server_ping(&self) -> Ack<&'static str> {
+        Ack("server pong")
     }
 }
 
