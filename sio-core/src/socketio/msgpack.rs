@@ -1,7 +1,7 @@
 //! The msgpack parser, byte-compatible with npm's `socket.io-msgpack-parser` (PROTOCOL.md B.8),
 //! and the conversions between msgpack and sio's event values that it uses, public so that a
 //! networked adapter speaking msgpack (Node's Redis adapter) converts values as it does:
-//! [`to_msgpack`] and [`to_json`], on [`rmpv`] values (re-exported).
+//! [`to_msgpack`] and [`to_json`], on values of the [`rmpv`] crate (1.x: depend on it to name them).
 //!
 //! Each packet is one binary message: the msgpack map `{type, nsp, data?, id?}` with `nsp`
 //! always present and binary values inline (`bin`), so only types 0–4 exist. Decoding accepts
@@ -14,7 +14,6 @@
 //! and attachments on decode, and go back inline on encode.
 
 use bytes::Bytes;
-pub use rmpv;
 use rmpv::Value as Mp;
 use serde_json::{Map, Number, Value};
 
@@ -212,7 +211,8 @@ const STACK_SEGMENT: usize = 1024 * 1024;
 /// ```
 /// use bytes::Bytes;
 /// use serde_json::json;
-/// use sio_core::socketio::msgpack::{rmpv::Value as Mp, to_msgpack};
+/// use rmpv::Value as Mp;
+/// use sio_core::socketio::msgpack::to_msgpack;
 ///
 /// let value = json!(["file", { "_placeholder": true, "num": 0 }, 1.5]);
 /// let mp = to_msgpack(&value, &[Bytes::from_static(b"\x01\x02")]);
@@ -279,7 +279,7 @@ fn invalid(why: impl Into<String>) -> DecodeError {
 ///
 /// ```
 /// use serde_json::json;
-/// use sio_core::socketio::msgpack::{rmpv, to_json};
+/// use sio_core::socketio::msgpack::to_json;
 ///
 /// // notepack's `[new Date("2000-06-13T00:00:00.000Z"), undefined]`
 /// let bytes = [0x92, 0xd6, 0xff, 0x39, 0x45, 0x79, 0x80, 0xd4, 0x00, 0x00];
