@@ -15,23 +15,55 @@ use super::namespace::Nsp;
 use super::packet::Packet;
 use super::recovery::{PacketStore, RecoveredSession, RecoveryConfig, SessionState};
 use super::remote::RemoteSocket;
+use super::server_side::ServerSideEmit;
 use super::socket::{SocketRef, wait_ack};
 use crate::engine::{EncodedMessages, QueueError, Sid};
 
 /// A room name. Every socket is in the room named by its own id.
 pub type Room = String;
 
-/// Who a broadcast goes to.
+/// Who a broadcast goes to, and its flags (Node's `BroadcastOptions`: `rooms`, `except` and
+/// `flags`).
+///
+/// The flags are those Node's `BroadcastFlags` carry between servers: [`local`](Self::local),
+/// [`volatile`](Self::volatile), [`compress`](Self::compress) and [`timeout`](Self::timeout).
+/// A networked adapter writes them in its messages and reads them from other servers'.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BroadcastOptions {
     /// The rooms to reach; empty means every socket of the namespace.
     pub rooms: Vec<Room>,
     /// Sockets in these rooms are left out.
     pub except: Vec<Room>,
-    /// Stay on this server (no effect with the in-memory adapter).
+    /// Stay on this server (Node's `flags.local`; no effect with the in-memory adapter).
     pub local: bool,
-    /// Drop the packet for sockets whose transport is not ready to write.
+    /// Drop the packet for sockets whose transport is not ready to write (Node's
+    /// `flags.volatile`).
     pub volatile: bool,
+    /// Node's `flags.compress`, when set (`compress(bool)` on a broadcast operator). Carried
+    /// for other servers; sio's transports do not compress per message, so it changes nothing
+    /// locally.
+    pub compress: Option<bool>,
+    /// How long acknowledgements are awaited (Node's `flags.timeout`, in milliseconds on the
+    /// wire), when set. [`Adapter::broadcast_with_ack`] is always given it, set to the
+    /// operator's timeout or else the server's `ack_timeout`; plain broadcasts carry what the
+    /// operator set.
+    pub timeout: Option<Duration>,
+}
+
+impl BroadcastOptions {
+    /// Options that reach the sockets in `rooms` (every socket when empty), with no flag set.
+    pub fn to_rooms(rooms: Vec<Room>) -> Self {
+        BroadcastOptions {
+            rooms,
+            ..BroadcastOptions::default()
+        }
+    }
+
+    /// Whether any flag is set (a networked adapter may then omit `flags`, as Node writes
+    /// `{}`).
+    pub fn has_flags(&self) -> bool {
+        self.local || self.volatile || self.compress.is_some() || self.timeout.is_some()
+    }
 }
 
 /// A change in the rooms index (Node's `create-room`, `delete-room`, `join-room`,
@@ -62,6 +94,17 @@ pub enum AdapterError {
 
 /// The replies of a broadcast with acknowledgements: one entry per socket reached.
 pub type AckReplies = Vec<(Sid, Result<AckResponse, AckError>)>;
+
+/// The answers to a server-side emit with acknowledgements
+/// ([`Adapter::server_side_emit_with_replies`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServerSideReplies {
+    /// The answers that came in time, one per server (each server answers once, with one
+    /// value).
+    pub replies: Vec<AckResponse>,
+    /// How many servers did not answer in time (0: every server answered).
+    pub missing: usize,
+}
 
 /// The plug-in point for rooms and fan-out (Node's `Adapter`).
 ///
@@ -140,6 +183,26 @@ pub trait Adapter: Send + Sync + 'static {
         packet: Packet,
         timeout: Duration,
     ) -> BoxFuture<'static, Result<Vec<AckResponse>, AdapterError>>;
+    /// Emits to the other servers and collects their acknowledgements until `timeout`, and
+    /// says how many servers did not answer in time (Node's `(err, responses)`: on a timeout
+    /// the answers that came are kept). What
+    /// [`NamespaceRef::server_side_emit_with_ack`](super::NamespaceRef::server_side_emit_with_ack)
+    /// calls; a networked adapter that knows how many servers it waits for implements it.
+    ///
+    /// The default calls [`Adapter::server_side_emit_with_ack`] and reports none missing.
+    fn server_side_emit_with_replies(
+        &self,
+        packet: Packet,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<ServerSideReplies, AdapterError>> {
+        let replies = self.server_side_emit_with_ack(packet, timeout);
+        Box::pin(async move {
+            Ok(ServerSideReplies {
+                replies: replies.await?,
+                missing: 0,
+            })
+        })
+    }
     /// How many servers the cluster has (this one included).
     fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>>;
 
@@ -192,6 +255,20 @@ impl NamespaceHandle {
     /// a socket's engine session is [`Socket::engine`](super::Socket::engine)).
     pub fn encode(&self, packet: &Packet) -> Option<EncodedMessages> {
         Some(self.nsp.upgrade()?.encode(packet))
+    }
+
+    /// Hands the namespace a server-side emit received from another server (Node's
+    /// `nsp._onServerSideEmit`): its listener runs on its own task and may answer through the
+    /// emit's [`with_ack`](ServerSideEmit::with_ack) callback. Returns false when the
+    /// namespace is gone.
+    pub fn deliver_server_side_emit(&self, emit: ServerSideEmit) -> bool {
+        match self.nsp.upgrade() {
+            Some(nsp) => {
+                nsp.deliver_server_side(emit);
+                true
+            }
+            None => false,
+        }
     }
 }
 

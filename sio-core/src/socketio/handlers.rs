@@ -11,6 +11,7 @@ use super::ack::{AckReply, IntoAck};
 use super::error::ConnectError;
 use super::extract::{ExtractError, FromEvent};
 use super::namespace::{EventParts, Namespace};
+use super::server_side::{ServerSideEmit, ServerSideListener};
 use super::socket::SocketRef;
 
 /// An async function usable as an event (or lifecycle) handler: every parameter is an
@@ -150,6 +151,7 @@ pub struct Handlers {
     any: Option<Boxed>,
     disconnecting: Option<Boxed>,
     disconnect: Option<Boxed>,
+    server_side: HashMap<String, ServerSideListener>,
 }
 
 impl std::fmt::Debug for Handlers {
@@ -229,6 +231,28 @@ impl Handlers {
         listener: impl Fn(&SocketRef, &str, &[serde_json::Value]) + Send + Sync + 'static,
     ) -> Self {
         self.outgoing = Some(Arc::new(listener));
+        self
+    }
+
+    /// Listens to server-side emits of `event` from the other servers of the cluster (Node's
+    /// `io.on(event, listener)`); a second listener for the same event replaces the first.
+    /// Answer with [`ServerSideEmit::ack`] when the sender asked for acknowledgements.
+    ///
+    /// ```
+    /// use sio_core::socketio::{Handlers, ServerSideEmit};
+    ///
+    /// let handlers = Handlers::new().on_server_side("ping", |emit: ServerSideEmit| async move {
+    ///     let _ = emit.ack("node-1");
+    /// });
+    /// # let _ = handlers;
+    /// ```
+    pub fn on_server_side<F, Fut>(mut self, event: impl Into<String>, listener: F) -> Self
+    where
+        F: Fn(ServerSideEmit) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.server_side
+            .insert(event.into(), super::server_side::listener(listener));
         self
     }
 
@@ -319,5 +343,15 @@ impl Namespace for Handlers {
         parts: EventParts,
     ) -> BoxFuture<'static, ()> {
         Handlers::run(&self.disconnect, socket, parts)
+    }
+
+    fn on_server_side_emit(self: Arc<Self>, emit: ServerSideEmit) -> BoxFuture<'static, ()> {
+        match self.server_side.get(emit.event()) {
+            Some(listener) => listener(emit),
+            None => {
+                tracing::debug!(event = %emit.event(), "no listener for server-side emit");
+                Box::pin(async {})
+            }
+        }
     }
 }

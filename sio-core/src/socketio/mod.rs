@@ -23,8 +23,9 @@ mod extensions;
 mod extract;
 pub(crate) mod handlers;
 mod handshake;
+mod jsdate;
 #[cfg(feature = "msgpack")]
-mod msgpack;
+pub mod msgpack;
 mod namespace;
 mod operators;
 pub mod packet;
@@ -34,6 +35,7 @@ mod recovery;
 pub(crate) mod registry;
 mod remote;
 mod server;
+mod server_side;
 mod socket;
 #[cfg(feature = "test-util")]
 pub mod testing;
@@ -42,7 +44,7 @@ pub mod value;
 pub use ack::{Ack, AckError, AckReply, AckResponse, AckSender, IntoAck, IntoAckError};
 pub use adapter::{
     AckReplies, Adapter, AdapterError, AdapterFactory, BroadcastOptions, LocalAdapter,
-    NamespaceHandle, Room, RoomEvent,
+    NamespaceHandle, Room, RoomEvent, ServerSideReplies,
 };
 pub use args::{Args, RawArgs};
 pub use error::ConnectError;
@@ -62,6 +64,7 @@ pub use parser::{DEFAULT_MAX_DEPTH, JsonParser, Parser};
 pub use reason::DisconnectReason;
 pub use recovery::{RecoveredSession, RecoveryConfig, SessionState};
 pub use registry::EventInfo;
-pub use remote::{HandshakeInfo, RemoteSocket};
+pub use remote::{HandshakeInfo, HeaderValue, RemoteSocket};
 pub use server::{BuildError, NamespaceRef, SocketIo, SocketIoBuilder};
+pub use server_side::{ServerSideAck, ServerSideEmit};
 pub use socket::{EmitError, Socket, SocketEmitter, SocketRef};

@@ -1,14 +1,20 @@
-//! The msgpack parser, byte-compatible with npm's `socket.io-msgpack-parser` (PROTOCOL.md B.8).
+//! The msgpack parser, byte-compatible with npm's `socket.io-msgpack-parser` (PROTOCOL.md B.8),
+//! and the conversions between msgpack and sio's event values that it uses, public so that a
+//! networked adapter speaking msgpack (Node's Redis adapter) converts values as it does:
+//! [`to_msgpack`] and [`to_json`], on [`rmpv`] values (re-exported).
 //!
 //! Each packet is one binary message: the msgpack map `{type, nsp, data?, id?}` with `nsp`
 //! always present and binary values inline (`bin`), so only types 0–4 exist. Decoding accepts
-//! keys in any order, extra keys, notepack's `undefined` (the fixext `d4 00 00`) and its
-//! ArrayBuffers (extension type 0), which read as binary.
+//! keys in any order, extra keys, and what npm's `notepack.io` 3 reads: its `undefined` (the
+//! fixext `d4 00 00`), its ArrayBuffers (extension type 0), which read as binary, its dates
+//! (the timestamp extension, type -1), which read as the ISO string a client gets for a
+//! `Date`, and any other extension as notepack's `[type, data]` (data as binary).
 //!
 //! Inside sio a packet keeps one shape whatever the parser: binary values become placeholders
 //! and attachments on decode, and go back inline on encode.
 
 use bytes::Bytes;
+pub use rmpv;
 use rmpv::Value as Mp;
 use serde_json::{Map, Number, Value};
 
@@ -198,7 +204,21 @@ const RED_ZONE: usize = 64 * 1024;
 /// The size of each new stack segment.
 const STACK_SEGMENT: usize = 1024 * 1024;
 
-fn to_msgpack(value: &Value, attachments: &[Bytes]) -> Mp {
+/// Converts an event value to msgpack as `socket.io-msgpack-parser` writes it: binary
+/// placeholders (see [`value`](super::value)) become `bin` values from `attachments` (a
+/// placeholder pointing past them stays a map), integers the smallest msgpack integer, other
+/// numbers `float 64`, objects maps in their key order.
+///
+/// ```
+/// use bytes::Bytes;
+/// use serde_json::json;
+/// use sio_core::socketio::msgpack::{rmpv::Value as Mp, to_msgpack};
+///
+/// let value = json!(["file", { "_placeholder": true, "num": 0 }, 1.5]);
+/// let mp = to_msgpack(&value, &[Bytes::from_static(b"\x01\x02")]);
+/// assert_eq!(mp, Mp::Array(vec!["file".into(), Mp::Binary(vec![1, 2]), Mp::F64(1.5)]));
+/// ```
+pub fn to_msgpack(value: &Value, attachments: &[Bytes]) -> Mp {
     // Recurses once per level: deep values continue on a heap-allocated stack segment.
     stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
         to_msgpack_here(value, attachments)
@@ -246,11 +266,30 @@ fn invalid(why: impl Into<String>) -> DecodeError {
     DecodeError::InvalidMsgpack(why.into())
 }
 
-/// Converts msgpack to JSON; binary values become placeholders. `None` for `undefined`.
+/// Converts msgpack to an event value as sio's msgpack parser reads it, the way Node's
+/// `notepack.io` 3 decodes and a JSON client then receives it: binary values (and
+/// extension 0, notepack's ArrayBuffer) become placeholders pointing into `attachments`;
+/// notepack's `undefined` (fixext `d4 00 00`) is `None` at the top, `null` in an array, and
+/// leaves its key out of a map; a timestamp (extension -1, notepack's `Date`) becomes its ISO
+/// string (`null` when JavaScript would hold an invalid date); any other extension becomes
+/// `[type, <binary>]`; map keys that are not strings become their text.
 ///
-/// `levels` is how many more arrays or maps may open (the decoder checked it already: this is
-/// a guard against recursing without bound).
-fn to_json(
+/// `levels` is how many arrays or maps may nest: deeper fails (bound the msgpack decoding,
+/// for example with `rmpv::decode::read_value_with_max_depth`, before calling this).
+///
+/// ```
+/// use serde_json::json;
+/// use sio_core::socketio::msgpack::{rmpv, to_json};
+///
+/// // notepack's `[new Date("2000-06-13T00:00:00.000Z"), undefined]`
+/// let bytes = [0x92, 0xd6, 0xff, 0x39, 0x45, 0x79, 0x80, 0xd4, 0x00, 0x00];
+/// let mp = rmpv::decode::read_value(&mut &bytes[..]).unwrap();
+/// let mut attachments = Vec::new();
+/// let value = to_json(mp, &mut attachments, 32)?;
+/// assert_eq!(value, Some(json!(["2000-06-13T00:00:00.000Z", null])));
+/// # Ok::<(), sio_core::socketio::DecodeError>(())
+/// ```
+pub fn to_json(
     value: Mp,
     attachments: &mut Vec<Bytes>,
     levels: usize,
@@ -318,8 +357,43 @@ fn to_json_here(
             attachments.push(Bytes::from(data));
             placeholder(attachments.len() - 1)
         }
-        Mp::Ext(..) => return Err(invalid("unsupported extension type")),
+        // notepack 3's Date: a client gets its ISO string (`Date#toJSON`).
+        Mp::Ext(-1, data) if matches!(data.len(), 4 | 8 | 12) => timestamp_millis(&data)
+            .and_then(super::jsdate::to_iso_string)
+            .map_or(Value::Null, Value::String),
+        // notepack reads any other extension as `[type, Buffer]`.
+        Mp::Ext(kind, data) => {
+            if levels == 0 {
+                return Err(invalid("nested too deeply"));
+            }
+            attachments.push(Bytes::from(data));
+            Value::Array(vec![Value::from(kind), placeholder(attachments.len() - 1)])
+        }
     }))
+}
+
+/// The milliseconds since the epoch of a msgpack timestamp (4, 8 or 12 bytes), computed as
+/// notepack 3 does (fractions of a millisecond dropped); `None` out of JavaScript's range.
+fn timestamp_millis(data: &[u8]) -> Option<i64> {
+    let u32_at = |at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?))
+    };
+    let (seconds, nanos) = match data.len() {
+        4 => (f64::from(u32_at(0)?), 0.0),
+        8 => {
+            let (hi, lo) = (u32_at(0)?, u32_at(4)?);
+            let seconds = f64::from(hi & 0x3) * 4_294_967_296.0 + f64::from(lo);
+            (seconds, f64::from(hi >> 2))
+        }
+        12 => {
+            let seconds = i64::from_be_bytes(data.get(4..12)?.try_into().ok()?);
+            (seconds as f64, f64::from(u32_at(0)?))
+        }
+        _ => return None,
+    };
+    // JavaScript's `new Date(ms)` truncates toward zero.
+    let ms = (seconds * 1e3 + nanos / 1e6).trunc();
+    (ms.abs() <= 8.64e15).then_some(ms as i64)
 }
 
 /// How many levels of rmpv's depth count a packet nested `levels` deep takes: rmpv counts two
@@ -585,6 +659,75 @@ mod tests {
         let back = decode(&refusal).unwrap();
         assert_eq!(back.nsp, "/nope");
         assert_eq!(back.data, Some(json!({"message": "Invalid namespace"})));
+    }
+
+    /// Golden bytes from npm's notepack.io 3.0.1 (`encode`), read as notepack reads them and
+    /// as a JSON client then gets them.
+    #[test]
+    fn reads_notepack_extensions() {
+        let read = |h: &str| {
+            let bytes = hex(h);
+            let mp = rmpv::decode::read_value(&mut bytes.as_slice()).unwrap();
+            let mut attachments = Vec::new();
+            let value = to_json(mp, &mut attachments, 8).unwrap();
+            (value, attachments)
+        };
+        // Dates: timestamp 32, 64 (with milliseconds) and 96 (before 1970; the latest date).
+        for (h, iso) in [
+            ("d6ff39457980", "2000-06-13T00:00:00.000Z"),
+            ("d7ff1d5353006b159490", "2026-12-06T17:00:00.123Z"),
+            ("c70cff3b8b87c0ffffffffffffffff", "1969-12-31T23:59:59.999Z"),
+            (
+                "c70cff00000000000007dba8218000",
+                "+275760-09-13T00:00:00.000Z",
+            ),
+        ] {
+            assert_eq!(read(h), (Some(json!(iso)), vec![]), "{h}");
+        }
+        // Past JavaScript's range: an invalid date, which `toJSON` writes as null.
+        assert_eq!(read("c70cff00000000000007dba8218001").0, Some(Value::Null));
+        // [new Date(0), undefined, {a: undefined, b: 1}]
+        assert_eq!(
+            read("93d6ff00000000c081a16201").0,
+            Some(json!(["1970-01-01T00:00:00.000Z", null, {"b": 1}]))
+        );
+        // notepack's `undefined` in an array, and in a map.
+        assert_eq!(read("92d40000 81a161d40000").0, Some(json!([null, {}])));
+        // Other extensions: `[type, Buffer]`.
+        assert_eq!(
+            read("d50a0102"),
+            (
+                Some(json!([10, placeholder(0)])),
+                vec![Bytes::from_static(&[1, 2])]
+            )
+        );
+        assert_eq!(
+            read("c703050a0b0c"),
+            (
+                Some(json!([5, placeholder(0)])),
+                vec![Bytes::from_static(&[10, 11, 12])]
+            )
+        );
+        // Extension 0 stays binary (notepack's ArrayBuffer).
+        assert_eq!(
+            read("c703000a0b0c"),
+            (
+                Some(placeholder(0)),
+                vec![Bytes::from_static(&[10, 11, 12])]
+            )
+        );
+        // And values go back as they came (the date as its string).
+        let (value, attachments) = read("92a178c40201ff");
+        let back = to_msgpack(value.as_ref().unwrap(), &attachments);
+        let mut bytes = Vec::new();
+        rmpv::encode::write_value(&mut bytes, &back).unwrap();
+        assert_eq!(bytes, hex("92a178c40201ff"));
+        // A client's packet with a Date argument decodes, as in Node.
+        let p = decode(&hex(
+            "83 a4 74797065 02 a3 6e7370 a1 2f a4 64617461 92 a1 64 d6ff39457980",
+        ))
+        .unwrap();
+        assert_eq!(p.data, Some(json!(["d", "2000-06-13T00:00:00.000Z"])));
     }
 
     #[test]

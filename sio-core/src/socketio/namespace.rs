@@ -20,6 +20,7 @@ use super::packet::Packet;
 use super::parser::{JsonParser, Parser};
 use super::reason::DisconnectReason;
 use super::server::ServerInner;
+use super::server_side::{ServerSideEmit, ServerSideListener};
 use super::socket::SocketRef;
 use crate::engine::{EncodedMessages, Sid};
 
@@ -125,6 +126,19 @@ pub trait Namespace: Send + Sync + 'static {
     fn on_outgoing(&self, socket: &SocketRef, event: &str, args: &[Value]) {
         let _ = (socket, event, args);
     }
+
+    /// A server-side emit from another server of the cluster, handed in by the adapter
+    /// (Node's `io.on(event, listener)` / `io.of(nsp).on(event, listener)`). Answer it with
+    /// [`ServerSideEmit::ack`] when the sender asked for acknowledgements. Listeners added at
+    /// run time ([`NamespaceRef::on_server_side`](super::NamespaceRef::on_server_side)) take
+    /// precedence for their event.
+    ///
+    /// The default ignores it: the sender gets no answer from this server, as from a Node
+    /// server without a listener.
+    fn on_server_side_emit(self: Arc<Self>, emit: ServerSideEmit) -> BoxFuture<'static, ()> {
+        tracing::debug!(event = %emit.event(), "no listener for server-side emit");
+        Box::pin(async {})
+    }
 }
 
 /// A namespace type with its path and event table: what `#[namespace]` generates besides the
@@ -165,6 +179,8 @@ pub(crate) struct Nsp {
     ack_timeout: Duration,
     dynamic: bool,
     recovery: Option<super::recovery::RecoveryConfig>,
+    /// Server-side emit listeners added at run time, by event.
+    server_side: RwLock<HashMap<String, ServerSideListener>>,
 }
 
 /// What every namespace of a server shares.
@@ -206,6 +222,7 @@ impl Nsp {
             ack_ids: AtomicU64::new(0),
             ack_timeout: settings.ack_timeout,
             dynamic,
+            server_side: RwLock::new(HashMap::new()),
         })
     }
 
@@ -432,6 +449,33 @@ impl Nsp {
             }
             let fut = nsp.handler.clone().on_event(socket, parts);
             nsp.run("event handler", fut, ack).await
+        });
+    }
+
+    /// Adds (or replaces) the run-time listener of server-side emits of `event`.
+    pub(crate) fn on_server_side(&self, event: String, listener: ServerSideListener) {
+        self.server_side
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(event, listener);
+    }
+
+    /// Runs the listener of a server-side emit on its own task: the run-time listener of its
+    /// event, else the handler's [`Namespace::on_server_side_emit`].
+    pub(crate) fn deliver_server_side(self: &Arc<Self>, emit: ServerSideEmit) {
+        let listener = self
+            .server_side
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(emit.event())
+            .cloned();
+        let nsp = self.clone();
+        crate::rt::spawn(async move {
+            let fut = match listener {
+                Some(listener) => listener(emit),
+                None => nsp.handler.clone().on_server_side_emit(emit),
+            };
+            nsp.run("server-side emit listener", fut, None).await;
         });
     }
 

@@ -79,7 +79,6 @@ pub type BroadcastAcks<R> = Vec<(Sid, Result<R, AckError>)>;
 pub struct BroadcastOperator {
     nsp: Arc<Nsp>,
     opts: BroadcastOptions,
-    timeout: Option<Duration>,
 }
 
 impl BroadcastOperator {
@@ -87,7 +86,6 @@ impl BroadcastOperator {
         BroadcastOperator {
             nsp,
             opts: BroadcastOptions::default(),
-            timeout: None,
         }
     }
 
@@ -128,9 +126,17 @@ impl BroadcastOperator {
         self
     }
 
-    /// How long [`BroadcastOperator::emit_with_ack`] waits for replies.
+    /// How long [`BroadcastOperator::emit_with_ack`] waits for replies (Node's
+    /// `flags.timeout`).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.opts.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets Node's `compress` flag ([`BroadcastOptions::compress`]): carried to other servers
+    /// by a networked adapter; no effect on this server's transports.
+    pub fn compress(mut self, compress: bool) -> Self {
+        self.opts.compress = Some(compress);
         self
     }
 
@@ -180,11 +186,15 @@ impl BroadcastOperator {
         data: &T,
     ) -> Result<BroadcastAcks<R>, EmitError> {
         let packet = event_packet(self.nsp.path(), event, data)?.with_id(self.nsp.next_ack_id());
-        let timeout = self.timeout.unwrap_or_else(|| self.nsp.ack_timeout());
+        let timeout = self.opts.timeout.unwrap_or_else(|| self.nsp.ack_timeout());
+        let opts = BroadcastOptions {
+            timeout: Some(timeout),
+            ..self.opts.clone()
+        };
         let replies = self
             .nsp
             .adapter()
-            .broadcast_with_ack(packet, &self.opts, timeout)
+            .broadcast_with_ack(packet, &opts, timeout)
             .await
             .map_err(EmitError::Adapter)?;
         Ok(replies

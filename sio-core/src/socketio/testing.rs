@@ -75,9 +75,16 @@ impl std::fmt::Debug for TestClient {
 impl TestClient {
     /// Opens an engine session, as a WebSocket client would, and reads the handshake.
     pub async fn open(io: &SocketIo) -> Result<TestClient, TestError> {
+        TestClient::open_with_headers(io, http::HeaderMap::new()).await
+    }
+
+    /// Opens an engine session like [`TestClient::open`], with these request headers too.
+    pub async fn open_with_headers(
+        io: &SocketIo,
+        mut headers: http::HeaderMap,
+    ) -> Result<TestClient, TestError> {
         let engine = io.engine();
         let uri = format!("{}?EIO=4&transport=websocket", engine.config().path);
-        let mut headers = http::HeaderMap::new();
         headers.insert(
             http::header::UPGRADE,
             http::HeaderValue::from_static("websocket"),

@@ -1,5 +1,6 @@
 //! The handles users hold: [`SocketIo`], the server, and [`NamespaceRef`], one namespace.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use crate::socketio::ack::AckError;
 use crate::socketio::handlers::Handlers;
 use crate::socketio::namespace::Nsp;
 use crate::socketio::operators::{BroadcastAcks, BroadcastOperator, IntoRooms};
+use crate::socketio::server_side::ServerSideEmit;
 use crate::socketio::socket::{EmitError, SocketRef};
 
 /// A Socket.IO server: build it with [`SocketIo::builder`], mount it in actix-web with
@@ -113,6 +115,12 @@ impl SocketIo {
         self.main().timeout(timeout)
     }
 
+    /// A broadcast on `/` with Node's `compress` flag set (see
+    /// [`BroadcastOperator::compress`]).
+    pub fn compress(&self, compress: bool) -> BroadcastOperator {
+        self.main().compress(compress)
+    }
+
     /// Emits to every socket of `/` but those in `rooms`.
     pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
         self.main().except(rooms)
@@ -147,6 +155,16 @@ impl SocketIo {
     /// How many servers the cluster has (this one included).
     pub async fn server_count(&self) -> Result<usize, crate::socketio::AdapterError> {
         self.main().server_count().await
+    }
+
+    /// Listens to server-side emits of `event` on `/` from the other servers of the cluster
+    /// (Node's `io.on(event, listener)`): see [`NamespaceRef::on_server_side`].
+    pub fn on_server_side<F, Fut>(&self, event: impl Into<String>, listener: F)
+    where
+        F: Fn(ServerSideEmit) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.main().on_server_side(event, listener);
     }
 
     /// Closes every connection ("server shutting down").
@@ -198,6 +216,11 @@ impl NamespaceRef {
     /// A broadcast whose acks are awaited at most `timeout`.
     pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
         self.broadcast().timeout(timeout)
+    }
+
+    /// A broadcast with Node's `compress` flag set (see [`BroadcastOperator::compress`]).
+    pub fn compress(&self, compress: bool) -> BroadcastOperator {
+        self.broadcast().compress(compress)
     }
 
     /// Emits to every socket of the namespace.
@@ -252,7 +275,9 @@ impl NamespaceRef {
     }
 
     /// Emits an event to the other servers and collects their acknowledgements until
-    /// `timeout`.
+    /// `timeout`: one entry per server, its answer, or [`AckError::Timeout`] for each server
+    /// that did not answer in time (as Node's `(err, responses)` keeps the answers that came
+    /// before the timeout). With the in-memory adapter the list is empty.
     pub async fn server_side_emit_with_ack<T: Serialize + ?Sized, R: DeserializeOwned>(
         &self,
         event: &str,
@@ -261,18 +286,47 @@ impl NamespaceRef {
     ) -> Result<Vec<Result<R, AckError>>, EmitError> {
         let packet = crate::socketio::socket::event_packet(self.path(), event, data)?
             .with_id(self.0.next_ack_id());
-        let replies = self
+        let answers = self
             .0
             .adapter()
-            .server_side_emit_with_ack(packet, timeout)
+            .server_side_emit_with_replies(packet, timeout)
             .await
             .map_err(EmitError::Adapter)?;
-        Ok(replies.into_iter().map(|r| r.deserialize()).collect())
+        let mut replies: Vec<Result<R, AckError>> =
+            answers.replies.iter().map(|r| r.deserialize()).collect();
+        replies.extend((0..answers.missing).map(|_| Err(AckError::Timeout)));
+        Ok(replies)
     }
 
     /// How many servers the cluster has (this one included).
     pub async fn server_count(&self) -> Result<usize, crate::socketio::AdapterError> {
         self.0.adapter().server_count().await
+    }
+
+    /// Listens to server-side emits of `event` from the other servers of the cluster (Node's
+    /// `io.of(path).on(event, listener)`), from now on; a second listener for the same event
+    /// replaces the first. It takes precedence over the namespace handler's own
+    /// ([`Handlers::on_server_side`], [`Namespace::on_server_side_emit`](crate::socketio::Namespace::on_server_side_emit)).
+    /// Answer with [`ServerSideEmit::ack`] when the sender asked for acknowledgements.
+    ///
+    /// ```
+    /// use sio_core::socketio::{ServerSideEmit, SocketIo};
+    ///
+    /// let io = SocketIo::builder().build()?;
+    /// io.of("/").unwrap().on_server_side("ping", |emit: ServerSideEmit| async move {
+    ///     let _ = emit.ack("node-1");
+    /// });
+    /// # Ok::<(), sio_core::socketio::BuildError>(())
+    /// ```
+    pub fn on_server_side<F, Fut>(&self, event: impl Into<String>, listener: F)
+    where
+        F: Fn(ServerSideEmit) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.0.on_server_side(
+            event.into(),
+            crate::socketio::server_side::listener(listener),
+        );
     }
 }
 
