@@ -206,6 +206,27 @@ pub trait Adapter: Send + Sync + 'static {
     /// How many servers the cluster has (this one included).
     fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>>;
 
+    /// Starts the adapter (Node's `adapter.init()`): resolves once it is part of its cluster
+    /// (for a networked adapter: connected, subscribed, and counted by the other servers), or
+    /// fails when that cannot happen. Await it, through
+    /// [`NamespaceRef::adapter`](super::NamespaceRef::adapter), before the server listens,
+    /// so that no client connects to a server the cluster does not see yet. Calling it again
+    /// waits for the same start.
+    ///
+    /// The default (the in-memory adapter) is ready at once.
+    fn init(&self) -> BoxFuture<'static, Result<(), AdapterError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Leaves the cluster (Node's `adapter.close()`): a networked adapter unsubscribes and
+    /// stops its connections, so the other servers stop counting this one. Local delivery
+    /// keeps working; remote operations fail afterwards.
+    ///
+    /// The default does nothing.
+    fn close(&self) -> BoxFuture<'static, ()> {
+        Box::pin(async {})
+    }
+
     /// Keeps a disconnected socket's session for connection state recovery.
     fn persist_session(&self, session: SessionState) -> BoxFuture<'static, ()> {
         let _ = session;
@@ -229,12 +250,20 @@ pub type AdapterFactory = Arc<dyn Fn(NamespaceHandle) -> Arc<dyn Adapter> + Send
 /// What an adapter may know of its namespace: its path and its local sockets.
 #[derive(Debug, Clone)]
 pub struct NamespaceHandle {
+    pub(crate) name: String,
     pub(crate) nsp: Weak<Nsp>,
     pub(crate) recovery: Option<RecoveryConfig>,
 }
 
 impl NamespaceHandle {
-    /// The namespace path, when the namespace still exists.
+    /// The namespace path (`/`, `/admin`), known from the start: also while the
+    /// [`AdapterFactory`] runs, when [`NamespaceHandle::path`] is still `None` (the namespace
+    /// is being built).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The namespace path, when the namespace exists (not yet while the factory runs).
     pub fn path(&self) -> Option<String> {
         self.nsp.upgrade().map(|n| n.path().to_owned())
     }
