@@ -141,9 +141,9 @@ for (const [kindA, kindB] of PAIRS) {
       assert.equal(await ask(ca, "broadcast-with-ack", freshRoom("nobody")), 0);
     });
 
-    if (kindA === "node") {
-      // The Node member's broadcast with acks (request type 7) is answered by the sio node.
-      test("broadcast-with-ack through the Node member counts the sio node's clients", async () => {
+    {
+      // A broadcast with acks (request type 7) from A: B reports its client count and acks.
+      test("broadcast-with-ack through A counts the answers of clients on both nodes", async () => {
         const asker = await on(a);
         const local = await on(a);
         const remote = await on(b);

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use sio_core::prelude::*;
-use sio_core::socketio::{Args, RawData};
+use sio_core::socketio::{AckEvent, Args, RawData};
 
 /// Namespace `/` of one node; `node` is its `NODE_NAME`.
 pub(crate) struct ClusterNs {
@@ -149,20 +149,26 @@ impl ClusterNs {
         Ok(Ack(names))
     }
 
-    /// `question` to the room with a 2 s timeout; acks the number of answers.
+    /// `question` to the room on every node with a 2 s timeout; acks the number of answers
+    /// (at once for an empty room: every node reports how many clients it reached).
     #[on("broadcast-with-ack")]
     async fn broadcast_with_ack(
         &self,
         io: SocketIo,
         #[data] room: String,
     ) -> Result<Ack<usize>, String> {
-        let acks = io
+        let mut stream = io
             .to(room)
             .timeout(Duration::from_secs(2))
-            .emit_with_ack::<_, Value>("question", &())
-            .await
+            .emit_with_ack_stream("question", &())
             .map_err(|e| e.to_string())?;
-        Ok(Ack(acks.into_iter().filter(|(_, r)| r.is_ok()).count()))
+        let mut answers = 0;
+        while let Some(event) = stream.next().await {
+            if let AckEvent::Ack(_) = event {
+                answers += 1;
+            }
+        }
+        Ok(Ack(answers))
     }
 
     /// Sets the socket's data.

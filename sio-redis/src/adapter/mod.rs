@@ -22,9 +22,9 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use sio_core::engine::Sid;
 use sio_core::socketio::{
-    AckReplies, AckResponse, Adapter, AdapterError, BroadcastOptions, HandshakeInfo, LocalAdapter,
-    NamespaceHandle, Packet, RawArgs, RecoveredSession, RemoteSocket, Room, RoomEvent,
-    ServerSideReplies, SessionState,
+    AckEvent, AckReplies, AckResponse, AckStream, Adapter, AdapterError, BroadcastOptions,
+    HandshakeInfo, LocalAdapter, NamespaceHandle, Packet, RawArgs, RecoveredSession, RemoteSocket,
+    Room, RoomEvent, ServerSideReplies, SessionState,
 };
 use tokio::sync::{broadcast, oneshot, watch};
 
@@ -294,6 +294,78 @@ impl Inner {
         Ok(())
     }
 
+    /// The other servers' part of a broadcast with acks (request type 7): their client
+    /// counts and acks into `tx`, until each counted server reported and that many acks came,
+    /// or `timeout`.
+    async fn remote_broadcast_with_ack(
+        self: Arc<Self>,
+        packet: Packet,
+        opts: WireOpts,
+        timeout: Duration,
+        tx: tokio::sync::mpsc::UnboundedSender<AckEvent>,
+    ) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let others = match tokio::time::timeout_at(deadline, self.server_count()).await {
+            Ok(Ok(n)) => n.saturating_sub(1),
+            Ok(Err(error)) => {
+                tracing::warn!(namespace = %self.name, %error, "broadcast with acks: other servers not reached");
+                return;
+            }
+            Err(_) => return,
+        };
+        if others == 0 {
+            return;
+        }
+        let Ok(publisher) = self.publisher() else {
+            return;
+        };
+        let id = request_id();
+        // Counted by hand below: the number of answers is learnt from the answers.
+        let mut pending = self
+            .pending
+            .register(id.clone(), RequestType::Broadcast, usize::MAX);
+        let mut wire = WirePacket::from_packet(&packet, true);
+        // Each server gives the packet an ack id of its own.
+        wire.id = None;
+        let request = Request::Broadcast {
+            uid: self.uid.clone(),
+            request_id: id,
+            packet: wire,
+            opts,
+        };
+        if let Err(error) = publisher.publish(self.channels.request(), request.encode()) {
+            tracing::warn!(namespace = %self.name, %error, "broadcast with acks: not published");
+            return;
+        }
+        let (mut reported, mut expected, mut acked) = (0usize, 0usize, 0usize);
+        while reported < others || acked < expected {
+            let answer = match tokio::time::timeout_at(deadline, pending.recv()).await {
+                Ok(Some(answer)) => answer,
+                Ok(None) | Err(_) => return,
+            };
+            match answer {
+                Response::BroadcastClientCount { client_count, .. } => {
+                    let n = usize::try_from(client_count).unwrap_or(usize::MAX);
+                    reported += 1;
+                    expected = expected.saturating_add(n);
+                    let _ = tx.send(AckEvent::Reached(n));
+                }
+                Response::BroadcastAck { packet, .. } => {
+                    acked += 1;
+                    let ack = match packet {
+                        Some(data) => AckResponse {
+                            args: vec![data.value],
+                            attachments: data.attachments,
+                        },
+                        None => AckResponse::default(),
+                    };
+                    let _ = tx.send(AckEvent::Ack(ack));
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// Sends an answer to the server `requester` (on its own channel when configured).
     fn respond(&self, requester: &str, response: &Response) {
         let channel = if self.config.publish_on_specific_response_channel {
@@ -378,6 +450,40 @@ impl Adapter for RedisAdapter {
         timeout: Duration,
     ) -> BoxFuture<'static, Result<AckReplies, AdapterError>> {
         self.inner.local.broadcast_with_ack(packet, opts, timeout)
+    }
+
+    fn broadcast_with_ack_stream(
+        &self,
+        packet: Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> AckStream {
+        let inner = &self.inner;
+        let (tx, stream) = AckStream::channel();
+        // This server: its count at once, its acks once they are all in.
+        let _ = tx.send(AckEvent::Reached(inner.local.sockets(opts).len()));
+        let local = inner
+            .local
+            .broadcast_with_ack(packet.clone(), opts, timeout);
+        let local_tx = tx.clone();
+        tokio::spawn(async move {
+            if let Ok(replies) = local.await {
+                for (_, reply) in replies {
+                    if let Ok(ack) = reply {
+                        let _ = local_tx.send(AckEvent::Ack(ack));
+                    }
+                }
+            }
+        });
+        if !opts.local {
+            tokio::spawn(self.inner.clone().remote_broadcast_with_ack(
+                packet,
+                wire_opts(opts),
+                timeout,
+                tx,
+            ));
+        }
+        stream
     }
 
     fn subscribe(&self) -> broadcast::Receiver<RoomEvent> {
