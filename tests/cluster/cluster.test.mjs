@@ -10,13 +10,16 @@ const PAIRS = [
   ["sio", "sio"],
   ["sio", "node"],
   ["node", "sio"],
+  // Both answering on the requester's own channel (publishOnSpecificResponseChannel).
+  ["sio", "node", { SIO_REDIS_SPECIFIC_RESPONSE: "1" }],
 ];
 
 let rooms = 0;
 const freshRoom = (label) => `${label}-${++rooms}`;
 
-for (const [kindA, kindB] of PAIRS) {
-  describe(`${kindA} node A + ${kindB} node B`, () => {
+for (const [kindA, kindB, env = {}] of PAIRS) {
+  const variant = Object.keys(env).length ? ` (${Object.keys(env).join(", ")})` : "";
+  describe(`${kindA} node A + ${kindB} node B${variant}`, () => {
     let a;
     let b;
     const sockets = [];
@@ -29,8 +32,8 @@ for (const [kindA, kindB] of PAIRS) {
 
     before(async () => {
       const prefix = freshPrefix();
-      a = await startMember(kindA, "A", prefix);
-      b = await startMember(kindB, "B", prefix);
+      a = await startMember(kindA, "A", prefix, env);
+      b = await startMember(kindB, "B", prefix, env);
     });
 
     after(async () => {

@@ -1,6 +1,6 @@
 // A Node member of the cluster: socket.io 4.8 with @socket.io/redis-adapter 8.3 (pub/sub),
 // implementing on namespace `/` the same contract as sio's examples/cluster (cluster-node).
-// Env: PORT, REDIS_URL, NODE_NAME, SIO_REDIS_PREFIX. Prints "listening" once subscribed and
+// Env: PORT, REDIS_URL, NODE_NAME, SIO_REDIS_PREFIX, SIO_REDIS_SPECIFIC_RESPONSE. Prints "listening" once subscribed and
 // counted by the other members.
 
 import { createServer } from "node:http";
@@ -13,6 +13,8 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379/";
 const NODE_NAME = process.env.NODE_NAME ?? `node-${PORT}`;
 const PREFIX = process.env.SIO_REDIS_PREFIX ?? "socket.io";
 const REQUEST_CHANNEL = `${PREFIX}-request#/#`;
+// Answers on the requester's own channel (`P-response#N#<uid>#`) when "1".
+const SPECIFIC = process.env.SIO_REDIS_SPECIFIC_RESPONSE === "1";
 
 const pub = createClient({ url: REDIS_URL });
 const sub = pub.duplicate();
@@ -25,7 +27,7 @@ const numsub = async () => {
 
 const before = await numsub();
 const httpServer = createServer();
-const io = new Server(httpServer, { adapter: createAdapter(pub, sub, { key: PREFIX }) });
+const io = new Server(httpServer, { adapter: createAdapter(pub, sub, { key: PREFIX, publishOnSpecificResponseChannel: SPECIFIC }) });
 
 const fail = (cb) => (e) => cb({ error: e?.message ?? String(e) });
 

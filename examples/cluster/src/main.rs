@@ -9,7 +9,9 @@
 //! - `NODE_NAME`: this node's name (default `sio-$PORT`);
 //! - `SIO_ADAPTER`: `pubsub` (default); `sharded` is not supported yet;
 //! - `SIO_REDIS_PREFIX`: the channels' prefix (default `socket.io`), so that test runs sharing
-//!   one Redis do not see each other.
+//!   one Redis do not see each other;
+//! - `SIO_REDIS_SPECIFIC_RESPONSE`: `1` answers requests on the requester's own channel
+//!   (Node's `publishOnSpecificResponseChannel`).
 //!
 //! It listens only once its adapter is subscribed, and so counted by the other nodes.
 //!
@@ -67,8 +69,10 @@ async fn main() -> std::io::Result<()> {
         }
     }
 
+    let specific = env_or("SIO_REDIS_SPECIFIC_RESPONSE", "0") == "1";
     let factory = RedisAdapterConfig::new(redis_url.as_str())
         .prefix(prefix)
+        .publish_on_specific_response_channel(specific)
         .factory()
         .map_err(|e| invalid(e.to_string()))?;
     let io = SocketIo::builder()
