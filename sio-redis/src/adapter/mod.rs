@@ -53,9 +53,9 @@ struct Link {
 /// What crosses servers: broadcasts (not `local` ones), remote join / leave / disconnect
 /// (applied here at once, then on every other server; the returned future resolves once every
 /// other server applied them), fetch sockets, server-side emits with and without
-/// acknowledgements, the server count (`PUBSUB NUMSUB` of the request channel). Broadcasts
-/// with acknowledgements reach this server's sockets only (other servers' requests of that
-/// kind are answered).
+/// acknowledgements, the server count (`PUBSUB NUMSUB` of the request channel), broadcasts
+/// with acknowledgements through [`Adapter::broadcast_with_ack_stream`] (request type 7; the
+/// `Sid`-keyed [`Adapter::broadcast_with_ack`] stays on this server).
 ///
 /// While Redis is unreachable, local delivery goes on; broadcasts are queued for Redis up to
 /// the bounds of [`ConnConfig`](crate::conn::ConnConfig) and dropped beyond (with a warning);
