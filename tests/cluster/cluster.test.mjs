@@ -162,3 +162,10 @@ for (const [kindA, kindB, env = {}] of PAIRS) {
     }
   });
 }
+
+test("cluster-node refuses SIO_ADAPTER=sharded at startup with a clear error", async () => {
+  await assert.rejects(
+    startMember("sio", "S", freshPrefix(), { SIO_ADAPTER: "sharded" }),
+    /exited \(1\)[\s\S]*sharded Redis adapter is not supported yet/,
+  );
+});
