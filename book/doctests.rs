@@ -14,6 +14,8 @@ mod book {
     struct MigratingFromNode;
     #[doc = include_str!("src/deployment.md")]
     struct Deployment;
+    #[doc = include_str!("src/scaling-out-with-redis.md")]
+    struct ScalingOutWithRedis;
     #[doc = include_str!("src/troubleshooting.md")]
     struct Troubleshooting;
     #[doc = include_str!("src/server.md")]

@@ -13,7 +13,24 @@
 //!   resubscription when Redis restarts; pending requests that fail clearly within their
 //!   timeout.
 //!
-//! The adapter that joins these to sio-core's adapter seam is built on top of them.
+//! * [`adapter`]: [`RedisAdapter`], sio-core's adapter over these (Node's `createAdapter`),
+//!   built per namespace by [`RedisAdapterConfig::factory`].
+//!
+//! ```no_run
+//! use sio_core::socketio::SocketIo;
+//! use sio_redis::RedisAdapterConfig;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let io = SocketIo::builder()
+//!     .adapter(RedisAdapterConfig::new("redis://127.0.0.1:6379/").factory()?)
+//!     .build()?;
+//! io.of("/").expect("the main namespace").adapter().init().await?;
+//! // ... then listen.
+//! # Ok(()) }
+//! ```
 
+pub mod adapter;
 pub mod conn;
 pub mod wire;
+
+pub use adapter::{RedisAdapter, RedisAdapterConfig};

@@ -106,6 +106,38 @@ pub struct ServerSideReplies {
     pub missing: usize,
 }
 
+/// What a broadcast with acknowledgements across the cluster reports, as it comes (Node's
+/// `broadcastWithAck`: each server's client count, then each client's acknowledgement).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum AckEvent {
+    /// One server reached this many clients (each server reports once, even 0).
+    Reached(usize),
+    /// One client's acknowledgement.
+    Ack(AckResponse),
+}
+
+/// The events of a broadcast with acknowledgements across the cluster
+/// ([`Adapter::broadcast_with_ack_stream`]): it ends once every server reported its count and
+/// that many acknowledgements came, or when the timeout passed.
+#[derive(Debug)]
+pub struct AckStream {
+    rx: tokio::sync::mpsc::UnboundedReceiver<AckEvent>,
+}
+
+impl AckStream {
+    /// A stream fed by `tx` (for adapters): it ends when every sender is dropped.
+    pub fn channel() -> (tokio::sync::mpsc::UnboundedSender<AckEvent>, AckStream) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        (tx, AckStream { rx })
+    }
+
+    /// The next event; `None` once the broadcast is over.
+    pub async fn next(&mut self) -> Option<AckEvent> {
+        self.rx.recv().await
+    }
+}
+
 /// The plug-in point for rooms and fan-out (Node's `Adapter`).
 ///
 /// Room bookkeeping is synchronous and local; operations that may cross servers return
@@ -148,6 +180,34 @@ pub trait Adapter: Send + Sync + 'static {
         opts: &BroadcastOptions,
         timeout: Duration,
     ) -> BoxFuture<'static, Result<AckReplies, AdapterError>>;
+    /// Broadcasts a packet that carries an ack id to every server of the cluster and reports,
+    /// as they come, how many clients each server reached and their acknowledgements (Node's
+    /// `broadcastWithAck`, whose client count lets the sender stop waiting once every reached
+    /// client answered; an empty room ends at once).
+    ///
+    /// The default reports this server's count, then the replies of
+    /// [`Adapter::broadcast_with_ack`] once they are all in. Must be called within a tokio
+    /// runtime.
+    fn broadcast_with_ack_stream(
+        &self,
+        packet: Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> AckStream {
+        let (tx, stream) = AckStream::channel();
+        let _ = tx.send(AckEvent::Reached(self.sockets(opts).len()));
+        let replies = self.broadcast_with_ack(packet, opts, timeout);
+        tokio::spawn(async move {
+            if let Ok(replies) = replies.await {
+                for (_, reply) in replies {
+                    if let Ok(ack) = reply {
+                        let _ = tx.send(AckEvent::Ack(ack));
+                    }
+                }
+            }
+        });
+        stream
+    }
     /// A stream of room events.
     fn subscribe(&self) -> broadcast::Receiver<RoomEvent>;
 
@@ -206,6 +266,27 @@ pub trait Adapter: Send + Sync + 'static {
     /// How many servers the cluster has (this one included).
     fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>>;
 
+    /// Starts the adapter (Node's `adapter.init()`): resolves once it is part of its cluster
+    /// (for a networked adapter: connected, subscribed, and counted by the other servers), or
+    /// fails when that cannot happen. Await it, through
+    /// [`NamespaceRef::adapter`](super::NamespaceRef::adapter), before the server listens,
+    /// so that no client connects to a server the cluster does not see yet. Calling it again
+    /// waits for the same start.
+    ///
+    /// The default (the in-memory adapter) is ready at once.
+    fn init(&self) -> BoxFuture<'static, Result<(), AdapterError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Leaves the cluster (Node's `adapter.close()`): a networked adapter unsubscribes and
+    /// stops its connections, so the other servers stop counting this one. Local delivery
+    /// keeps working; remote operations fail afterwards.
+    ///
+    /// The default does nothing.
+    fn close(&self) -> BoxFuture<'static, ()> {
+        Box::pin(async {})
+    }
+
     /// Keeps a disconnected socket's session for connection state recovery.
     fn persist_session(&self, session: SessionState) -> BoxFuture<'static, ()> {
         let _ = session;
@@ -229,12 +310,20 @@ pub type AdapterFactory = Arc<dyn Fn(NamespaceHandle) -> Arc<dyn Adapter> + Send
 /// What an adapter may know of its namespace: its path and its local sockets.
 #[derive(Debug, Clone)]
 pub struct NamespaceHandle {
+    pub(crate) name: String,
     pub(crate) nsp: Weak<Nsp>,
     pub(crate) recovery: Option<RecoveryConfig>,
 }
 
 impl NamespaceHandle {
-    /// The namespace path, when the namespace still exists.
+    /// The namespace path (`/`, `/admin`), known from the start: also while the
+    /// [`AdapterFactory`] runs, when [`NamespaceHandle::path`] is still `None` (the namespace
+    /// is being built).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The namespace path, when the namespace exists (not yet while the factory runs).
     pub fn path(&self) -> Option<String> {
         self.nsp.upgrade().map(|n| n.path().to_owned())
     }

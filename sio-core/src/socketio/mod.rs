@@ -45,8 +45,8 @@ pub mod value;
 
 pub use ack::{Ack, AckError, AckReply, AckResponse, AckSender, IntoAck, IntoAckError};
 pub use adapter::{
-    AckReplies, Adapter, AdapterError, AdapterFactory, BroadcastOptions, LocalAdapter,
-    NamespaceHandle, Room, RoomEvent, ServerSideReplies,
+    AckEvent, AckReplies, AckStream, Adapter, AdapterError, AdapterFactory, BroadcastOptions,
+    LocalAdapter, NamespaceHandle, Room, RoomEvent, ServerSideReplies,
 };
 pub use args::{Args, RawArgs};
 pub use error::ConnectError;

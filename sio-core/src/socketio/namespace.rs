@@ -210,12 +210,13 @@ impl Nsp {
         dynamic: bool,
     ) -> Arc<Nsp> {
         Arc::new_cyclic(|this| Nsp {
-            path,
-            handler,
             adapter: (settings.adapter)(NamespaceHandle {
+                name: path.clone(),
                 nsp: this.clone(),
                 recovery: settings.recovery,
             }),
+            path,
+            handler,
             recovery: settings.recovery,
             sockets: RwLock::new(HashMap::new()),
             server,

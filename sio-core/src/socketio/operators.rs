@@ -203,6 +203,45 @@ impl BroadcastOperator {
             .collect())
     }
 
+    /// Emits the event with an ack id to the matching sockets of every server and reports,
+    /// as they come, how many clients each server reached and their acknowledgements, until
+    /// the timeout (the operator's, or the server's `ack_timeout`). Node's
+    /// `io.timeout(ms).emit(event, (err, responses) => ...)` across a cluster: the stream ends
+    /// once every reached client answered (at once for an empty room).
+    ///
+    /// ```no_run
+    /// use sio_core::socketio::{AckEvent, SocketIo};
+    ///
+    /// # async fn f(io: SocketIo) -> Result<(), sio_core::socketio::EmitError> {
+    /// let mut stream = io.to("room").emit_with_ack_stream("question", &())?;
+    /// let (mut reached, mut answers) = (0, 0);
+    /// while let Some(event) = stream.next().await {
+    ///     match event {
+    ///         AckEvent::Reached(n) => reached += n,
+    ///         AckEvent::Ack(_) => answers += 1,
+    ///         _ => {}
+    ///     }
+    /// }
+    /// println!("{answers} of {reached} answered");
+    /// # Ok(()) }
+    /// ```
+    pub fn emit_with_ack_stream<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<super::adapter::AckStream, EmitError> {
+        let packet = event_packet(self.nsp.path(), event, data)?.with_id(self.nsp.next_ack_id());
+        let timeout = self.opts.timeout.unwrap_or_else(|| self.nsp.ack_timeout());
+        let opts = BroadcastOptions {
+            timeout: Some(timeout),
+            ..self.opts.clone()
+        };
+        Ok(self
+            .nsp
+            .adapter()
+            .broadcast_with_ack_stream(packet, &opts, timeout))
+    }
+
     /// The local sockets the broadcast reaches.
     pub fn sockets(&self) -> Vec<SocketRef> {
         self.nsp

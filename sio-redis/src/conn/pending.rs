@@ -184,6 +184,13 @@ impl<T, K: Clone> PendingRequest<T, K> {
         result
     }
 
+    /// The next answer, as it comes, without a count or a deadline of its own (for requests
+    /// whose number of answers is learnt from the answers, such as a broadcast with acks);
+    /// `None` only if the request was forgotten.
+    pub async fn recv(&mut self) -> Option<T> {
+        self.rx.recv().await
+    }
+
     /// Waits until `expected` answers came, or `timeout` passed (then the error holds the
     /// answers received; `redis_down` is asked then, for the error message).
     pub async fn wait(

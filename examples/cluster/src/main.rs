@@ -1,0 +1,112 @@
+//! `cluster-node`: one member of a Socket.IO cluster shared through Redis with other sio and
+//! Node servers (`@socket.io/redis-adapter` 8.3), implementing on namespace `/` the contract
+//! of [`node`] (the cluster tests in `tests/cluster` run it next to a Node member).
+//!
+//! Environment:
+//!
+//! - `PORT`: listens on `127.0.0.1:$PORT`, path `/socket.io/` (default 3000);
+//! - `REDIS_URL`: default `redis://127.0.0.1:6379/`;
+//! - `NODE_NAME`: this node's name (default `sio-$PORT`);
+//! - `SIO_ADAPTER`: `pubsub` (default); `sharded` is not supported yet;
+//! - `SIO_REDIS_PREFIX`: the channels' prefix (default `socket.io`), so that test runs sharing
+//!   one Redis do not see each other;
+//! - `SIO_REDIS_SPECIFIC_RESPONSE`: `1` answers requests on the requester's own channel
+//!   (Node's `publishOnSpecificResponseChannel`).
+//!
+//! It listens only once its adapter is subscribed, and so counted by the other nodes.
+//!
+//! ```text
+//! PORT=3001 NODE_NAME=a cargo run --bin cluster-node &
+//! PORT=3002 NODE_NAME=b cargo run --bin cluster-node &
+//! ```
+
+mod node;
+
+use std::time::Duration;
+
+use actix_web::{App, HttpServer};
+use sio_core::prelude::*;
+use sio_core::socketio::ServerSideEmit;
+use sio_redis::RedisAdapterConfig;
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+fn invalid(message: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, message)
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let port_text = env_or("PORT", "3000");
+    let port: u16 = port_text
+        .parse()
+        .map_err(|_| invalid(format!("PORT is not a port number: {port_text}")))?;
+    let redis_url = env_or("REDIS_URL", "redis://127.0.0.1:6379/");
+    let node = env_or("NODE_NAME", &format!("sio-{port}"));
+    let prefix = env_or("SIO_REDIS_PREFIX", "socket.io");
+    match env_or("SIO_ADAPTER", "pubsub").as_str() {
+        "pubsub" => {}
+        "sharded" => {
+            return Err(invalid(
+                "SIO_ADAPTER=sharded: the sharded Redis adapter is not supported yet; use pubsub"
+                    .to_owned(),
+            ));
+        }
+        other => {
+            return Err(invalid(format!(
+                "SIO_ADAPTER must be pubsub or sharded, not {other}"
+            )));
+        }
+    }
+
+    let specific = env_or("SIO_REDIS_SPECIFIC_RESPONSE", "0") == "1";
+    let factory = RedisAdapterConfig::new(redis_url.as_str())
+        .prefix(prefix)
+        .publish_on_specific_response_channel(specific)
+        .factory()
+        .map_err(|e| invalid(e.to_string()))?;
+    let io = SocketIo::builder()
+        .adapter(factory)
+        .namespace(node::ClusterNs { node: node.clone() })
+        .build()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let main = io
+        .of("/")
+        .ok_or_else(|| std::io::Error::other("namespace / is not mounted"))?;
+
+    // Other nodes' `serverSideEmit("ping", cb)`: answer with this node's name.
+    let name = node.clone();
+    main.on_server_side("ping", move |emit: ServerSideEmit| {
+        let name = name.clone();
+        async move {
+            let _ = emit.ack(&name);
+        }
+    });
+
+    // Subscribed, and so counted by the other nodes, before any client can connect.
+    match tokio::time::timeout(Duration::from_secs(10), main.adapter().init()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(std::io::Error::other(e.to_string())),
+        Err(_) => {
+            return Err(std::io::Error::other(format!(
+                "Redis at {redis_url} did not answer within 10 s"
+            )));
+        }
+    }
+
+    let server = HttpServer::new(move || App::new().configure(sio_actix::configure(io.clone())))
+        .h1_allow_half_closed(false)
+        .bind(("127.0.0.1", port))?;
+    tracing::info!(%node, "cluster-node listening on 127.0.0.1:{port}");
+    server.run().await
+}

@@ -1,0 +1,725 @@
+//! The pub/sub adapter: sio-core's [`Adapter`] over Redis, wire-compatible with Node's
+//! `@socket.io/redis-adapter` 8.3 (`createAdapter`).
+//!
+//! Each namespace gets its own [`RedisAdapter`] with its own publisher and subscriber
+//! connections. One subscriber per namespace (rather than one per server) keeps each adapter
+//! self-contained: its lifetime is its namespace's, closing it unsubscribes exactly its
+//! channels, and order still holds where Node's peers rely on it, since every message of a
+//! namespace (broadcasts, requests, answers) arrives on that one connection in the order each
+//! publisher sent it. The cost is two Redis connections per namespace.
+//!
+//! Local state (rooms, local sockets, local delivery) is a [`LocalAdapter`]; the Redis side
+//! publishes what other servers must see and applies what they publish.
+
+mod config;
+mod receive;
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde_json::{Map, Value};
+use sio_core::engine::Sid;
+use sio_core::socketio::{
+    AckEvent, AckReplies, AckResponse, AckStream, Adapter, AdapterError, BroadcastOptions,
+    HandshakeInfo, LocalAdapter, NamespaceHandle, Packet, RawArgs, RecoveredSession, RemoteSocket,
+    Room, RoomEvent, ServerSideReplies, SessionState,
+};
+use tokio::sync::{broadcast, oneshot, watch};
+
+pub use config::RedisAdapterConfig;
+
+use crate::conn::{ConnError, PendingRequests, Publisher, RequestError, Subscriber, Subscription};
+use crate::wire::{
+    BroadcastEnvelope, Data, FetchedSocket, Flags, PubSubChannels, RemoteOpts, Request,
+    RequestType, Response, WireOpts, WirePacket, request_id, server_uid,
+};
+
+/// The Redis connections of one adapter.
+#[derive(Debug)]
+struct Link {
+    publisher: Publisher,
+    subscriber: Subscriber,
+}
+
+/// The pub/sub adapter of one namespace (Node's `RedisAdapter`): rooms and delivery of this
+/// server in a [`LocalAdapter`], broadcasts and remote operations carried through Redis to the
+/// other servers of the cluster, sio or Node alike.
+///
+/// Built by [`RedisAdapterConfig::factory`]. Await [`Adapter::init`] before listening: it
+/// resolves once the adapter is subscribed, and so counted by the other servers.
+///
+/// What crosses servers: broadcasts (not `local` ones), remote join / leave / disconnect
+/// (applied here at once, then on every other server; the returned future resolves once every
+/// other server applied them), fetch sockets, server-side emits with and without
+/// acknowledgements, the server count (`PUBSUB NUMSUB` of the request channel), broadcasts
+/// with acknowledgements through [`Adapter::broadcast_with_ack_stream`] (request type 7; the
+/// `Sid`-keyed [`Adapter::broadcast_with_ack`] stays on this server).
+///
+/// While Redis is unreachable, local delivery goes on; broadcasts are queued for Redis up to
+/// the bounds of [`ConnConfig`](crate::conn::ConnConfig) and dropped beyond (with a warning);
+/// remote operations fail with [`AdapterError::Remote`] within the requests timeout.
+#[derive(Debug, Clone)]
+pub struct RedisAdapter {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    local: LocalAdapter,
+    nsp: NamespaceHandle,
+    name: String,
+    uid: String,
+    channels: PubSubChannels,
+    config: RedisAdapterConfig,
+    link: Result<Link, ConnError>,
+    pending: PendingRequests<Response, RequestType>,
+    /// Whether the subscriber is subscribed (set by the receive loop).
+    subscribed: watch::Receiver<bool>,
+    /// Dropping or firing it stops the receive loop.
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+    /// Ack ids of broadcasts with acks requested by other servers, far above the ids this
+    /// server's namespaces hand out.
+    foreign_ack_ids: AtomicU64,
+}
+
+/// The first ack id used for other servers' broadcasts with acks (2^52: still exact as a
+/// JavaScript number, beyond what a namespace's counter reaches).
+const FOREIGN_ACK_IDS: u64 = 1 << 52;
+
+impl RedisAdapter {
+    /// A new adapter for a namespace; its connections start in the background. Must be called
+    /// within a tokio runtime.
+    pub fn new(nsp: NamespaceHandle, config: RedisAdapterConfig) -> Self {
+        let name = nsp.name().to_owned();
+        let uid = server_uid();
+        let channels = PubSubChannels::new(&config.prefix, &name);
+        let subscriptions = [
+            Subscription::Pattern(channels.broadcast_pattern()),
+            Subscription::Channel(channels.request().to_owned()),
+            Subscription::Channel(channels.response().to_owned()),
+            Subscription::Channel(channels.specific_response(&uid)),
+        ];
+        let (subscribed_tx, subscribed) = watch::channel(false);
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let started = Publisher::new(config.conn.clone()).and_then(|publisher| {
+            let (subscriber, events) = Subscriber::new(config.conn.clone(), subscriptions)?;
+            Ok((publisher, subscriber, events))
+        });
+        let (link, events) = match started {
+            Ok((publisher, subscriber, events)) => (
+                Ok(Link {
+                    publisher,
+                    subscriber,
+                }),
+                Some(events),
+            ),
+            Err(e) => {
+                tracing::error!(namespace = %name, error = %e, "the Redis adapter cannot start");
+                (Err(e), None)
+            }
+        };
+        let inner = Arc::new(Inner {
+            local: LocalAdapter::new(nsp.clone()),
+            nsp,
+            name,
+            uid,
+            channels,
+            config,
+            link,
+            pending: PendingRequests::default(),
+            subscribed,
+            stop: Mutex::new(Some(stop_tx)),
+            foreign_ack_ids: AtomicU64::new(FOREIGN_ACK_IDS),
+        });
+        if let Some(events) = events {
+            tokio::spawn(receive::run(
+                Arc::downgrade(&inner),
+                events,
+                stop_rx,
+                subscribed_tx,
+            ));
+        }
+        RedisAdapter { inner }
+    }
+
+    /// This server's uid in the namespace (6 characters, as Node's).
+    pub fn uid(&self) -> &str {
+        &self.inner.uid
+    }
+
+    /// The channels of this namespace.
+    pub fn channels(&self) -> &PubSubChannels {
+        &self.inner.channels
+    }
+}
+
+/// An [`AdapterError`] for a Redis failure.
+fn remote(what: &str, e: impl std::fmt::Display) -> AdapterError {
+    AdapterError::Remote(format!("{what}: {e}"))
+}
+
+/// The wire options of a broadcast: `{rooms, except, flags}` with Node's flags.
+fn wire_opts(opts: &BroadcastOptions) -> WireOpts {
+    let mut flags = Flags::default();
+    if opts.volatile {
+        flags = flags.with("volatile", Value::Bool(true));
+    }
+    if let Some(compress) = opts.compress {
+        flags = flags.with("compress", Value::Bool(compress));
+    }
+    if let Some(timeout) = opts.timeout {
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        flags = flags.with("timeout", Value::from(ms));
+    }
+    WireOpts {
+        rooms: opts.rooms.clone(),
+        except: opts.except.clone(),
+        flags: Some(flags),
+    }
+}
+
+/// The broadcast options another server's message carries.
+fn options_from_wire(opts: WireOpts) -> BroadcastOptions {
+    let flags = opts.flags.unwrap_or_else(|| Flags(Map::new()));
+    BroadcastOptions {
+        rooms: opts.rooms,
+        except: opts.except,
+        local: false,
+        volatile: flags.volatile(),
+        compress: flags.0.get("compress").and_then(Value::as_bool),
+        timeout: flags.timeout().map(Duration::from_millis),
+    }
+}
+
+fn remote_opts(opts: &BroadcastOptions) -> RemoteOpts {
+    RemoteOpts {
+        rooms: opts.rooms.clone(),
+        except: opts.except.clone(),
+    }
+}
+
+/// A local socket as the answer to a fetch request.
+fn to_fetched(socket: &RemoteSocket) -> FetchedSocket {
+    let handshake = serde_json::to_value(&socket.handshake).unwrap_or(Value::Null);
+    let data = match &socket.data {
+        // Node's default `{}`.
+        Value::Null => Value::Object(Map::new()),
+        data => data.clone(),
+    };
+    FetchedSocket {
+        id: socket.id.clone(),
+        handshake,
+        rooms: socket.rooms.clone(),
+        data: Some(Data::json(data)),
+    }
+}
+
+/// A socket another server answered with.
+fn from_fetched(socket: FetchedSocket) -> RemoteSocket {
+    let handshake: HandshakeInfo = serde_json::from_value(socket.handshake).unwrap_or_else(|e| {
+        tracing::debug!(socket = %socket.id, error = %e, "unreadable handshake of a fetched socket");
+        HandshakeInfo::default()
+    });
+    let data = socket.data.map(|d| d.value).unwrap_or(Value::Null);
+    RemoteSocket::new(socket.id, handshake, socket.rooms, data)
+}
+
+impl Inner {
+    fn link(&self) -> Result<&Link, AdapterError> {
+        self.link
+            .as_ref()
+            .map_err(|e| remote("the Redis adapter did not start", e))
+    }
+
+    fn publisher(&self) -> Result<&Publisher, AdapterError> {
+        Ok(&self.link()?.publisher)
+    }
+
+    /// `PUBSUB NUMSUB` of the request channel: every server of the cluster, this one included
+    /// once subscribed.
+    async fn server_count(&self) -> Result<usize, AdapterError> {
+        let n = self
+            .publisher()?
+            .numsub(self.channels.request())
+            .await
+            .map_err(|e| remote("cannot count the servers", e))?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Publishes `request` and waits for one answer from each of the other servers (none
+    /// when this server is alone).
+    async fn ask_others(
+        &self,
+        kind: RequestType,
+        request: impl FnOnce(String) -> Request,
+    ) -> Result<Vec<Response>, AdapterError> {
+        let others = self.server_count().await?.saturating_sub(1);
+        if others == 0 {
+            return Ok(Vec::new());
+        }
+        let id = request_id();
+        let pending = self.pending.register(id.clone(), kind, others);
+        let bytes = request(id).encode();
+        pending
+            .send(
+                self.publisher()?,
+                self.channels.request(),
+                bytes,
+                self.config.requests_timeout,
+            )
+            .await
+            .map_err(|e| remote("remote request failed", e))
+    }
+
+    /// Publishes a join / leave / disconnect request, then waits until every other server
+    /// applied it: a SOCKETS request published after it on the same connection is answered by
+    /// each server only once it read (and applied) the first (CLUSTER.md §1, barrier).
+    async fn publish_and_barrier(
+        self: Arc<Self>,
+        request: Request,
+        rooms: Vec<Room>,
+    ) -> Result<(), AdapterError> {
+        self.publisher()?
+            .publish(self.channels.request(), request.encode())
+            .map_err(|e| remote("cannot publish the request", e))?;
+        let uid = self.uid.clone();
+        self.ask_others(RequestType::Sockets, |request_id| Request::Sockets {
+            uid,
+            request_id,
+            rooms,
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// The other servers' part of a broadcast with acks (request type 7): their client
+    /// counts and acks into `tx`, until each counted server reported and that many acks came,
+    /// or `timeout`.
+    async fn remote_broadcast_with_ack(
+        self: Arc<Self>,
+        packet: Packet,
+        opts: WireOpts,
+        timeout: Duration,
+        tx: tokio::sync::mpsc::UnboundedSender<AckEvent>,
+    ) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let others = match tokio::time::timeout_at(deadline, self.server_count()).await {
+            Ok(Ok(n)) => n.saturating_sub(1),
+            Ok(Err(error)) => {
+                tracing::warn!(namespace = %self.name, %error, "broadcast with acks: other servers not reached");
+                return;
+            }
+            Err(_) => return,
+        };
+        if others == 0 {
+            return;
+        }
+        let Ok(publisher) = self.publisher() else {
+            return;
+        };
+        let id = request_id();
+        // Counted by hand below: the number of answers is learnt from the answers.
+        let mut pending = self
+            .pending
+            .register(id.clone(), RequestType::Broadcast, usize::MAX);
+        let mut wire = WirePacket::from_packet(&packet, true);
+        // Each server gives the packet an ack id of its own.
+        wire.id = None;
+        let request = Request::Broadcast {
+            uid: self.uid.clone(),
+            request_id: id,
+            packet: wire,
+            opts,
+        };
+        if let Err(error) = publisher.publish(self.channels.request(), request.encode()) {
+            tracing::warn!(namespace = %self.name, %error, "broadcast with acks: not published");
+            return;
+        }
+        let (mut reported, mut expected, mut acked) = (0usize, 0usize, 0usize);
+        while reported < others || acked < expected {
+            let answer = match tokio::time::timeout_at(deadline, pending.recv()).await {
+                Ok(Some(answer)) => answer,
+                Ok(None) | Err(_) => return,
+            };
+            match answer {
+                Response::BroadcastClientCount { client_count, .. } => {
+                    let n = usize::try_from(client_count).unwrap_or(usize::MAX);
+                    reported += 1;
+                    expected = expected.saturating_add(n);
+                    let _ = tx.send(AckEvent::Reached(n));
+                }
+                Response::BroadcastAck { packet, .. } => {
+                    acked += 1;
+                    let ack = match packet {
+                        Some(data) => AckResponse {
+                            args: vec![data.value],
+                            attachments: data.attachments,
+                        },
+                        None => AckResponse::default(),
+                    };
+                    let _ = tx.send(AckEvent::Ack(ack));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Sends an answer to the server `requester` (on its own channel when configured).
+    fn respond(&self, requester: &str, response: &Response) {
+        let channel = if self.config.publish_on_specific_response_channel {
+            self.channels.specific_response(requester)
+        } else {
+            self.channels.response().to_owned()
+        };
+        self.publish(&channel, response.encode());
+    }
+
+    /// Queues a publish; a failure (queue full, closed) is logged: the message is lost.
+    fn publish(&self, channel: &str, payload: Vec<u8>) {
+        match self.publisher() {
+            Ok(publisher) => {
+                if let Err(e) = publisher.publish(channel, payload) {
+                    tracing::warn!(namespace = %self.name, channel, error = %e, "message to Redis dropped");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(namespace = %self.name, error = %e, "message to Redis dropped")
+            }
+        }
+    }
+}
+
+impl Adapter for RedisAdapter {
+    fn add_all(&self, sid: Sid, rooms: &[Room]) {
+        self.inner.local.add_all(sid, rooms);
+    }
+
+    fn del(&self, sid: Sid, room: &str) {
+        self.inner.local.del(sid, room);
+    }
+
+    fn del_all(&self, sid: Sid) {
+        self.inner.local.del_all(sid);
+    }
+
+    fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
+        self.inner.local.socket_rooms(sid)
+    }
+
+    fn sockets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
+        self.inner.local.sockets(opts)
+    }
+
+    fn rooms(&self) -> Vec<Room> {
+        self.inner.local.rooms()
+    }
+
+    fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
+        let inner = &self.inner;
+        if !opts.local {
+            let envelope = BroadcastEnvelope {
+                uid: inner.uid.clone(),
+                packet: WirePacket::from_packet(&packet, true),
+                opts: wire_opts(opts),
+            };
+            inner.publish(&inner.channels.for_rooms(&opts.rooms), envelope.encode());
+        }
+        inner.local.broadcast(packet, opts)
+    }
+
+    fn broadcast_raw(
+        &self,
+        event: &str,
+        args: &RawArgs,
+        opts: &BroadcastOptions,
+    ) -> Option<Result<(), AdapterError>> {
+        // Other servers need the values: only local broadcasts take the fast path.
+        if opts.local {
+            self.inner.local.broadcast_raw(event, args, opts)
+        } else {
+            None
+        }
+    }
+
+    fn broadcast_with_ack(
+        &self,
+        packet: Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<AckReplies, AdapterError>> {
+        self.inner.local.broadcast_with_ack(packet, opts, timeout)
+    }
+
+    fn broadcast_with_ack_stream(
+        &self,
+        packet: Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> AckStream {
+        let inner = &self.inner;
+        let (tx, stream) = AckStream::channel();
+        // This server: its count at once, its acks once they are all in.
+        let _ = tx.send(AckEvent::Reached(inner.local.sockets(opts).len()));
+        let local = inner
+            .local
+            .broadcast_with_ack(packet.clone(), opts, timeout);
+        let local_tx = tx.clone();
+        tokio::spawn(async move {
+            if let Ok(replies) = local.await {
+                for (_, reply) in replies {
+                    if let Ok(ack) = reply {
+                        let _ = local_tx.send(AckEvent::Ack(ack));
+                    }
+                }
+            }
+        });
+        if !opts.local {
+            tokio::spawn(self.inner.clone().remote_broadcast_with_ack(
+                packet,
+                wire_opts(opts),
+                timeout,
+                tx,
+            ));
+        }
+        stream
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<RoomEvent> {
+        self.inner.local.subscribe()
+    }
+
+    fn fetch_sockets(
+        &self,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
+        let local = self.inner.local.fetch_sockets(opts);
+        if opts.local {
+            return local;
+        }
+        let inner = self.inner.clone();
+        let wire = remote_opts(opts);
+        Box::pin(async move {
+            let mut sockets = local.await?;
+            let uid = inner.uid.clone();
+            let answers = inner
+                .ask_others(RequestType::RemoteFetch, |request_id| {
+                    Request::RemoteFetch {
+                        uid,
+                        request_id,
+                        opts: wire,
+                    }
+                })
+                .await?;
+            for answer in answers {
+                if let Response::RemoteFetch { sockets: more, .. } = answer {
+                    sockets.extend(more.into_iter().map(from_fetched));
+                }
+            }
+            Ok(sockets)
+        })
+    }
+
+    fn add_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        for sid in self.inner.local.sockets(opts) {
+            self.inner.local.add_all(sid, &rooms);
+        }
+        if opts.local {
+            return Box::pin(async { Ok(()) });
+        }
+        let request = Request::RemoteJoin {
+            uid: Some(self.inner.uid.clone()),
+            opts: remote_opts(opts),
+            rooms: rooms.clone(),
+        };
+        Box::pin(
+            self.inner
+                .clone()
+                .publish_and_barrier(request, opts.rooms.clone()),
+        )
+    }
+
+    fn del_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        for sid in self.inner.local.sockets(opts) {
+            for room in &rooms {
+                self.inner.local.del(sid, room);
+            }
+        }
+        if opts.local {
+            return Box::pin(async { Ok(()) });
+        }
+        let request = Request::RemoteLeave {
+            uid: Some(self.inner.uid.clone()),
+            opts: remote_opts(opts),
+            rooms: rooms.clone(),
+        };
+        Box::pin(
+            self.inner
+                .clone()
+                .publish_and_barrier(request, opts.rooms.clone()),
+        )
+    }
+
+    fn disconnect_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let local = self.inner.local.disconnect_sockets(opts, close);
+        if opts.local {
+            return local;
+        }
+        let request = Request::RemoteDisconnect {
+            uid: Some(self.inner.uid.clone()),
+            opts: remote_opts(opts),
+            close,
+        };
+        let barrier = self
+            .inner
+            .clone()
+            .publish_and_barrier(request, opts.rooms.clone());
+        Box::pin(async move {
+            local.await?;
+            barrier.await
+        })
+    }
+
+    fn server_side_emit(&self, packet: Packet) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let request = Request::ServerSideEmit {
+            uid: self.inner.uid.clone(),
+            request_id: None,
+            data: Data::new(
+                packet.data.unwrap_or_else(|| Value::Array(Vec::new())),
+                packet.attachments,
+            ),
+        };
+        let sent = self.inner.publisher().and_then(|p| {
+            p.publish(self.inner.channels.request(), request.encode())
+                .map_err(|e| remote("cannot publish the server-side emit", e))
+        });
+        Box::pin(async move { sent })
+    }
+
+    fn server_side_emit_with_ack(
+        &self,
+        packet: Packet,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<Vec<AckResponse>, AdapterError>> {
+        let replies = self.server_side_emit_with_replies(packet, timeout);
+        Box::pin(async move { Ok(replies.await?.replies) })
+    }
+
+    fn server_side_emit_with_replies(
+        &self,
+        packet: Packet,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<ServerSideReplies, AdapterError>> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let others = inner.server_count().await?.saturating_sub(1);
+            if others == 0 {
+                return Ok(ServerSideReplies::default());
+            }
+            let id = request_id();
+            let pending = inner
+                .pending
+                .register(id.clone(), RequestType::ServerSideEmit, others);
+            let bytes = Request::ServerSideEmit {
+                uid: inner.uid.clone(),
+                request_id: Some(id),
+                data: Data::new(
+                    packet.data.unwrap_or_else(|| Value::Array(Vec::new())),
+                    packet.attachments,
+                ),
+            }
+            .encode();
+            let answers = match pending
+                .send(inner.publisher()?, inner.channels.request(), bytes, timeout)
+                .await
+            {
+                Ok(answers) => answers,
+                Err(RequestError::Timeout { answers, .. }) => answers,
+                Err(e) => return Err(remote("server-side emit failed", e)),
+            };
+            let replies: Vec<AckResponse> = answers
+                .into_iter()
+                .filter_map(|answer| match answer {
+                    Response::ServerSideEmit { data, .. } => Some(match data {
+                        Some(data) => AckResponse {
+                            args: vec![data.value],
+                            attachments: data.attachments,
+                        },
+                        None => AckResponse::default(),
+                    }),
+                    _ => None,
+                })
+                .collect();
+            Ok(ServerSideReplies {
+                missing: others.saturating_sub(replies.len()),
+                replies,
+            })
+        })
+    }
+
+    fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>> {
+        let inner = self.inner.clone();
+        Box::pin(async move { inner.server_count().await })
+    }
+
+    fn init(&self) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let publisher = inner.publisher()?.clone();
+            let mut subscribed = inner.subscribed.clone();
+            drop(inner);
+            subscribed
+                .wait_for(|on| *on)
+                .await
+                .map_err(|_| AdapterError::Remote("the Redis adapter is closed".to_owned()))?;
+            publisher.wait_connected().await;
+            Ok(())
+        })
+    }
+
+    fn close(&self) -> BoxFuture<'static, ()> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            if let Some(stop) = inner.stop.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                let _ = stop.send(());
+            }
+            if let Ok(link) = &inner.link {
+                let channels = &inner.channels;
+                for subscription in [
+                    Subscription::Pattern(channels.broadcast_pattern()),
+                    Subscription::Channel(channels.request().to_owned()),
+                    Subscription::Channel(channels.response().to_owned()),
+                    Subscription::Channel(channels.specific_response(&inner.uid)),
+                ] {
+                    let _ = link.subscriber.unsubscribe(subscription).await;
+                }
+                link.publisher.close();
+            }
+        })
+    }
+
+    fn persist_session(&self, session: SessionState) -> BoxFuture<'static, ()> {
+        self.inner.local.persist_session(session)
+    }
+
+    fn restore_session(
+        &self,
+        pid: String,
+        offset: String,
+    ) -> BoxFuture<'static, Option<RecoveredSession>> {
+        self.inner.local.restore_session(pid, offset)
+    }
+}

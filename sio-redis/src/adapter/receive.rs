@@ -1,0 +1,285 @@
+//! The receive loop: what other servers publish, applied in arrival order on the one
+//! subscriber connection of the namespace's adapter.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+
+use serde_json::Value;
+use sio_core::socketio::{Adapter, BroadcastOptions, RemoteSocket, ServerSideEmit};
+use tokio::sync::{oneshot, watch};
+
+use super::{Inner, options_from_wire, to_fetched};
+use crate::conn::{Message, SubEvent, SubEvents};
+use crate::wire::{BroadcastEnvelope, ChannelKind, Data, RemoteOpts, Request, Response};
+
+/// Reads the subscriber's events until the adapter is dropped or closed.
+pub(super) async fn run(
+    adapter: Weak<Inner>,
+    mut events: SubEvents,
+    mut stop: oneshot::Receiver<()>,
+    subscribed: watch::Sender<bool>,
+) {
+    loop {
+        let event = tokio::select! {
+            _ = &mut stop => break,
+            event = events.recv() => match event {
+                Some(event) => event,
+                None => break,
+            },
+        };
+        let Some(inner) = adapter.upgrade() else {
+            break;
+        };
+        match event {
+            SubEvent::Connected { reconnected } => {
+                if reconnected {
+                    tracing::info!(namespace = %inner.name, "Redis is back: subscribed again");
+                }
+                subscribed.send_replace(true);
+            }
+            SubEvent::Disconnected { error } => {
+                tracing::warn!(namespace = %inner.name, %error, "lost the Redis subscriber connection; reconnecting");
+                subscribed.send_replace(false);
+            }
+            SubEvent::Message(message) => inner.on_message(&message),
+        }
+    }
+}
+
+fn local_opts(opts: RemoteOpts) -> BroadcastOptions {
+    BroadcastOptions {
+        rooms: opts.rooms,
+        except: opts.except,
+        ..BroadcastOptions::default()
+    }
+}
+
+impl Inner {
+    fn on_message(self: &Arc<Self>, message: &Message) {
+        match self.channels.classify(&message.channel) {
+            ChannelKind::Broadcast { room } => self.on_broadcast(room, &message.payload),
+            ChannelKind::Request => self.on_request(&message.payload),
+            ChannelKind::Response => self.on_response(&message.payload),
+            ChannelKind::Other => {}
+        }
+    }
+
+    /// Whether a socket of this server is in `room`.
+    fn has_room(&self, room: &str) -> bool {
+        !self
+            .local
+            .sockets(&BroadcastOptions::to_rooms(vec![room.to_owned()]))
+            .is_empty()
+    }
+
+    fn on_broadcast(&self, room: &str, payload: &[u8]) {
+        // A room channel for a room no local socket is in: nothing to decode.
+        if !room.is_empty() && !self.has_room(room) {
+            return;
+        }
+        let envelope = match BroadcastEnvelope::decode(payload) {
+            Ok(envelope) => envelope,
+            Err(error) => {
+                tracing::debug!(namespace = %self.name, %error, "unreadable broadcast ignored");
+                return;
+            }
+        };
+        if envelope.uid == self.uid || envelope.packet.namespace() != self.name {
+            return;
+        }
+        let opts = options_from_wire(envelope.opts);
+        match envelope.packet.into_packet(&self.name) {
+            Ok(packet) => {
+                let _ = self.local.broadcast(packet, &opts);
+            }
+            Err(error) => {
+                tracing::debug!(namespace = %self.name, %error, "unreadable broadcast ignored");
+            }
+        }
+    }
+
+    fn on_request(self: &Arc<Self>, payload: &[u8]) {
+        let request = match Request::decode(payload) {
+            Ok(request) => request,
+            Err(error) => {
+                tracing::debug!(namespace = %self.name, %error, "unreadable request ignored");
+                return;
+            }
+        };
+        // Our own: join / leave / disconnect were applied when asked, the rest is for others.
+        if request.uid() == Some(self.uid.as_str()) {
+            return;
+        }
+        match request {
+            Request::Sockets {
+                uid,
+                request_id,
+                rooms,
+            } => {
+                let sockets = self
+                    .local
+                    .sockets(&BroadcastOptions::to_rooms(rooms))
+                    .iter()
+                    .map(|sid| sid.as_str().to_owned())
+                    .collect();
+                self.respond(
+                    &uid,
+                    &Response::Sockets {
+                        request_id,
+                        sockets,
+                    },
+                );
+            }
+            Request::AllRooms { uid, request_id } => {
+                let rooms = self.local.rooms();
+                self.respond(&uid, &Response::AllRooms { request_id, rooms });
+            }
+            Request::RemoteJoin { opts, rooms, .. } => {
+                for sid in self.local.sockets(&local_opts(opts)) {
+                    self.local.add_all(sid, &rooms);
+                }
+            }
+            Request::RemoteLeave { opts, rooms, .. } => {
+                for sid in self.local.sockets(&local_opts(opts)) {
+                    for room in &rooms {
+                        self.local.del(sid, room);
+                    }
+                }
+            }
+            Request::RemoteDisconnect { opts, close, .. } => {
+                for sid in self.local.sockets(&local_opts(opts)) {
+                    if let Some(socket) = self.nsp.socket(sid) {
+                        if close {
+                            socket.close();
+                        } else {
+                            socket.disconnect();
+                        }
+                    }
+                }
+            }
+            Request::RemoteFetch {
+                uid,
+                request_id,
+                opts,
+            } => {
+                let sockets = self
+                    .local
+                    .sockets(&local_opts(opts))
+                    .into_iter()
+                    .filter_map(|sid| self.nsp.socket(sid))
+                    .map(|socket| to_fetched(&RemoteSocket::of(&socket)))
+                    .collect();
+                self.respond(
+                    &uid,
+                    &Response::RemoteFetch {
+                        request_id,
+                        sockets,
+                    },
+                );
+            }
+            Request::ServerSideEmit {
+                request_id, data, ..
+            } => self.on_server_side_emit(request_id, data),
+            Request::Broadcast {
+                uid,
+                request_id,
+                packet,
+                opts,
+            } => {
+                let opts = options_from_wire(opts);
+                let packet = match packet.into_packet(&self.name) {
+                    Ok(packet) => packet,
+                    Err(error) => {
+                        tracing::debug!(namespace = %self.name, %error, "unreadable broadcast ignored");
+                        return;
+                    }
+                };
+                self.on_broadcast_with_ack(uid, request_id, packet, opts);
+            }
+        }
+    }
+
+    fn on_server_side_emit(&self, request_id: Option<String>, data: Data) {
+        let Value::Array(items) = data.value else {
+            return;
+        };
+        let Some(mut emit) = ServerSideEmit::from_data(items) else {
+            return;
+        };
+        emit = emit.with_attachments(data.attachments);
+        if let (Some(request_id), Ok(publisher)) = (request_id, self.publisher()) {
+            let publisher = publisher.clone();
+            // Node answers server-side emits on the shared response channel.
+            let channel = self.channels.response().to_owned();
+            emit = emit.with_ack(move |value| {
+                let answer = Response::ServerSideEmit {
+                    request_id,
+                    data: Some(Data::json(value)),
+                };
+                if let Err(error) = publisher.publish(&channel, answer.encode()) {
+                    tracing::warn!(%error, "answer to a server-side emit dropped");
+                }
+            });
+        }
+        self.nsp.deliver_server_side_emit(emit);
+    }
+
+    /// Another server's broadcast with acks: the client count at once, then the acks.
+    fn on_broadcast_with_ack(
+        self: &Arc<Self>,
+        requester: String,
+        request_id: String,
+        packet: sio_core::socketio::Packet,
+        opts: BroadcastOptions,
+    ) {
+        let timeout = opts.timeout.unwrap_or(self.config.requests_timeout);
+        let id = self.foreign_ack_ids.fetch_add(1, Ordering::Relaxed);
+        let client_count = u64::try_from(self.local.sockets(&opts).len()).unwrap_or(u64::MAX);
+        self.respond(
+            &requester,
+            &Response::BroadcastClientCount {
+                request_id: request_id.clone(),
+                client_count,
+            },
+        );
+        let replies = self
+            .local
+            .broadcast_with_ack(packet.with_id(id), &opts, timeout);
+        let adapter = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let Ok(replies) = replies.await else {
+                return;
+            };
+            let Some(inner) = adapter.upgrade() else {
+                return;
+            };
+            for (_, reply) in replies {
+                let Ok(ack) = reply else {
+                    continue;
+                };
+                let packet = ack
+                    .args
+                    .into_iter()
+                    .next()
+                    .map(|first| Data::new(first, ack.attachments));
+                inner.respond(
+                    &requester,
+                    &Response::BroadcastAck {
+                        request_id: request_id.clone(),
+                        packet,
+                    },
+                );
+            }
+        });
+    }
+
+    fn on_response(&self, payload: &[u8]) {
+        let pending = &self.pending;
+        // Answers to other servers' requests do not decode (unknown request id) or find no
+        // pending request: ignored.
+        if let Ok(response) = Response::decode(payload, |id| pending.kind_of(id)) {
+            let request_id = response.request_id().to_owned();
+            pending.answer(&request_id, response);
+        }
+    }
+}
