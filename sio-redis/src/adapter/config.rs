@@ -95,18 +95,24 @@ impl RedisAdapterConfig {
     /// # Ok(()) }
     /// ```
     pub fn factory(self) -> Result<AdapterFactory, ConnError> {
-        let client = redis::Client::open(self.conn.url.as_str())
-            .map_err(|e| ConnError::InvalidUrl(e.to_string()))?;
-        if !matches!(
-            client.get_connection_info().addr(),
-            redis::ConnectionAddr::Tcp(..) | redis::ConnectionAddr::Unix(..)
-        ) {
-            return Err(ConnError::InvalidUrl(
-                "only plain TCP and Unix socket URLs are supported".to_owned(),
-            ));
-        }
+        check_url(&self.conn)?;
         Ok(Arc::new(move |nsp| {
             Arc::new(RedisAdapter::new(nsp, self.clone()))
         }))
     }
+}
+
+/// Fails unless `conn`'s URL is a plain TCP or Unix socket Redis URL.
+pub(super) fn check_url(conn: &ConnConfig) -> Result<(), ConnError> {
+    let client =
+        redis::Client::open(conn.url.as_str()).map_err(|e| ConnError::InvalidUrl(e.to_string()))?;
+    if !matches!(
+        client.get_connection_info().addr(),
+        redis::ConnectionAddr::Tcp(..) | redis::ConnectionAddr::Unix(..)
+    ) {
+        return Err(ConnError::InvalidUrl(
+            "only plain TCP and Unix socket URLs are supported".to_owned(),
+        ));
+    }
+    Ok(())
 }

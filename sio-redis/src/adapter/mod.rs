@@ -13,6 +13,7 @@
 
 mod config;
 mod receive;
+mod sharded;
 
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
@@ -29,6 +30,7 @@ use sio_core::socketio::{
 use tokio::sync::{broadcast, oneshot, watch};
 
 pub use config::RedisAdapterConfig;
+pub use sharded::{ShardedAdapterConfig, ShardedRedisAdapter};
 
 use crate::conn::{ConnError, PendingRequests, Publisher, RequestError, Subscriber, Subscription};
 use crate::wire::{
@@ -200,6 +202,78 @@ fn remote_opts(opts: &BroadcastOptions) -> RemoteOpts {
     }
 }
 
+/// One answer to a broadcast with acks: a server's client count, or one client's ack.
+enum BroadcastAnswer {
+    Count(u64),
+    Ack(Option<Data>),
+}
+
+/// An ack carried over the wire (its first argument, absent when `undefined`).
+fn ack_of(packet: Option<Data>) -> AckResponse {
+    match packet {
+        Some(data) => AckResponse {
+            args: vec![data.value],
+            attachments: data.attachments,
+        },
+        None => AckResponse::default(),
+    }
+}
+
+/// Forwards the other servers' answers to a broadcast with acks into `tx` until each of
+/// `others` reported its client count and that many acks came, or `deadline`.
+async fn collect_broadcast_acks<T, K: Clone>(
+    mut pending: crate::conn::PendingRequest<T, K>,
+    others: usize,
+    deadline: tokio::time::Instant,
+    tx: tokio::sync::mpsc::UnboundedSender<AckEvent>,
+    classify: impl Fn(T) -> Option<BroadcastAnswer>,
+) {
+    let (mut reported, mut expected, mut acked) = (0usize, 0usize, 0usize);
+    while reported < others || acked < expected {
+        let answer = match tokio::time::timeout_at(deadline, pending.recv()).await {
+            Ok(Some(answer)) => answer,
+            Ok(None) | Err(_) => return,
+        };
+        match classify(answer) {
+            Some(BroadcastAnswer::Count(client_count)) => {
+                let n = usize::try_from(client_count).unwrap_or(usize::MAX);
+                reported += 1;
+                expected = expected.saturating_add(n);
+                let _ = tx.send(AckEvent::Reached(n));
+            }
+            Some(BroadcastAnswer::Ack(packet)) => {
+                acked += 1;
+                let _ = tx.send(AckEvent::Ack(ack_of(packet)));
+            }
+            None => {}
+        }
+    }
+}
+
+/// This server's part of a broadcast with acks: its count at once, its acks once they are
+/// all in.
+fn local_broadcast_with_ack(
+    local: &LocalAdapter,
+    packet: Packet,
+    opts: &BroadcastOptions,
+    timeout: Duration,
+) -> (AckStream, tokio::sync::mpsc::UnboundedSender<AckEvent>) {
+    let (tx, stream) = AckStream::channel();
+    let _ = tx.send(AckEvent::Reached(local.sockets(opts).len()));
+    let replies = local.broadcast_with_ack(packet, opts, timeout);
+    let local_tx = tx.clone();
+    tokio::spawn(async move {
+        if let Ok(replies) = replies.await {
+            for (_, reply) in replies {
+                if let Ok(ack) = reply {
+                    let _ = local_tx.send(AckEvent::Ack(ack));
+                }
+            }
+        }
+    });
+    (stream, tx)
+}
+
 /// A local socket as the answer to a fetch request.
 fn to_fetched(socket: &RemoteSocket) -> FetchedSocket {
     let handshake = serde_json::to_value(&socket.handshake).unwrap_or(Value::Null);
@@ -321,7 +395,7 @@ impl Inner {
         };
         let id = request_id();
         // Counted by hand below: the number of answers is learnt from the answers.
-        let mut pending = self
+        let pending = self
             .pending
             .register(id.clone(), RequestType::Broadcast, usize::MAX);
         let mut wire = WirePacket::from_packet(&packet, true);
@@ -337,33 +411,14 @@ impl Inner {
             tracing::warn!(namespace = %self.name, %error, "broadcast with acks: not published");
             return;
         }
-        let (mut reported, mut expected, mut acked) = (0usize, 0usize, 0usize);
-        while reported < others || acked < expected {
-            let answer = match tokio::time::timeout_at(deadline, pending.recv()).await {
-                Ok(Some(answer)) => answer,
-                Ok(None) | Err(_) => return,
-            };
-            match answer {
-                Response::BroadcastClientCount { client_count, .. } => {
-                    let n = usize::try_from(client_count).unwrap_or(usize::MAX);
-                    reported += 1;
-                    expected = expected.saturating_add(n);
-                    let _ = tx.send(AckEvent::Reached(n));
-                }
-                Response::BroadcastAck { packet, .. } => {
-                    acked += 1;
-                    let ack = match packet {
-                        Some(data) => AckResponse {
-                            args: vec![data.value],
-                            attachments: data.attachments,
-                        },
-                        None => AckResponse::default(),
-                    };
-                    let _ = tx.send(AckEvent::Ack(ack));
-                }
-                _ => {}
+        collect_broadcast_acks(pending, others, deadline, tx, |answer| match answer {
+            Response::BroadcastClientCount { client_count, .. } => {
+                Some(BroadcastAnswer::Count(client_count))
             }
-        }
+            Response::BroadcastAck { packet, .. } => Some(BroadcastAnswer::Ack(packet)),
+            _ => None,
+        })
+        .await;
     }
 
     /// Sends an answer to the server `requester` (on its own channel when configured).
@@ -458,23 +513,8 @@ impl Adapter for RedisAdapter {
         opts: &BroadcastOptions,
         timeout: Duration,
     ) -> AckStream {
-        let inner = &self.inner;
-        let (tx, stream) = AckStream::channel();
-        // This server: its count at once, its acks once they are all in.
-        let _ = tx.send(AckEvent::Reached(inner.local.sockets(opts).len()));
-        let local = inner
-            .local
-            .broadcast_with_ack(packet.clone(), opts, timeout);
-        let local_tx = tx.clone();
-        tokio::spawn(async move {
-            if let Ok(replies) = local.await {
-                for (_, reply) in replies {
-                    if let Ok(ack) = reply {
-                        let _ = local_tx.send(AckEvent::Ack(ack));
-                    }
-                }
-            }
-        });
+        let (stream, tx) =
+            local_broadcast_with_ack(&self.inner.local, packet.clone(), opts, timeout);
         if !opts.local {
             tokio::spawn(self.inner.clone().remote_broadcast_with_ack(
                 packet,
@@ -653,13 +693,7 @@ impl Adapter for RedisAdapter {
             let replies: Vec<AckResponse> = answers
                 .into_iter()
                 .filter_map(|answer| match answer {
-                    Response::ServerSideEmit { data, .. } => Some(match data {
-                        Some(data) => AckResponse {
-                            args: vec![data.value],
-                            attachments: data.attachments,
-                        },
-                        None => AckResponse::default(),
-                    }),
+                    Response::ServerSideEmit { data, .. } => Some(ack_of(data)),
                     _ => None,
                 })
                 .collect();

@@ -4,17 +4,101 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
+use std::time::Duration;
+
 use serde_json::Value;
-use sio_core::socketio::{Adapter, BroadcastOptions, RemoteSocket, ServerSideEmit};
+
+use sio_core::socketio::{
+    Adapter, BroadcastOptions, LocalAdapter, Packet, RemoteSocket, ServerSideEmit,
+};
 use tokio::sync::{oneshot, watch};
 
 use super::{Inner, options_from_wire, to_fetched};
 use crate::conn::{Message, SubEvent, SubEvents};
 use crate::wire::{BroadcastEnvelope, ChannelKind, Data, RemoteOpts, Request, Response};
 
+/// An adapter's state as the receive loop sees it.
+pub(super) trait Receive: Send + Sync + 'static {
+    /// The namespace (for logs).
+    fn namespace(&self) -> &str;
+    /// Applies one message.
+    fn on_message(self: &Arc<Self>, message: &Message);
+}
+
+impl Receive for Inner {
+    fn namespace(&self) -> &str {
+        &self.name
+    }
+
+    fn on_message(self: &Arc<Self>, message: &Message) {
+        match self.channels.classify(&message.channel) {
+            ChannelKind::Broadcast { room } => self.on_broadcast(room, &message.payload),
+            ChannelKind::Request => self.on_request(&message.payload),
+            ChannelKind::Response => self.on_response(&message.payload),
+            ChannelKind::Other => {}
+        }
+    }
+}
+
+/// Another server's broadcast with acks, on this server: `count` with the number of clients
+/// reached, at once, then `ack` with each client's ack (its first argument) once they are
+/// all in, while the adapter lives.
+pub(super) fn answer_broadcast_with_ack<A: Send + Sync + 'static>(
+    adapter: &Arc<A>,
+    local: &LocalAdapter,
+    packet: Packet,
+    opts: &BroadcastOptions,
+    timeout: Duration,
+    count: impl FnOnce(&A, u64),
+    ack: impl Fn(&A, Option<Data>) + Send + 'static,
+) {
+    let client_count = u64::try_from(local.sockets(opts).len()).unwrap_or(u64::MAX);
+    count(adapter, client_count);
+    let replies = local.broadcast_with_ack(packet, opts, timeout);
+    let adapter = Arc::downgrade(adapter);
+    tokio::spawn(async move {
+        let Ok(replies) = replies.await else {
+            return;
+        };
+        let Some(inner) = adapter.upgrade() else {
+            return;
+        };
+        for (_, reply) in replies {
+            let Ok(reply) = reply else {
+                continue;
+            };
+            let first = reply.args.into_iter().next();
+            ack(
+                &inner,
+                first.map(|first| Data::new(first, reply.attachments)),
+            );
+        }
+    });
+}
+
+/// Another server's server-side emit (`[event, ...args]`) to this server's listeners;
+/// `answer` sends their ack back, when one is wanted.
+pub(super) fn deliver_server_side_emit(
+    nsp: &sio_core::socketio::NamespaceHandle,
+    data: Data,
+    answer: Option<impl FnOnce(Value) + Send + 'static>,
+) {
+    let Value::Array(items) = data.value else {
+        return;
+    };
+    let Some(mut emit) = ServerSideEmit::from_data(items) else {
+        return;
+    };
+    emit = emit.with_attachments(data.attachments);
+    if let Some(answer) = answer {
+        emit = emit.with_ack(answer);
+    }
+    nsp.deliver_server_side_emit(emit);
+}
+
 /// Reads the subscriber's events until the adapter is dropped or closed.
-pub(super) async fn run(
-    adapter: Weak<Inner>,
+pub(super) async fn run<R: Receive>(
+    adapter: Weak<R>,
     mut events: SubEvents,
     mut stop: oneshot::Receiver<()>,
     subscribed: watch::Sender<bool>,
@@ -33,12 +117,12 @@ pub(super) async fn run(
         match event {
             SubEvent::Connected { reconnected } => {
                 if reconnected {
-                    tracing::info!(namespace = %inner.name, "Redis is back: subscribed again");
+                    tracing::info!(namespace = %inner.namespace(), "Redis is back: subscribed again");
                 }
                 subscribed.send_replace(true);
             }
             SubEvent::Disconnected { error } => {
-                tracing::warn!(namespace = %inner.name, %error, "lost the Redis subscriber connection; reconnecting");
+                tracing::warn!(namespace = %inner.namespace(), %error, "lost the Redis subscriber connection; reconnecting");
                 subscribed.send_replace(false);
             }
             SubEvent::Message(message) => inner.on_message(&message),
@@ -46,7 +130,7 @@ pub(super) async fn run(
     }
 }
 
-fn local_opts(opts: RemoteOpts) -> BroadcastOptions {
+pub(super) fn local_opts(opts: RemoteOpts) -> BroadcastOptions {
     BroadcastOptions {
         rooms: opts.rooms,
         except: opts.except,
@@ -55,15 +139,6 @@ fn local_opts(opts: RemoteOpts) -> BroadcastOptions {
 }
 
 impl Inner {
-    fn on_message(self: &Arc<Self>, message: &Message) {
-        match self.channels.classify(&message.channel) {
-            ChannelKind::Broadcast { room } => self.on_broadcast(room, &message.payload),
-            ChannelKind::Request => self.on_request(&message.payload),
-            ChannelKind::Response => self.on_response(&message.payload),
-            ChannelKind::Other => {}
-        }
-    }
-
     /// Whether a socket of this server is in `room`.
     fn has_room(&self, room: &str) -> bool {
         !self
@@ -200,28 +275,24 @@ impl Inner {
     }
 
     fn on_server_side_emit(&self, request_id: Option<String>, data: Data) {
-        let Value::Array(items) = data.value else {
-            return;
+        let answer = match (request_id, self.publisher()) {
+            (Some(request_id), Ok(publisher)) => {
+                let publisher = publisher.clone();
+                // Node answers server-side emits on the shared response channel.
+                let channel = self.channels.response().to_owned();
+                Some(move |value| {
+                    let answer = Response::ServerSideEmit {
+                        request_id,
+                        data: Some(Data::json(value)),
+                    };
+                    if let Err(error) = publisher.publish(&channel, answer.encode()) {
+                        tracing::warn!(%error, "answer to a server-side emit dropped");
+                    }
+                })
+            }
+            _ => None,
         };
-        let Some(mut emit) = ServerSideEmit::from_data(items) else {
-            return;
-        };
-        emit = emit.with_attachments(data.attachments);
-        if let (Some(request_id), Ok(publisher)) = (request_id, self.publisher()) {
-            let publisher = publisher.clone();
-            // Node answers server-side emits on the shared response channel.
-            let channel = self.channels.response().to_owned();
-            emit = emit.with_ack(move |value| {
-                let answer = Response::ServerSideEmit {
-                    request_id,
-                    data: Some(Data::json(value)),
-                };
-                if let Err(error) = publisher.publish(&channel, answer.encode()) {
-                    tracing::warn!(%error, "answer to a server-side emit dropped");
-                }
-            });
-        }
-        self.nsp.deliver_server_side_emit(emit);
+        deliver_server_side_emit(&self.nsp, data, answer);
     }
 
     /// Another server's broadcast with acks: the client count at once, then the acks.
@@ -234,43 +305,32 @@ impl Inner {
     ) {
         let timeout = opts.timeout.unwrap_or(self.config.requests_timeout);
         let id = self.foreign_ack_ids.fetch_add(1, Ordering::Relaxed);
-        let client_count = u64::try_from(self.local.sockets(&opts).len()).unwrap_or(u64::MAX);
-        self.respond(
-            &requester,
-            &Response::BroadcastClientCount {
-                request_id: request_id.clone(),
-                client_count,
-            },
-        );
-        let replies = self
-            .local
-            .broadcast_with_ack(packet.with_id(id), &opts, timeout);
-        let adapter = Arc::downgrade(self);
-        tokio::spawn(async move {
-            let Ok(replies) = replies.await else {
-                return;
-            };
-            let Some(inner) = adapter.upgrade() else {
-                return;
-            };
-            for (_, reply) in replies {
-                let Ok(ack) = reply else {
-                    continue;
-                };
-                let packet = ack
-                    .args
-                    .into_iter()
-                    .next()
-                    .map(|first| Data::new(first, ack.attachments));
+        let (ack_requester, ack_request) = (requester.clone(), request_id.clone());
+        answer_broadcast_with_ack(
+            self,
+            &self.local,
+            packet.with_id(id),
+            &opts,
+            timeout,
+            |inner, client_count| {
                 inner.respond(
                     &requester,
+                    &Response::BroadcastClientCount {
+                        request_id,
+                        client_count,
+                    },
+                )
+            },
+            move |inner, packet| {
+                inner.respond(
+                    &ack_requester,
                     &Response::BroadcastAck {
-                        request_id: request_id.clone(),
+                        request_id: ack_request.clone(),
                         packet,
                     },
-                );
-            }
-        });
+                )
+            },
+        );
     }
 
     fn on_response(&self, payload: &[u8]) {

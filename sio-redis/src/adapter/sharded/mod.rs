@@ -1,0 +1,687 @@
+//! The sharded adapter: sio-core's [`Adapter`] over Redis sharded pub/sub (Redis 7 or
+//! later), wire-compatible with Node's `createShardedAdapter` of `@socket.io/redis-adapter`
+//! 8.3.
+//!
+//! One namespace, one adapter, two connections (as the pub/sub adapter). Channels
+//! (CLUSTER.md §1): `SSUBSCRIBE P#N#` (every message without a channel of its own) and
+//! `P#N#<uid>#` (answers to this server), plus `P#N#<room>#` for each room this server has,
+//! as the subscription mode says. Messages are socket.io-adapter's `ClusterAdapter` messages
+//! ([`ClusterMessage`]).
+
+mod config;
+mod receive;
+
+use std::collections::HashSet;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::future::{BoxFuture, join_all};
+use serde_json::Value;
+use sio_core::engine::Sid;
+use sio_core::socketio::{
+    AckResponse, AckStream, Adapter, AdapterError, BroadcastOptions, LocalAdapter, NamespaceHandle,
+    Packet, RawArgs, RecoveredSession, RemoteSocket, Room, RoomEvent, ServerSideReplies,
+    SessionState,
+};
+use tokio::sync::{broadcast, oneshot, watch};
+
+pub use config::ShardedAdapterConfig;
+
+use super::{
+    BroadcastAnswer, FOREIGN_ACK_IDS, Link, ack_of, collect_broadcast_acks, from_fetched,
+    local_broadcast_with_ack, remote, wire_opts,
+};
+use crate::conn::{ConnError, PendingRequests, Publisher, RequestError, Subscriber, Subscription};
+use crate::wire::{
+    ClusterBody, ClusterMessage, Data, ShardedChannels, WireOpts, WirePacket, request_id,
+    sharded_uid,
+};
+
+/// The sharded adapter of one namespace (Node's `ShardedRedisAdapter`): rooms and delivery
+/// of this server in a [`LocalAdapter`], broadcasts and remote operations carried through
+/// Redis sharded pub/sub (`SPUBLISH` / `SSUBSCRIBE`, Redis 7 or later) to the other servers.
+///
+/// Built by [`ShardedAdapterConfig::factory`]. Await [`Adapter::init`] before listening: it
+/// resolves once the adapter is subscribed, and so counted (`PUBSUB SHARDNUMSUB P#N#`).
+///
+/// Room channels: with [`SubscriptionMode::Dynamic`](crate::wire::SubscriptionMode) (the
+/// default) this server subscribes to `P#N#<room>#` while one of its sockets is in a room
+/// that is not a socket id, with `DynamicPrivate` for every room, with `Static` for none. A
+/// broadcast without acks to exactly one room goes to that room's channel (in `Dynamic` mode
+/// unless the room looks like a socket id: 20 characters), every other message to `P#N#`.
+///
+/// Joining a room ([`Adapter::add_all`], what `socket.join` does) starts the subscription to
+/// its channel at once, without waiting. To wait for it, await
+/// [`Adapter::add_sockets`]: it resolves once this server's subscriptions to the rooms'
+/// channels are confirmed by Redis (and, unless `local`, once every other server applied the
+/// join). For example `socket.local().sockets_join(room).await` after `socket.join(room)`:
+/// from then on a broadcast to the room through any server reaches the socket.
+///
+/// While Redis is unreachable, local delivery goes on; remote operations fail with
+/// [`AdapterError::Remote`] within the requests timeout; subscriptions are made again when
+/// Redis is back.
+#[derive(Debug, Clone)]
+pub struct ShardedRedisAdapter {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    local: LocalAdapter,
+    nsp: NamespaceHandle,
+    name: String,
+    uid: String,
+    channels: ShardedChannels,
+    config: ShardedAdapterConfig,
+    link: Result<Link, ConnError>,
+    pending: PendingRequests<ClusterBody>,
+    /// The rooms whose channel this server subscribes to.
+    room_channels: Mutex<HashSet<Room>>,
+    /// Whether the subscriber is subscribed (set by the receive loop).
+    subscribed: watch::Receiver<bool>,
+    /// Dropping or firing it stops the receive loop.
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+    /// Ack ids of broadcasts with acks requested by other servers.
+    foreign_ack_ids: AtomicU64,
+}
+
+impl ShardedRedisAdapter {
+    /// A new adapter for a namespace; its connections start in the background. Must be called
+    /// within a tokio runtime.
+    pub fn new(nsp: NamespaceHandle, config: ShardedAdapterConfig) -> Self {
+        let name = nsp.name().to_owned();
+        let uid = sharded_uid();
+        let channels = ShardedChannels::new(&config.prefix, &name, config.subscription_mode);
+        let subscriptions = [
+            Subscription::Shard(channels.main().to_owned()),
+            Subscription::Shard(channels.response(&uid)),
+        ];
+        let (subscribed_tx, subscribed) = watch::channel(false);
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let started = Publisher::new(config.conn.clone()).and_then(|publisher| {
+            let (subscriber, events) = Subscriber::new(config.conn.clone(), subscriptions)?;
+            Ok((publisher, subscriber, events))
+        });
+        let (link, events) = match started {
+            Ok((publisher, subscriber, events)) => (
+                Ok(Link {
+                    publisher,
+                    subscriber,
+                }),
+                Some(events),
+            ),
+            Err(e) => {
+                tracing::error!(namespace = %name, error = %e, "the sharded Redis adapter cannot start");
+                (Err(e), None)
+            }
+        };
+        let inner = Arc::new(Inner {
+            local: LocalAdapter::new(nsp.clone()),
+            nsp,
+            name,
+            uid,
+            channels,
+            config,
+            link,
+            pending: PendingRequests::default(),
+            room_channels: Mutex::new(HashSet::new()),
+            subscribed,
+            stop: Mutex::new(Some(stop_tx)),
+            foreign_ack_ids: AtomicU64::new(FOREIGN_ACK_IDS),
+        });
+        if let Some(events) = events {
+            tokio::spawn(super::receive::run(
+                Arc::downgrade(&inner),
+                events,
+                stop_rx,
+                subscribed_tx,
+            ));
+        }
+        ShardedRedisAdapter { inner }
+    }
+
+    /// This server's uid in the namespace (16 hex digits, as Node's).
+    pub fn uid(&self) -> &str {
+        &self.inner.uid
+    }
+
+    /// The channels of this namespace.
+    pub fn channels(&self) -> &ShardedChannels {
+        &self.inner.channels
+    }
+}
+
+impl Inner {
+    fn link(&self) -> Result<&Link, AdapterError> {
+        self.link
+            .as_ref()
+            .map_err(|e| remote("the sharded Redis adapter did not start", e))
+    }
+
+    fn publisher(&self) -> Result<&Publisher, AdapterError> {
+        Ok(&self.link()?.publisher)
+    }
+
+    fn message(&self, body: ClusterBody) -> Vec<u8> {
+        ClusterMessage {
+            uid: self.uid.clone(),
+            nsp: self.name.clone(),
+            body,
+        }
+        .encode()
+    }
+
+    /// Queues an `SPUBLISH`; a failure (queue full, closed) is logged: the message is lost.
+    fn spublish(&self, channel: &str, body: ClusterBody) {
+        let payload = self.message(body);
+        match self.publisher() {
+            Ok(publisher) => {
+                if let Err(e) = publisher.spublish(channel, payload) {
+                    tracing::warn!(namespace = %self.name, channel, error = %e, "message to Redis dropped");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(namespace = %self.name, error = %e, "message to Redis dropped")
+            }
+        }
+    }
+
+    /// Answers the server `requester` on its own channel.
+    fn respond(&self, requester: &str, body: ClusterBody) {
+        self.spublish(&self.channels.response(requester), body);
+    }
+
+    /// `PUBSUB SHARDNUMSUB P#N#`: every server of the cluster, this one included once
+    /// subscribed.
+    async fn server_count(&self) -> Result<usize, AdapterError> {
+        let n = self
+            .publisher()?
+            .shardnumsub(self.channels.main())
+            .await
+            .map_err(|e| remote("cannot count the servers", e))?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Publishes a request on `P#N#` and waits for one answer from each other server.
+    async fn ask_others(
+        &self,
+        request: impl FnOnce(String) -> ClusterBody,
+        timeout: Duration,
+    ) -> Result<(usize, Result<Vec<ClusterBody>, RequestError<ClusterBody>>), AdapterError> {
+        let others = self.server_count().await?.saturating_sub(1);
+        if others == 0 {
+            return Ok((0, Ok(Vec::new())));
+        }
+        let id = request_id();
+        let pending = self.pending.register(id.clone(), (), others);
+        let bytes = self.message(request(id));
+        let answers = pending
+            .send_sharded(self.publisher()?, self.channels.main(), bytes, timeout)
+            .await;
+        Ok((others, answers))
+    }
+
+    /// Fetch sockets matching `opts` on every other server.
+    async fn fetch_others(&self, opts: WireOpts) -> Result<Vec<RemoteSocket>, AdapterError> {
+        let (_, answers) = self
+            .ask_others(
+                |request_id| ClusterBody::FetchSockets { opts, request_id },
+                self.config.requests_timeout,
+            )
+            .await?;
+        let answers = answers.map_err(|e| remote("remote request failed", e))?;
+        Ok(answers
+            .into_iter()
+            .filter_map(|answer| match answer {
+                ClusterBody::FetchSocketsResponse { sockets, .. } => Some(sockets),
+                _ => None,
+            })
+            .flatten()
+            .map(from_fetched)
+            .collect())
+    }
+
+    /// Publishes a join / leave / disconnect, then waits until every other server applied it:
+    /// a fetch published after it is answered by each server only once it read the first.
+    async fn publish_and_barrier(
+        self: Arc<Self>,
+        body: ClusterBody,
+        opts: WireOpts,
+    ) -> Result<(), AdapterError> {
+        self.publisher()?
+            .spublish(self.channels.main(), self.message(body))
+            .map_err(|e| remote("cannot publish the request", e))?;
+        self.fetch_others(opts).await.map(drop)
+    }
+
+    /// Whether `room` gets a channel of its own; `sid` is the socket it concerns.
+    fn has_channel(&self, room: &str, sid: Sid) -> bool {
+        self.channels.has_room_channel(room == sid.as_str())
+    }
+
+    /// Joins locally, subscribing to the channels of rooms new to this server.
+    fn join(&self, sid: Sid, rooms: &[Room]) {
+        self.local.add_all(sid, rooms);
+        let Ok(link) = self.link() else {
+            return;
+        };
+        let mut channels = self.room_channels.lock().unwrap_or_else(|e| e.into_inner());
+        for room in rooms {
+            if self.has_channel(room, sid) && channels.insert(room.clone()) {
+                // Queued now; confirmation awaited by whoever needs it (`add_sockets`).
+                drop(
+                    link.subscriber
+                        .subscribe(Subscription::Shard(self.channels.room(room))),
+                );
+            }
+        }
+    }
+
+    /// Unsubscribes from the channels of `rooms` no local socket is in any more.
+    fn release(&self, rooms: &[Room]) {
+        let Ok(link) = self.link() else {
+            return;
+        };
+        let mut channels = self.room_channels.lock().unwrap_or_else(|e| e.into_inner());
+        for room in rooms {
+            if channels.contains(room)
+                && self
+                    .local
+                    .sockets(&BroadcastOptions::to_rooms(vec![room.clone()]))
+                    .is_empty()
+            {
+                channels.remove(room);
+                drop(
+                    link.subscriber
+                        .unsubscribe(Subscription::Shard(self.channels.room(room))),
+                );
+            }
+        }
+    }
+
+    fn leave(&self, sid: Sid, room: &str) {
+        self.local.del(sid, room);
+        self.release(&[room.to_owned()]);
+    }
+
+    fn leave_all(&self, sid: Sid) {
+        let rooms = self.local.socket_rooms(sid);
+        self.local.del_all(sid);
+        self.release(&rooms);
+    }
+
+    /// Resolves once Redis confirmed this server's subscriptions to the channels of `rooms`
+    /// it subscribes to (a repeated `SSUBSCRIBE` is confirmed after the first).
+    fn room_channels_confirmed(&self, rooms: &[Room]) -> BoxFuture<'static, ()> {
+        let Ok(link) = self.link() else {
+            return Box::pin(async {});
+        };
+        let channels = self.room_channels.lock().unwrap_or_else(|e| e.into_inner());
+        let waits: Vec<_> = rooms
+            .iter()
+            .filter(|room| channels.contains(*room))
+            .map(|room| {
+                link.subscriber
+                    .subscribe(Subscription::Shard(self.channels.room(room)))
+            })
+            .collect();
+        Box::pin(async move {
+            for result in join_all(waits).await {
+                if let Err(error) = result {
+                    tracing::warn!(%error, "a room channel subscription is not confirmed");
+                }
+            }
+        })
+    }
+
+    /// The other servers' part of a broadcast with acks (message 3 with a request id).
+    async fn remote_broadcast_with_ack(
+        self: Arc<Self>,
+        packet: Packet,
+        opts: WireOpts,
+        timeout: Duration,
+        tx: tokio::sync::mpsc::UnboundedSender<sio_core::socketio::AckEvent>,
+    ) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let others = match tokio::time::timeout_at(deadline, self.server_count()).await {
+            Ok(Ok(n)) => n.saturating_sub(1),
+            Ok(Err(error)) => {
+                tracing::warn!(namespace = %self.name, %error, "broadcast with acks: other servers not reached");
+                return;
+            }
+            Err(_) => return,
+        };
+        let Ok(publisher) = self.publisher() else {
+            return;
+        };
+        if others == 0 {
+            return;
+        }
+        let id = request_id();
+        let pending = self.pending.register(id.clone(), (), usize::MAX);
+        let mut wire = WirePacket::from_packet(&packet, false);
+        wire.id = None;
+        let body = ClusterBody::Broadcast {
+            packet: wire,
+            request_id: Some(id),
+            opts,
+        };
+        if let Err(error) = publisher.spublish(self.channels.main(), self.message(body)) {
+            tracing::warn!(namespace = %self.name, %error, "broadcast with acks: not published");
+            return;
+        }
+        collect_broadcast_acks(pending, others, deadline, tx, |answer| match answer {
+            ClusterBody::BroadcastClientCount { client_count, .. } => {
+                Some(BroadcastAnswer::Count(client_count))
+            }
+            ClusterBody::BroadcastAck { packet, .. } => Some(BroadcastAnswer::Ack(packet)),
+            _ => None,
+        })
+        .await;
+    }
+}
+
+impl Adapter for ShardedRedisAdapter {
+    fn add_all(&self, sid: Sid, rooms: &[Room]) {
+        self.inner.join(sid, rooms);
+    }
+
+    fn del(&self, sid: Sid, room: &str) {
+        self.inner.leave(sid, room);
+    }
+
+    fn del_all(&self, sid: Sid) {
+        self.inner.leave_all(sid);
+    }
+
+    fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
+        self.inner.local.socket_rooms(sid)
+    }
+
+    fn sockets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
+        self.inner.local.sockets(opts)
+    }
+
+    fn rooms(&self) -> Vec<Room> {
+        self.inner.local.rooms()
+    }
+
+    fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
+        let inner = &self.inner;
+        if !opts.local {
+            let channel = inner.channels.for_broadcast(&opts.rooms, false);
+            inner.spublish(
+                &channel,
+                ClusterBody::Broadcast {
+                    packet: WirePacket::from_packet(&packet, false),
+                    request_id: None,
+                    opts: wire_opts(opts),
+                },
+            );
+        }
+        inner.local.broadcast(packet, opts)
+    }
+
+    fn broadcast_raw(
+        &self,
+        event: &str,
+        args: &RawArgs,
+        opts: &BroadcastOptions,
+    ) -> Option<Result<(), AdapterError>> {
+        // Other servers need the values: only local broadcasts take the fast path.
+        if opts.local {
+            self.inner.local.broadcast_raw(event, args, opts)
+        } else {
+            None
+        }
+    }
+
+    fn broadcast_with_ack(
+        &self,
+        packet: Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<sio_core::socketio::AckReplies, AdapterError>> {
+        self.inner.local.broadcast_with_ack(packet, opts, timeout)
+    }
+
+    fn broadcast_with_ack_stream(
+        &self,
+        packet: Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> AckStream {
+        let (stream, tx) =
+            local_broadcast_with_ack(&self.inner.local, packet.clone(), opts, timeout);
+        if !opts.local {
+            tokio::spawn(self.inner.clone().remote_broadcast_with_ack(
+                packet,
+                wire_opts(opts),
+                timeout,
+                tx,
+            ));
+        }
+        stream
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<RoomEvent> {
+        self.inner.local.subscribe()
+    }
+
+    fn fetch_sockets(
+        &self,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
+        let local = self.inner.local.fetch_sockets(opts);
+        if opts.local {
+            return local;
+        }
+        let inner = self.inner.clone();
+        let wire = wire_opts(opts);
+        Box::pin(async move {
+            let mut sockets = local.await?;
+            sockets.extend(inner.fetch_others(wire).await?);
+            Ok(sockets)
+        })
+    }
+
+    fn add_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        for sid in self.inner.local.sockets(opts) {
+            self.inner.join(sid, &rooms);
+        }
+        let confirmed = self.inner.room_channels_confirmed(&rooms);
+        if opts.local {
+            return Box::pin(async move {
+                confirmed.await;
+                Ok(())
+            });
+        }
+        let wire = wire_opts(opts);
+        let barrier = self.inner.clone().publish_and_barrier(
+            ClusterBody::SocketsJoin {
+                opts: wire.clone(),
+                rooms,
+            },
+            wire,
+        );
+        Box::pin(async move {
+            confirmed.await;
+            barrier.await
+        })
+    }
+
+    fn del_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        for sid in self.inner.local.sockets(opts) {
+            for room in &rooms {
+                self.inner.leave(sid, room);
+            }
+        }
+        if opts.local {
+            return Box::pin(async { Ok(()) });
+        }
+        let wire = wire_opts(opts);
+        Box::pin(self.inner.clone().publish_and_barrier(
+            ClusterBody::SocketsLeave {
+                opts: wire.clone(),
+                rooms,
+            },
+            wire,
+        ))
+    }
+
+    fn disconnect_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let local = self.inner.local.disconnect_sockets(opts, close);
+        if opts.local {
+            return local;
+        }
+        let wire = wire_opts(opts);
+        let barrier = self.inner.clone().publish_and_barrier(
+            ClusterBody::DisconnectSockets {
+                opts: wire.clone(),
+                close,
+            },
+            wire,
+        );
+        Box::pin(async move {
+            local.await?;
+            barrier.await
+        })
+    }
+
+    fn server_side_emit(&self, packet: Packet) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let body = ClusterBody::ServerSideEmit {
+            request_id: None,
+            packet: Data::new(
+                packet.data.unwrap_or_else(|| Value::Array(Vec::new())),
+                packet.attachments,
+            ),
+        };
+        let inner = &self.inner;
+        let sent = inner.publisher().and_then(|p| {
+            p.spublish(inner.channels.main(), inner.message(body))
+                .map_err(|e| remote("cannot publish the server-side emit", e))
+        });
+        Box::pin(async move { sent })
+    }
+
+    fn server_side_emit_with_ack(
+        &self,
+        packet: Packet,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<Vec<AckResponse>, AdapterError>> {
+        let replies = self.server_side_emit_with_replies(packet, timeout);
+        Box::pin(async move { Ok(replies.await?.replies) })
+    }
+
+    fn server_side_emit_with_replies(
+        &self,
+        packet: Packet,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<ServerSideReplies, AdapterError>> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let data = Data::new(
+                packet.data.unwrap_or_else(|| Value::Array(Vec::new())),
+                packet.attachments,
+            );
+            let (others, answers) = inner
+                .ask_others(
+                    |request_id| ClusterBody::ServerSideEmit {
+                        request_id: Some(request_id),
+                        packet: data,
+                    },
+                    timeout,
+                )
+                .await?;
+            let answers = match answers {
+                Ok(answers) => answers,
+                Err(RequestError::Timeout { answers, .. }) => answers,
+                Err(e) => return Err(remote("server-side emit failed", e)),
+            };
+            let replies: Vec<AckResponse> = answers
+                .into_iter()
+                .filter_map(|answer| match answer {
+                    ClusterBody::ServerSideEmitResponse { packet, .. } => Some(ack_of(packet)),
+                    _ => None,
+                })
+                .collect();
+            Ok(ServerSideReplies {
+                missing: others.saturating_sub(replies.len()),
+                replies,
+            })
+        })
+    }
+
+    fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>> {
+        let inner = self.inner.clone();
+        Box::pin(async move { inner.server_count().await })
+    }
+
+    fn init(&self) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let publisher = inner.publisher()?.clone();
+            let mut subscribed = inner.subscribed.clone();
+            drop(inner);
+            subscribed.wait_for(|on| *on).await.map_err(|_| {
+                AdapterError::Remote("the sharded Redis adapter is closed".to_owned())
+            })?;
+            publisher.wait_connected().await;
+            Ok(())
+        })
+    }
+
+    fn close(&self) -> BoxFuture<'static, ()> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            if let Some(stop) = inner.stop.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                let _ = stop.send(());
+            }
+            if let Ok(link) = &inner.link {
+                let rooms: Vec<Room> = inner
+                    .room_channels
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .drain()
+                    .collect();
+                let mut channels = vec![
+                    inner.channels.main().to_owned(),
+                    inner.channels.response(&inner.uid),
+                ];
+                channels.extend(rooms.iter().map(|room| inner.channels.room(room)));
+                for channel in channels {
+                    let _ = link
+                        .subscriber
+                        .unsubscribe(Subscription::Shard(channel))
+                        .await;
+                }
+                link.publisher.close();
+            }
+        })
+    }
+
+    fn persist_session(&self, session: SessionState) -> BoxFuture<'static, ()> {
+        self.inner.local.persist_session(session)
+    }
+
+    fn restore_session(
+        &self,
+        pid: String,
+        offset: String,
+    ) -> BoxFuture<'static, Option<RecoveredSession>> {
+        self.inner.local.restore_session(pid, offset)
+    }
+}

@@ -1,0 +1,149 @@
+//! What other servers publish to the sharded adapter, applied in arrival order.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use sio_core::socketio::{Adapter, RemoteSocket};
+
+use super::Inner;
+use crate::adapter::receive::{Receive, answer_broadcast_with_ack, deliver_server_side_emit};
+use crate::adapter::{options_from_wire, to_fetched};
+use crate::conn::Message;
+use crate::wire::{ClusterBody, ClusterMessage, Data};
+
+impl Receive for Inner {
+    fn namespace(&self) -> &str {
+        &self.name
+    }
+
+    fn on_message(self: &Arc<Self>, message: &Message) {
+        let message = match ClusterMessage::decode(&message.payload) {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::debug!(namespace = %self.name, %error, "unreadable message ignored");
+                return;
+            }
+        };
+        if message.uid == self.uid || message.nsp != self.name {
+            return;
+        }
+        let requester = message.uid;
+        match message.body {
+            ClusterBody::Broadcast {
+                packet,
+                request_id,
+                opts,
+            } => {
+                let opts = options_from_wire(opts);
+                let packet = match packet.into_packet(&self.name) {
+                    Ok(packet) => packet,
+                    Err(error) => {
+                        tracing::debug!(namespace = %self.name, %error, "unreadable broadcast ignored");
+                        return;
+                    }
+                };
+                match request_id {
+                    None => {
+                        let _ = self.local.broadcast(packet, &opts);
+                    }
+                    Some(request_id) => {
+                        let timeout = opts.timeout.unwrap_or(self.config.requests_timeout);
+                        let id = self.foreign_ack_ids.fetch_add(1, Ordering::Relaxed);
+                        let ack_requester = requester.clone();
+                        let ack_request = request_id.clone();
+                        answer_broadcast_with_ack(
+                            self,
+                            &self.local,
+                            packet.with_id(id),
+                            &opts,
+                            timeout,
+                            |inner, client_count| {
+                                inner.respond(
+                                    &requester,
+                                    ClusterBody::BroadcastClientCount {
+                                        request_id,
+                                        client_count,
+                                    },
+                                )
+                            },
+                            move |inner, packet| {
+                                inner.respond(
+                                    &ack_requester,
+                                    ClusterBody::BroadcastAck {
+                                        request_id: ack_request.clone(),
+                                        packet,
+                                    },
+                                )
+                            },
+                        );
+                    }
+                }
+            }
+            ClusterBody::SocketsJoin { opts, rooms } => {
+                for sid in self.local.sockets(&options_from_wire(opts)) {
+                    self.join(sid, &rooms);
+                }
+            }
+            ClusterBody::SocketsLeave { opts, rooms } => {
+                for sid in self.local.sockets(&options_from_wire(opts)) {
+                    for room in &rooms {
+                        self.leave(sid, room);
+                    }
+                }
+            }
+            ClusterBody::DisconnectSockets { opts, close } => {
+                for sid in self.local.sockets(&options_from_wire(opts)) {
+                    if let Some(socket) = self.nsp.socket(sid) {
+                        if close {
+                            socket.close();
+                        } else {
+                            socket.disconnect();
+                        }
+                    }
+                }
+            }
+            ClusterBody::FetchSockets { opts, request_id } => {
+                let sockets = self
+                    .local
+                    .sockets(&options_from_wire(opts))
+                    .into_iter()
+                    .filter_map(|sid| self.nsp.socket(sid))
+                    .map(|socket| to_fetched(&RemoteSocket::of(&socket)))
+                    .collect();
+                self.respond(
+                    &requester,
+                    ClusterBody::FetchSocketsResponse {
+                        request_id,
+                        sockets,
+                    },
+                );
+            }
+            ClusterBody::ServerSideEmit { request_id, packet } => {
+                let answer = request_id.map(|request_id| {
+                    let inner = Arc::downgrade(self);
+                    move |value| {
+                        if let Some(inner) = inner.upgrade() {
+                            inner.respond(
+                                &requester,
+                                ClusterBody::ServerSideEmitResponse {
+                                    request_id,
+                                    packet: Some(Data::json(value)),
+                                },
+                            );
+                        }
+                    }
+                });
+                deliver_server_side_emit(&self.nsp, packet, answer);
+            }
+            ClusterBody::FetchSocketsResponse { ref request_id, .. }
+            | ClusterBody::ServerSideEmitResponse { ref request_id, .. }
+            | ClusterBody::BroadcastClientCount { ref request_id, .. }
+            | ClusterBody::BroadcastAck { ref request_id, .. } => {
+                let request_id = request_id.clone();
+                self.pending.answer(&request_id, message.body);
+            }
+            // Heartbeats and closes concern heartbeat-based adapters only.
+            _ => {}
+        }
+    }
+}
