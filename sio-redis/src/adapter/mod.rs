@@ -12,38 +12,30 @@
 //! publishes what other servers must see and applies what they publish.
 
 mod config;
+mod core;
 mod receive;
 mod sharded;
 
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use sio_core::engine::Sid;
 use sio_core::socketio::{
-    AckEvent, AckReplies, AckResponse, AckStream, Adapter, AdapterError, BroadcastOptions,
-    HandshakeInfo, LocalAdapter, NamespaceHandle, Packet, RawArgs, RecoveredSession, RemoteSocket,
-    Room, RoomEvent, ServerSideReplies, SessionState,
+    AckEvent, AckResponse, AckStream, Adapter, AdapterError, BroadcastOptions, HandshakeInfo,
+    LocalAdapter, NamespaceHandle, Packet, RemoteSocket, Room, ServerSideReplies,
 };
-use tokio::sync::{broadcast, oneshot, watch};
 
+use self::core::{Core, spawn_receive};
 pub use config::RedisAdapterConfig;
 pub use sharded::{ShardedAdapterConfig, ShardedRedisAdapter};
 
-use crate::conn::{ConnError, PendingRequests, Publisher, RequestError, Subscriber, Subscription};
+use crate::conn::{RequestError, Subscription};
 use crate::wire::{
     BroadcastEnvelope, Data, FetchedSocket, Flags, PubSubChannels, RemoteOpts, Request,
     RequestType, Response, WireOpts, WirePacket, request_id, server_uid,
 };
-
-/// The Redis connections of one adapter.
-#[derive(Debug)]
-struct Link {
-    publisher: Publisher,
-    subscriber: Subscriber,
-}
 
 /// The pub/sub adapter of one namespace (Node's `RedisAdapter`): rooms and delivery of this
 /// server in a [`LocalAdapter`], broadcasts and remote operations carried through Redis to the
@@ -69,80 +61,45 @@ pub struct RedisAdapter {
 
 #[derive(Debug)]
 struct Inner {
-    local: LocalAdapter,
-    nsp: NamespaceHandle,
-    name: String,
-    uid: String,
+    core: Core<Response, RequestType>,
     channels: PubSubChannels,
     config: RedisAdapterConfig,
-    link: Result<Link, ConnError>,
-    pending: PendingRequests<Response, RequestType>,
-    /// Whether the subscriber is subscribed (set by the receive loop).
-    subscribed: watch::Receiver<bool>,
-    /// Dropping or firing it stops the receive loop.
-    stop: Mutex<Option<oneshot::Sender<()>>>,
-    /// Ack ids of broadcasts with acks requested by other servers, far above the ids this
-    /// server's namespaces hand out.
-    foreign_ack_ids: AtomicU64,
 }
 
-/// The first ack id used for other servers' broadcasts with acks (2^52: still exact as a
-/// JavaScript number, beyond what a namespace's counter reaches).
-const FOREIGN_ACK_IDS: u64 = 1 << 52;
+impl std::ops::Deref for Inner {
+    type Target = Core<Response, RequestType>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.core
+    }
+}
+
+impl PubSubChannels {
+    /// What the pub/sub adapter of server `uid` subscribes to.
+    fn subscriptions(&self, uid: &str) -> Vec<Subscription> {
+        vec![
+            Subscription::Pattern(self.broadcast_pattern()),
+            Subscription::Channel(self.request().to_owned()),
+            Subscription::Channel(self.response().to_owned()),
+            Subscription::Channel(self.specific_response(uid)),
+        ]
+    }
+}
 
 impl RedisAdapter {
     /// A new adapter for a namespace; its connections start in the background. Must be called
     /// within a tokio runtime.
     pub fn new(nsp: NamespaceHandle, config: RedisAdapterConfig) -> Self {
-        let name = nsp.name().to_owned();
         let uid = server_uid();
-        let channels = PubSubChannels::new(&config.prefix, &name);
-        let subscriptions = [
-            Subscription::Pattern(channels.broadcast_pattern()),
-            Subscription::Channel(channels.request().to_owned()),
-            Subscription::Channel(channels.response().to_owned()),
-            Subscription::Channel(channels.specific_response(&uid)),
-        ];
-        let (subscribed_tx, subscribed) = watch::channel(false);
-        let (stop_tx, stop_rx) = oneshot::channel();
-        let started = Publisher::new(config.conn.clone()).and_then(|publisher| {
-            let (subscriber, events) = Subscriber::new(config.conn.clone(), subscriptions)?;
-            Ok((publisher, subscriber, events))
-        });
-        let (link, events) = match started {
-            Ok((publisher, subscriber, events)) => (
-                Ok(Link {
-                    publisher,
-                    subscriber,
-                }),
-                Some(events),
-            ),
-            Err(e) => {
-                tracing::error!(namespace = %name, error = %e, "the Redis adapter cannot start");
-                (Err(e), None)
-            }
-        };
+        let channels = PubSubChannels::new(&config.prefix, nsp.name());
+        let subscriptions = channels.subscriptions(&uid);
+        let (core, run) = Core::start(nsp, &config.conn, uid, subscriptions);
         let inner = Arc::new(Inner {
-            local: LocalAdapter::new(nsp.clone()),
-            nsp,
-            name,
-            uid,
+            core,
             channels,
             config,
-            link,
-            pending: PendingRequests::default(),
-            subscribed,
-            stop: Mutex::new(Some(stop_tx)),
-            foreign_ack_ids: AtomicU64::new(FOREIGN_ACK_IDS),
         });
-        if let Some(events) = events {
-            tokio::spawn(receive::run(
-                Arc::downgrade(&inner),
-                events,
-                stop_rx,
-                subscribed_tx,
-            ));
-        }
+        spawn_receive(&inner, run);
         RedisAdapter { inner }
     }
 
@@ -217,6 +174,25 @@ fn ack_of(packet: Option<Data>) -> AckResponse {
         },
         None => AckResponse::default(),
     }
+}
+
+/// The other servers' answers to a server-side emit with acks (those in time when it timed
+/// out); `pick` reads one answer's ack.
+fn server_side_replies<T>(
+    others: usize,
+    answers: Result<Vec<T>, RequestError<T>>,
+    pick: impl Fn(T) -> Option<Option<Data>>,
+) -> Result<ServerSideReplies, AdapterError> {
+    let answers = match answers {
+        Ok(answers) => answers,
+        Err(RequestError::Timeout { answers, .. }) => answers,
+        Err(e) => return Err(remote("server-side emit failed", e)),
+    };
+    let replies: Vec<AckResponse> = answers.into_iter().filter_map(pick).map(ack_of).collect();
+    Ok(ServerSideReplies {
+        missing: others.saturating_sub(replies.len()),
+        replies,
+    })
 }
 
 /// Forwards the other servers' answers to a broadcast with acks into `tx` until each of
@@ -301,16 +277,6 @@ fn from_fetched(socket: FetchedSocket) -> RemoteSocket {
 }
 
 impl Inner {
-    fn link(&self) -> Result<&Link, AdapterError> {
-        self.link
-            .as_ref()
-            .map_err(|e| remote("the Redis adapter did not start", e))
-    }
-
-    fn publisher(&self) -> Result<&Publisher, AdapterError> {
-        Ok(&self.link()?.publisher)
-    }
-
     /// `PUBSUB NUMSUB` of the request channel: every server of the cluster, this one included
     /// once subscribed.
     async fn server_count(&self) -> Result<usize, AdapterError> {
@@ -446,7 +412,146 @@ impl Inner {
     }
 }
 
+/// The [`Adapter`] methods both Redis adapters implement alike, over their `inner`:
+/// local state and delivery from its `local` [`LocalAdapter`], broadcasts with acks through
+/// its `remote_broadcast_with_ack`, the server count through its `server_count`, `init`
+/// through its publisher and `subscribed` flag.
+macro_rules! shared_adapter_methods {
+    () => {
+        fn socket_rooms(&self, sid: ::sio_core::engine::Sid) -> Vec<::sio_core::socketio::Room> {
+            self.inner.local.socket_rooms(sid)
+        }
+
+        fn sockets(
+            &self,
+            opts: &::sio_core::socketio::BroadcastOptions,
+        ) -> Vec<::sio_core::engine::Sid> {
+            self.inner.local.sockets(opts)
+        }
+
+        fn rooms(&self) -> Vec<::sio_core::socketio::Room> {
+            self.inner.local.rooms()
+        }
+
+        fn broadcast_raw(
+            &self,
+            event: &str,
+            args: &::sio_core::socketio::RawArgs,
+            opts: &::sio_core::socketio::BroadcastOptions,
+        ) -> Option<Result<(), ::sio_core::socketio::AdapterError>> {
+            // Other servers need the values: only local broadcasts take the fast path.
+            if opts.local {
+                self.inner.local.broadcast_raw(event, args, opts)
+            } else {
+                None
+            }
+        }
+
+        fn broadcast_with_ack(
+            &self,
+            packet: ::sio_core::socketio::Packet,
+            opts: &::sio_core::socketio::BroadcastOptions,
+            timeout: ::std::time::Duration,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<::sio_core::socketio::AckReplies, ::sio_core::socketio::AdapterError>,
+        > {
+            self.inner.local.broadcast_with_ack(packet, opts, timeout)
+        }
+
+        fn broadcast_with_ack_stream(
+            &self,
+            packet: ::sio_core::socketio::Packet,
+            opts: &::sio_core::socketio::BroadcastOptions,
+            timeout: ::std::time::Duration,
+        ) -> ::sio_core::socketio::AckStream {
+            let (stream, tx) = $crate::adapter::local_broadcast_with_ack(
+                &self.inner.local,
+                packet.clone(),
+                opts,
+                timeout,
+            );
+            if !opts.local {
+                tokio::spawn(self.inner.clone().remote_broadcast_with_ack(
+                    packet,
+                    $crate::adapter::wire_opts(opts),
+                    timeout,
+                    tx,
+                ));
+            }
+            stream
+        }
+
+        fn subscribe(&self) -> ::tokio::sync::broadcast::Receiver<::sio_core::socketio::RoomEvent> {
+            self.inner.local.subscribe()
+        }
+
+        fn server_side_emit_with_ack(
+            &self,
+            packet: ::sio_core::socketio::Packet,
+            timeout: ::std::time::Duration,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<Vec<::sio_core::socketio::AckResponse>, ::sio_core::socketio::AdapterError>,
+        > {
+            let replies = self.server_side_emit_with_replies(packet, timeout);
+            Box::pin(async move { Ok(replies.await?.replies) })
+        }
+
+        fn server_count(
+            &self,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<usize, ::sio_core::socketio::AdapterError>,
+        > {
+            let inner = self.inner.clone();
+            Box::pin(async move { inner.server_count().await })
+        }
+
+        fn init(
+            &self,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<(), ::sio_core::socketio::AdapterError>,
+        > {
+            let inner = self.inner.clone();
+            Box::pin(async move {
+                let publisher = inner.publisher()?.clone();
+                let mut subscribed = inner.subscribed.clone();
+                drop(inner);
+                subscribed
+                    .wait_for(|on| *on)
+                    .await
+                    .map_err(|_| AdapterError::Remote("the Redis adapter is closed".to_owned()))?;
+                publisher.wait_connected().await;
+                Ok(())
+            })
+        }
+
+        fn persist_session(
+            &self,
+            session: ::sio_core::socketio::SessionState,
+        ) -> ::futures_util::future::BoxFuture<'static, ()> {
+            self.inner.local.persist_session(session)
+        }
+
+        fn restore_session(
+            &self,
+            pid: String,
+            offset: String,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Option<::sio_core::socketio::RecoveredSession>,
+        > {
+            self.inner.local.restore_session(pid, offset)
+        }
+    };
+}
+use shared_adapter_methods;
+
 impl Adapter for RedisAdapter {
+    shared_adapter_methods!();
+
     fn add_all(&self, sid: Sid, rooms: &[Room]) {
         self.inner.local.add_all(sid, rooms);
     }
@@ -457,18 +562,6 @@ impl Adapter for RedisAdapter {
 
     fn del_all(&self, sid: Sid) {
         self.inner.local.del_all(sid);
-    }
-
-    fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
-        self.inner.local.socket_rooms(sid)
-    }
-
-    fn sockets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
-        self.inner.local.sockets(opts)
-    }
-
-    fn rooms(&self) -> Vec<Room> {
-        self.inner.local.rooms()
     }
 
     fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
@@ -482,52 +575,6 @@ impl Adapter for RedisAdapter {
             inner.publish(&inner.channels.for_rooms(&opts.rooms), envelope.encode());
         }
         inner.local.broadcast(packet, opts)
-    }
-
-    fn broadcast_raw(
-        &self,
-        event: &str,
-        args: &RawArgs,
-        opts: &BroadcastOptions,
-    ) -> Option<Result<(), AdapterError>> {
-        // Other servers need the values: only local broadcasts take the fast path.
-        if opts.local {
-            self.inner.local.broadcast_raw(event, args, opts)
-        } else {
-            None
-        }
-    }
-
-    fn broadcast_with_ack(
-        &self,
-        packet: Packet,
-        opts: &BroadcastOptions,
-        timeout: Duration,
-    ) -> BoxFuture<'static, Result<AckReplies, AdapterError>> {
-        self.inner.local.broadcast_with_ack(packet, opts, timeout)
-    }
-
-    fn broadcast_with_ack_stream(
-        &self,
-        packet: Packet,
-        opts: &BroadcastOptions,
-        timeout: Duration,
-    ) -> AckStream {
-        let (stream, tx) =
-            local_broadcast_with_ack(&self.inner.local, packet.clone(), opts, timeout);
-        if !opts.local {
-            tokio::spawn(self.inner.clone().remote_broadcast_with_ack(
-                packet,
-                wire_opts(opts),
-                timeout,
-                tx,
-            ));
-        }
-        stream
-    }
-
-    fn subscribe(&self) -> broadcast::Receiver<RoomEvent> {
-        self.inner.local.subscribe()
     }
 
     fn fetch_sockets(
@@ -649,15 +696,6 @@ impl Adapter for RedisAdapter {
         Box::pin(async move { sent })
     }
 
-    fn server_side_emit_with_ack(
-        &self,
-        packet: Packet,
-        timeout: Duration,
-    ) -> BoxFuture<'static, Result<Vec<AckResponse>, AdapterError>> {
-        let replies = self.server_side_emit_with_replies(packet, timeout);
-        Box::pin(async move { Ok(replies.await?.replies) })
-    }
-
     fn server_side_emit_with_replies(
         &self,
         packet: Packet,
@@ -682,78 +720,20 @@ impl Adapter for RedisAdapter {
                 ),
             }
             .encode();
-            let answers = match pending
+            let answers = pending
                 .send(inner.publisher()?, inner.channels.request(), bytes, timeout)
-                .await
-            {
-                Ok(answers) => answers,
-                Err(RequestError::Timeout { answers, .. }) => answers,
-                Err(e) => return Err(remote("server-side emit failed", e)),
-            };
-            let replies: Vec<AckResponse> = answers
-                .into_iter()
-                .filter_map(|answer| match answer {
-                    Response::ServerSideEmit { data, .. } => Some(ack_of(data)),
-                    _ => None,
-                })
-                .collect();
-            Ok(ServerSideReplies {
-                missing: others.saturating_sub(replies.len()),
-                replies,
+                .await;
+            server_side_replies(others, answers, |answer| match answer {
+                Response::ServerSideEmit { data, .. } => Some(data),
+                _ => None,
             })
-        })
-    }
-
-    fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>> {
-        let inner = self.inner.clone();
-        Box::pin(async move { inner.server_count().await })
-    }
-
-    fn init(&self) -> BoxFuture<'static, Result<(), AdapterError>> {
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            let publisher = inner.publisher()?.clone();
-            let mut subscribed = inner.subscribed.clone();
-            drop(inner);
-            subscribed
-                .wait_for(|on| *on)
-                .await
-                .map_err(|_| AdapterError::Remote("the Redis adapter is closed".to_owned()))?;
-            publisher.wait_connected().await;
-            Ok(())
         })
     }
 
     fn close(&self) -> BoxFuture<'static, ()> {
         let inner = self.inner.clone();
         Box::pin(async move {
-            if let Some(stop) = inner.stop.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                let _ = stop.send(());
-            }
-            if let Ok(link) = &inner.link {
-                let channels = &inner.channels;
-                for subscription in [
-                    Subscription::Pattern(channels.broadcast_pattern()),
-                    Subscription::Channel(channels.request().to_owned()),
-                    Subscription::Channel(channels.response().to_owned()),
-                    Subscription::Channel(channels.specific_response(&inner.uid)),
-                ] {
-                    let _ = link.subscriber.unsubscribe(subscription).await;
-                }
-                link.publisher.close();
-            }
+            inner.close(inner.channels.subscriptions(&inner.uid)).await;
         })
-    }
-
-    fn persist_session(&self, session: SessionState) -> BoxFuture<'static, ()> {
-        self.inner.local.persist_session(session)
-    }
-
-    fn restore_session(
-        &self,
-        pid: String,
-        offset: String,
-    ) -> BoxFuture<'static, Option<RecoveredSession>> {
-        self.inner.local.restore_session(pid, offset)
     }
 }

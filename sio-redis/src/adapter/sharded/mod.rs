@@ -12,7 +12,6 @@ mod config;
 mod receive;
 
 use std::collections::HashSet;
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,19 +19,17 @@ use futures_util::future::{BoxFuture, join_all};
 use serde_json::Value;
 use sio_core::engine::Sid;
 use sio_core::socketio::{
-    AckResponse, AckStream, Adapter, AdapterError, BroadcastOptions, LocalAdapter, NamespaceHandle,
-    Packet, RawArgs, RecoveredSession, RemoteSocket, Room, RoomEvent, ServerSideReplies,
-    SessionState,
+    Adapter, AdapterError, BroadcastOptions, NamespaceHandle, Packet, RemoteSocket, Room,
+    ServerSideReplies,
 };
-use tokio::sync::{broadcast, oneshot, watch};
 
 pub use config::ShardedAdapterConfig;
 
+use super::core::{Core, spawn_receive};
 use super::{
-    BroadcastAnswer, FOREIGN_ACK_IDS, Link, ack_of, collect_broadcast_acks, from_fetched,
-    local_broadcast_with_ack, remote, wire_opts,
+    BroadcastAnswer, collect_broadcast_acks, from_fetched, remote, server_side_replies, wire_opts,
 };
-use crate::conn::{ConnError, PendingRequests, Publisher, RequestError, Subscriber, Subscription};
+use crate::conn::{RequestError, Subscription};
 use crate::wire::{
     ClusterBody, ClusterMessage, Data, ShardedChannels, WireOpts, WirePacket, request_id,
     sharded_uid,
@@ -68,76 +65,39 @@ pub struct ShardedRedisAdapter {
 
 #[derive(Debug)]
 struct Inner {
-    local: LocalAdapter,
-    nsp: NamespaceHandle,
-    name: String,
-    uid: String,
+    core: Core<ClusterBody>,
     channels: ShardedChannels,
     config: ShardedAdapterConfig,
-    link: Result<Link, ConnError>,
-    pending: PendingRequests<ClusterBody>,
     /// The rooms whose channel this server subscribes to.
     room_channels: Mutex<HashSet<Room>>,
-    /// Whether the subscriber is subscribed (set by the receive loop).
-    subscribed: watch::Receiver<bool>,
-    /// Dropping or firing it stops the receive loop.
-    stop: Mutex<Option<oneshot::Sender<()>>>,
-    /// Ack ids of broadcasts with acks requested by other servers.
-    foreign_ack_ids: AtomicU64,
+}
+
+impl std::ops::Deref for Inner {
+    type Target = Core<ClusterBody>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.core
+    }
 }
 
 impl ShardedRedisAdapter {
     /// A new adapter for a namespace; its connections start in the background. Must be called
     /// within a tokio runtime.
     pub fn new(nsp: NamespaceHandle, config: ShardedAdapterConfig) -> Self {
-        let name = nsp.name().to_owned();
         let uid = sharded_uid();
-        let channels = ShardedChannels::new(&config.prefix, &name, config.subscription_mode);
-        let subscriptions = [
+        let channels = ShardedChannels::new(&config.prefix, nsp.name(), config.subscription_mode);
+        let subscriptions = vec![
             Subscription::Shard(channels.main().to_owned()),
             Subscription::Shard(channels.response(&uid)),
         ];
-        let (subscribed_tx, subscribed) = watch::channel(false);
-        let (stop_tx, stop_rx) = oneshot::channel();
-        let started = Publisher::new(config.conn.clone()).and_then(|publisher| {
-            let (subscriber, events) = Subscriber::new(config.conn.clone(), subscriptions)?;
-            Ok((publisher, subscriber, events))
-        });
-        let (link, events) = match started {
-            Ok((publisher, subscriber, events)) => (
-                Ok(Link {
-                    publisher,
-                    subscriber,
-                }),
-                Some(events),
-            ),
-            Err(e) => {
-                tracing::error!(namespace = %name, error = %e, "the sharded Redis adapter cannot start");
-                (Err(e), None)
-            }
-        };
+        let (core, run) = Core::start(nsp, &config.conn, uid, subscriptions);
         let inner = Arc::new(Inner {
-            local: LocalAdapter::new(nsp.clone()),
-            nsp,
-            name,
-            uid,
+            core,
             channels,
             config,
-            link,
-            pending: PendingRequests::default(),
             room_channels: Mutex::new(HashSet::new()),
-            subscribed,
-            stop: Mutex::new(Some(stop_tx)),
-            foreign_ack_ids: AtomicU64::new(FOREIGN_ACK_IDS),
         });
-        if let Some(events) = events {
-            tokio::spawn(super::receive::run(
-                Arc::downgrade(&inner),
-                events,
-                stop_rx,
-                subscribed_tx,
-            ));
-        }
+        spawn_receive(&inner, run);
         ShardedRedisAdapter { inner }
     }
 
@@ -153,16 +113,6 @@ impl ShardedRedisAdapter {
 }
 
 impl Inner {
-    fn link(&self) -> Result<&Link, AdapterError> {
-        self.link
-            .as_ref()
-            .map_err(|e| remote("the sharded Redis adapter did not start", e))
-    }
-
-    fn publisher(&self) -> Result<&Publisher, AdapterError> {
-        Ok(&self.link()?.publisher)
-    }
-
     fn message(&self, body: ClusterBody) -> Vec<u8> {
         ClusterMessage {
             uid: self.uid.clone(),
@@ -383,6 +333,8 @@ impl Inner {
 }
 
 impl Adapter for ShardedRedisAdapter {
+    super::shared_adapter_methods!();
+
     fn add_all(&self, sid: Sid, rooms: &[Room]) {
         self.inner.join(sid, rooms);
     }
@@ -393,18 +345,6 @@ impl Adapter for ShardedRedisAdapter {
 
     fn del_all(&self, sid: Sid) {
         self.inner.leave_all(sid);
-    }
-
-    fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
-        self.inner.local.socket_rooms(sid)
-    }
-
-    fn sockets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
-        self.inner.local.sockets(opts)
-    }
-
-    fn rooms(&self) -> Vec<Room> {
-        self.inner.local.rooms()
     }
 
     fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
@@ -421,52 +361,6 @@ impl Adapter for ShardedRedisAdapter {
             );
         }
         inner.local.broadcast(packet, opts)
-    }
-
-    fn broadcast_raw(
-        &self,
-        event: &str,
-        args: &RawArgs,
-        opts: &BroadcastOptions,
-    ) -> Option<Result<(), AdapterError>> {
-        // Other servers need the values: only local broadcasts take the fast path.
-        if opts.local {
-            self.inner.local.broadcast_raw(event, args, opts)
-        } else {
-            None
-        }
-    }
-
-    fn broadcast_with_ack(
-        &self,
-        packet: Packet,
-        opts: &BroadcastOptions,
-        timeout: Duration,
-    ) -> BoxFuture<'static, Result<sio_core::socketio::AckReplies, AdapterError>> {
-        self.inner.local.broadcast_with_ack(packet, opts, timeout)
-    }
-
-    fn broadcast_with_ack_stream(
-        &self,
-        packet: Packet,
-        opts: &BroadcastOptions,
-        timeout: Duration,
-    ) -> AckStream {
-        let (stream, tx) =
-            local_broadcast_with_ack(&self.inner.local, packet.clone(), opts, timeout);
-        if !opts.local {
-            tokio::spawn(self.inner.clone().remote_broadcast_with_ack(
-                packet,
-                wire_opts(opts),
-                timeout,
-                tx,
-            ));
-        }
-        stream
-    }
-
-    fn subscribe(&self) -> broadcast::Receiver<RoomEvent> {
-        self.inner.local.subscribe()
     }
 
     fn fetch_sockets(
@@ -577,15 +471,6 @@ impl Adapter for ShardedRedisAdapter {
         Box::pin(async move { sent })
     }
 
-    fn server_side_emit_with_ack(
-        &self,
-        packet: Packet,
-        timeout: Duration,
-    ) -> BoxFuture<'static, Result<Vec<AckResponse>, AdapterError>> {
-        let replies = self.server_side_emit_with_replies(packet, timeout);
-        Box::pin(async move { Ok(replies.await?.replies) })
-    }
-
     fn server_side_emit_with_replies(
         &self,
         packet: Packet,
@@ -606,82 +491,30 @@ impl Adapter for ShardedRedisAdapter {
                     timeout,
                 )
                 .await?;
-            let answers = match answers {
-                Ok(answers) => answers,
-                Err(RequestError::Timeout { answers, .. }) => answers,
-                Err(e) => return Err(remote("server-side emit failed", e)),
-            };
-            let replies: Vec<AckResponse> = answers
-                .into_iter()
-                .filter_map(|answer| match answer {
-                    ClusterBody::ServerSideEmitResponse { packet, .. } => Some(ack_of(packet)),
-                    _ => None,
-                })
-                .collect();
-            Ok(ServerSideReplies {
-                missing: others.saturating_sub(replies.len()),
-                replies,
+            server_side_replies(others, answers, |answer| match answer {
+                ClusterBody::ServerSideEmitResponse { packet, .. } => Some(packet),
+                _ => None,
             })
-        })
-    }
-
-    fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>> {
-        let inner = self.inner.clone();
-        Box::pin(async move { inner.server_count().await })
-    }
-
-    fn init(&self) -> BoxFuture<'static, Result<(), AdapterError>> {
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            let publisher = inner.publisher()?.clone();
-            let mut subscribed = inner.subscribed.clone();
-            drop(inner);
-            subscribed.wait_for(|on| *on).await.map_err(|_| {
-                AdapterError::Remote("the sharded Redis adapter is closed".to_owned())
-            })?;
-            publisher.wait_connected().await;
-            Ok(())
         })
     }
 
     fn close(&self) -> BoxFuture<'static, ()> {
         let inner = self.inner.clone();
         Box::pin(async move {
-            if let Some(stop) = inner.stop.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                let _ = stop.send(());
-            }
-            if let Ok(link) = &inner.link {
-                let rooms: Vec<Room> = inner
-                    .room_channels
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .drain()
-                    .collect();
-                let mut channels = vec![
-                    inner.channels.main().to_owned(),
-                    inner.channels.response(&inner.uid),
-                ];
-                channels.extend(rooms.iter().map(|room| inner.channels.room(room)));
-                for channel in channels {
-                    let _ = link
-                        .subscriber
-                        .unsubscribe(Subscription::Shard(channel))
-                        .await;
-                }
-                link.publisher.close();
-            }
+            let rooms: Vec<Room> = inner
+                .room_channels
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .drain()
+                .collect();
+            let mut channels = vec![
+                inner.channels.main().to_owned(),
+                inner.channels.response(&inner.uid),
+            ];
+            channels.extend(rooms.iter().map(|room| inner.channels.room(room)));
+            inner
+                .close(channels.into_iter().map(Subscription::Shard).collect())
+                .await;
         })
-    }
-
-    fn persist_session(&self, session: SessionState) -> BoxFuture<'static, ()> {
-        self.inner.local.persist_session(session)
-    }
-
-    fn restore_session(
-        &self,
-        pid: String,
-        offset: String,
-    ) -> BoxFuture<'static, Option<RecoveredSession>> {
-        self.inner.local.restore_session(pid, offset)
     }
 }
