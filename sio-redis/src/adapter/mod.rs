@@ -31,7 +31,7 @@ use self::core::{Core, spawn_receive};
 pub use config::RedisAdapterConfig;
 pub use sharded::{ShardedAdapterConfig, ShardedRedisAdapter};
 
-use crate::conn::{RequestError, Subscription};
+use crate::conn::{ConnError, RequestError, Subscription};
 use crate::wire::{
     BroadcastEnvelope, Data, FetchedSocket, Flags, PubSubChannels, RemoteOpts, Request,
     RequestType, Response, WireOpts, WirePacket, request_id, server_uid,
@@ -159,6 +159,12 @@ fn remote_opts(opts: &BroadcastOptions) -> RemoteOpts {
     }
 }
 
+/// The number of servers, from a count Redis answered.
+fn servers(count: Result<u64, ConnError>) -> Result<usize, AdapterError> {
+    let n = count.map_err(|e| remote("cannot count the servers", e))?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
 /// One answer to a broadcast with acks: a server's client count, or one client's ack.
 enum BroadcastAnswer {
     Count(u64),
@@ -280,12 +286,7 @@ impl Inner {
     /// `PUBSUB NUMSUB` of the request channel: every server of the cluster, this one included
     /// once subscribed.
     async fn server_count(&self) -> Result<usize, AdapterError> {
-        let n = self
-            .publisher()?
-            .numsub(self.channels.request())
-            .await
-            .map_err(|e| remote("cannot count the servers", e))?;
-        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        servers(self.publisher()?.numsub(self.channels.request()).await)
     }
 
     /// Publishes `request` and waits for one answer from each of the other servers (none
@@ -412,12 +413,188 @@ impl Inner {
     }
 }
 
+/// A change to sockets' rooms or connections, made on every server.
+#[derive(Debug, Clone)]
+enum Change {
+    Join(Vec<Room>),
+    Leave(Vec<Room>),
+    Disconnect { close: bool },
+}
+
+/// What each Redis adapter does its own way; the shared [`Adapter`] methods build on it.
+trait Protocol: Send + Sync + 'static {
+    /// The local state.
+    fn local(&self) -> &LocalAdapter;
+    /// The namespace.
+    fn nsp(&self) -> &NamespaceHandle;
+    /// Joins locally.
+    fn join(&self, sid: Sid, rooms: &[Room]);
+    /// Leaves locally.
+    fn leave(&self, sid: Sid, room: &str);
+    /// Leaves every room locally.
+    fn leave_all(&self, sid: Sid);
+    /// Publishes a broadcast (not a local one) for the other servers.
+    fn publish_broadcast(&self, packet: &Packet, opts: &BroadcastOptions);
+    /// The other servers' sockets matching `opts`.
+    fn fetch_others(
+        self: Arc<Self>,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>>;
+    /// What follows a change already applied here: publishing it (unless `opts.local`) and
+    /// waiting until every other server applied it.
+    fn after_change(
+        self: Arc<Self>,
+        change: Change,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<(), AdapterError>>;
+}
+
+/// Applies a join or leave here, then makes it on the other servers.
+fn change_sockets<P: Protocol>(
+    adapter: &Arc<P>,
+    change: Change,
+    opts: &BroadcastOptions,
+) -> BoxFuture<'static, Result<(), AdapterError>> {
+    apply_change(&**adapter, &change, opts);
+    adapter.clone().after_change(change, opts)
+}
+
+/// This server's sockets matching `opts`, as an answer to a fetch request.
+fn fetched_sockets(adapter: &impl Protocol, opts: &BroadcastOptions) -> Vec<FetchedSocket> {
+    adapter
+        .local()
+        .sockets(opts)
+        .into_iter()
+        .filter_map(|sid| adapter.nsp().socket(sid))
+        .map(|socket| to_fetched(&RemoteSocket::of(&socket)))
+        .collect()
+}
+
+/// A server-side emit's `[event, ...args]` with its binary attachments.
+fn emit_data(packet: Packet) -> Data {
+    Data::new(
+        packet.data.unwrap_or_else(|| Value::Array(Vec::new())),
+        packet.attachments,
+    )
+}
+
+/// Applies a change to this server's sockets matching `opts`.
+fn apply_change(adapter: &impl Protocol, change: &Change, opts: &BroadcastOptions) {
+    for sid in adapter.local().sockets(opts) {
+        match change {
+            Change::Join(rooms) => adapter.join(sid, rooms),
+            Change::Leave(rooms) => {
+                for room in rooms {
+                    adapter.leave(sid, room);
+                }
+            }
+            Change::Disconnect { close } => {
+                if let Some(socket) = adapter.nsp().socket(sid) {
+                    if *close {
+                        socket.close();
+                    } else {
+                        socket.disconnect();
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The [`Adapter`] methods both Redis adapters implement alike, over their `inner`:
 /// local state and delivery from its `local` [`LocalAdapter`], broadcasts with acks through
 /// its `remote_broadcast_with_ack`, the server count through its `server_count`, `init`
 /// through its publisher and `subscribed` flag.
 macro_rules! shared_adapter_methods {
     () => {
+        fn add_all(&self, sid: ::sio_core::engine::Sid, rooms: &[::sio_core::socketio::Room]) {
+            $crate::adapter::Protocol::join(&*self.inner, sid, rooms);
+        }
+
+        fn del(&self, sid: ::sio_core::engine::Sid, room: &str) {
+            $crate::adapter::Protocol::leave(&*self.inner, sid, room);
+        }
+
+        fn del_all(&self, sid: ::sio_core::engine::Sid) {
+            $crate::adapter::Protocol::leave_all(&*self.inner, sid);
+        }
+
+        fn broadcast(
+            &self,
+            packet: ::sio_core::socketio::Packet,
+            opts: &::sio_core::socketio::BroadcastOptions,
+        ) -> Result<(), ::sio_core::socketio::AdapterError> {
+            if !opts.local {
+                $crate::adapter::Protocol::publish_broadcast(&*self.inner, &packet, opts);
+            }
+            self.inner.local.broadcast(packet, opts)
+        }
+
+        fn fetch_sockets(
+            &self,
+            opts: &::sio_core::socketio::BroadcastOptions,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<Vec<::sio_core::socketio::RemoteSocket>, ::sio_core::socketio::AdapterError>,
+        > {
+            let local = self.inner.local.fetch_sockets(opts);
+            if opts.local {
+                return local;
+            }
+            let others = $crate::adapter::Protocol::fetch_others(self.inner.clone(), opts);
+            Box::pin(async move {
+                let mut sockets = local.await?;
+                sockets.extend(others.await?);
+                Ok(sockets)
+            })
+        }
+
+        fn add_sockets(
+            &self,
+            opts: &::sio_core::socketio::BroadcastOptions,
+            rooms: Vec<::sio_core::socketio::Room>,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<(), ::sio_core::socketio::AdapterError>,
+        > {
+            $crate::adapter::change_sockets(&self.inner, $crate::adapter::Change::Join(rooms), opts)
+        }
+
+        fn del_sockets(
+            &self,
+            opts: &::sio_core::socketio::BroadcastOptions,
+            rooms: Vec<::sio_core::socketio::Room>,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<(), ::sio_core::socketio::AdapterError>,
+        > {
+            $crate::adapter::change_sockets(
+                &self.inner,
+                $crate::adapter::Change::Leave(rooms),
+                opts,
+            )
+        }
+
+        fn disconnect_sockets(
+            &self,
+            opts: &::sio_core::socketio::BroadcastOptions,
+            close: bool,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<(), ::sio_core::socketio::AdapterError>,
+        > {
+            let local = self.inner.local.disconnect_sockets(opts, close);
+            let others = $crate::adapter::Protocol::after_change(
+                self.inner.clone(),
+                $crate::adapter::Change::Disconnect { close },
+                opts,
+            );
+            Box::pin(async move {
+                local.await?;
+                others.await
+            })
+        }
+
         fn socket_rooms(&self, sid: ::sio_core::engine::Sid) -> Vec<::sio_core::socketio::Room> {
             self.inner.local.socket_rooms(sid)
         }
@@ -549,48 +726,44 @@ macro_rules! shared_adapter_methods {
 }
 use shared_adapter_methods;
 
-impl Adapter for RedisAdapter {
-    shared_adapter_methods!();
-
-    fn add_all(&self, sid: Sid, rooms: &[Room]) {
-        self.inner.local.add_all(sid, rooms);
+impl Protocol for Inner {
+    fn local(&self) -> &LocalAdapter {
+        &self.local
     }
 
-    fn del(&self, sid: Sid, room: &str) {
-        self.inner.local.del(sid, room);
+    fn nsp(&self) -> &NamespaceHandle {
+        &self.nsp
     }
 
-    fn del_all(&self, sid: Sid) {
-        self.inner.local.del_all(sid);
+    fn join(&self, sid: Sid, rooms: &[Room]) {
+        self.local.add_all(sid, rooms);
     }
 
-    fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
-        let inner = &self.inner;
-        if !opts.local {
-            let envelope = BroadcastEnvelope {
-                uid: inner.uid.clone(),
-                packet: WirePacket::from_packet(&packet, true),
-                opts: wire_opts(opts),
-            };
-            inner.publish(&inner.channels.for_rooms(&opts.rooms), envelope.encode());
-        }
-        inner.local.broadcast(packet, opts)
+    fn leave(&self, sid: Sid, room: &str) {
+        self.local.del(sid, room);
     }
 
-    fn fetch_sockets(
-        &self,
+    fn leave_all(&self, sid: Sid) {
+        self.local.del_all(sid);
+    }
+
+    fn publish_broadcast(&self, packet: &Packet, opts: &BroadcastOptions) {
+        let envelope = BroadcastEnvelope {
+            uid: self.uid.clone(),
+            packet: WirePacket::from_packet(packet, true),
+            opts: wire_opts(opts),
+        };
+        self.publish(&self.channels.for_rooms(&opts.rooms), envelope.encode());
+    }
+
+    fn fetch_others(
+        self: Arc<Self>,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
-        let local = self.inner.local.fetch_sockets(opts);
-        if opts.local {
-            return local;
-        }
-        let inner = self.inner.clone();
         let wire = remote_opts(opts);
         Box::pin(async move {
-            let mut sockets = local.await?;
-            let uid = inner.uid.clone();
-            let answers = inner
+            let uid = self.uid.clone();
+            let answers = self
                 .ask_others(RequestType::RemoteFetch, |request_id| {
                     Request::RemoteFetch {
                         uid,
@@ -599,95 +772,57 @@ impl Adapter for RedisAdapter {
                     }
                 })
                 .await?;
-            for answer in answers {
-                if let Response::RemoteFetch { sockets: more, .. } = answer {
-                    sockets.extend(more.into_iter().map(from_fetched));
-                }
-            }
-            Ok(sockets)
+            Ok(answers
+                .into_iter()
+                .filter_map(|answer| match answer {
+                    Response::RemoteFetch { sockets, .. } => Some(sockets),
+                    _ => None,
+                })
+                .flatten()
+                .map(from_fetched)
+                .collect())
         })
     }
 
-    fn add_sockets(
-        &self,
+    fn after_change(
+        self: Arc<Self>,
+        change: Change,
         opts: &BroadcastOptions,
-        rooms: Vec<Room>,
     ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        for sid in self.inner.local.sockets(opts) {
-            self.inner.local.add_all(sid, &rooms);
-        }
         if opts.local {
             return Box::pin(async { Ok(()) });
         }
-        let request = Request::RemoteJoin {
-            uid: Some(self.inner.uid.clone()),
-            opts: remote_opts(opts),
-            rooms: rooms.clone(),
+        let uid = Some(self.uid.clone());
+        let wire = remote_opts(opts);
+        let request = match change {
+            Change::Join(rooms) => Request::RemoteJoin {
+                uid,
+                opts: wire,
+                rooms,
+            },
+            Change::Leave(rooms) => Request::RemoteLeave {
+                uid,
+                opts: wire,
+                rooms,
+            },
+            Change::Disconnect { close } => Request::RemoteDisconnect {
+                uid,
+                opts: wire,
+                close,
+            },
         };
-        Box::pin(
-            self.inner
-                .clone()
-                .publish_and_barrier(request, opts.rooms.clone()),
-        )
+        Box::pin(self.publish_and_barrier(request, opts.rooms.clone()))
     }
+}
 
-    fn del_sockets(
-        &self,
-        opts: &BroadcastOptions,
-        rooms: Vec<Room>,
-    ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        for sid in self.inner.local.sockets(opts) {
-            for room in &rooms {
-                self.inner.local.del(sid, room);
-            }
-        }
-        if opts.local {
-            return Box::pin(async { Ok(()) });
-        }
-        let request = Request::RemoteLeave {
-            uid: Some(self.inner.uid.clone()),
-            opts: remote_opts(opts),
-            rooms: rooms.clone(),
-        };
-        Box::pin(
-            self.inner
-                .clone()
-                .publish_and_barrier(request, opts.rooms.clone()),
-        )
-    }
-
-    fn disconnect_sockets(
-        &self,
-        opts: &BroadcastOptions,
-        close: bool,
-    ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        let local = self.inner.local.disconnect_sockets(opts, close);
-        if opts.local {
-            return local;
-        }
-        let request = Request::RemoteDisconnect {
-            uid: Some(self.inner.uid.clone()),
-            opts: remote_opts(opts),
-            close,
-        };
-        let barrier = self
-            .inner
-            .clone()
-            .publish_and_barrier(request, opts.rooms.clone());
-        Box::pin(async move {
-            local.await?;
-            barrier.await
-        })
-    }
+impl Adapter for RedisAdapter {
+    shared_adapter_methods!();
 
     fn server_side_emit(&self, packet: Packet) -> BoxFuture<'static, Result<(), AdapterError>> {
         let request = Request::ServerSideEmit {
             uid: self.inner.uid.clone(),
             request_id: None,
-            data: Data::new(
-                packet.data.unwrap_or_else(|| Value::Array(Vec::new())),
-                packet.attachments,
-            ),
+            data: emit_data(packet),
         };
         let sent = self.inner.publisher().and_then(|p| {
             p.publish(self.inner.channels.request(), request.encode())
@@ -714,10 +849,7 @@ impl Adapter for RedisAdapter {
             let bytes = Request::ServerSideEmit {
                 uid: inner.uid.clone(),
                 request_id: Some(id),
-                data: Data::new(
-                    packet.data.unwrap_or_else(|| Value::Array(Vec::new())),
-                    packet.attachments,
-                ),
+                data: emit_data(packet),
             }
             .encode();
             let answers = pending

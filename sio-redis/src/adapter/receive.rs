@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use sio_core::socketio::{
-    Adapter, BroadcastOptions, LocalAdapter, Packet, RemoteSocket, ServerSideEmit,
-};
+use sio_core::socketio::{Adapter, BroadcastOptions, LocalAdapter, Packet, ServerSideEmit};
 use tokio::sync::{oneshot, watch};
 
-use super::{Inner, options_from_wire, to_fetched};
+use super::{Change, Inner, apply_change, fetched_sockets, options_from_wire};
 use crate::conn::{Message, SubEvent, SubEvents};
-use crate::wire::{BroadcastEnvelope, ChannelKind, Data, RemoteOpts, Request, Response};
+use crate::wire::{
+    BroadcastEnvelope, ChannelKind, Data, RemoteOpts, Request, Response, WireOpts, WirePacket,
+};
 
 /// An adapter's state as the receive loop sees it.
 pub(super) trait Receive: Send + Sync + 'static {
@@ -96,6 +96,22 @@ pub(super) fn deliver_server_side_emit(
     nsp.deliver_server_side_emit(emit);
 }
 
+/// A broadcast another server published, as this server delivers it; `None` (logged) when
+/// its packet is unreadable.
+pub(super) fn read_broadcast(
+    nsp: &str,
+    packet: WirePacket,
+    opts: WireOpts,
+) -> Option<(Packet, BroadcastOptions)> {
+    match packet.into_packet(nsp) {
+        Ok(packet) => Some((packet, options_from_wire(opts))),
+        Err(error) => {
+            tracing::debug!(namespace = %nsp, %error, "unreadable broadcast ignored");
+            None
+        }
+    }
+}
+
 /// Reads the subscriber's events until the adapter is dropped or closed.
 pub(super) async fn run<R: Receive>(
     adapter: Weak<R>,
@@ -162,14 +178,8 @@ impl Inner {
         if envelope.uid == self.uid || envelope.packet.namespace() != self.name {
             return;
         }
-        let opts = options_from_wire(envelope.opts);
-        match envelope.packet.into_packet(&self.name) {
-            Ok(packet) => {
-                let _ = self.local.broadcast(packet, &opts);
-            }
-            Err(error) => {
-                tracing::debug!(namespace = %self.name, %error, "unreadable broadcast ignored");
-            }
+        if let Some((packet, opts)) = read_broadcast(&self.name, envelope.packet, envelope.opts) {
+            let _ = self.local.broadcast(packet, &opts);
         }
     }
 
@@ -210,40 +220,21 @@ impl Inner {
                 self.respond(&uid, &Response::AllRooms { request_id, rooms });
             }
             Request::RemoteJoin { opts, rooms, .. } => {
-                for sid in self.local.sockets(&local_opts(opts)) {
-                    self.local.add_all(sid, &rooms);
-                }
+                apply_change(&**self, &Change::Join(rooms), &local_opts(opts));
             }
             Request::RemoteLeave { opts, rooms, .. } => {
-                for sid in self.local.sockets(&local_opts(opts)) {
-                    for room in &rooms {
-                        self.local.del(sid, room);
-                    }
-                }
+                apply_change(&**self, &Change::Leave(rooms), &local_opts(opts));
             }
             Request::RemoteDisconnect { opts, close, .. } => {
-                for sid in self.local.sockets(&local_opts(opts)) {
-                    if let Some(socket) = self.nsp.socket(sid) {
-                        if close {
-                            socket.close();
-                        } else {
-                            socket.disconnect();
-                        }
-                    }
-                }
+                let change = Change::Disconnect { close };
+                apply_change(&**self, &change, &local_opts(opts));
             }
             Request::RemoteFetch {
                 uid,
                 request_id,
                 opts,
             } => {
-                let sockets = self
-                    .local
-                    .sockets(&local_opts(opts))
-                    .into_iter()
-                    .filter_map(|sid| self.nsp.socket(sid))
-                    .map(|socket| to_fetched(&RemoteSocket::of(&socket)))
-                    .collect();
+                let sockets = fetched_sockets(&**self, &local_opts(opts));
                 self.respond(
                     &uid,
                     &Response::RemoteFetch {
@@ -261,15 +252,9 @@ impl Inner {
                 packet,
                 opts,
             } => {
-                let opts = options_from_wire(opts);
-                let packet = match packet.into_packet(&self.name) {
-                    Ok(packet) => packet,
-                    Err(error) => {
-                        tracing::debug!(namespace = %self.name, %error, "unreadable broadcast ignored");
-                        return;
-                    }
-                };
-                self.on_broadcast_with_ack(uid, request_id, packet, opts);
+                if let Some((packet, opts)) = read_broadcast(&self.name, packet, opts) {
+                    self.on_broadcast_with_ack(uid, request_id, packet, opts);
+                }
             }
         }
     }

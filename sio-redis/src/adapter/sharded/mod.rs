@@ -16,23 +16,22 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::future::{BoxFuture, join_all};
-use serde_json::Value;
 use sio_core::engine::Sid;
 use sio_core::socketio::{
-    Adapter, AdapterError, BroadcastOptions, NamespaceHandle, Packet, RemoteSocket, Room,
-    ServerSideReplies,
+    Adapter, AdapterError, BroadcastOptions, LocalAdapter, NamespaceHandle, Packet, RemoteSocket,
+    Room, ServerSideReplies,
 };
 
 pub use config::ShardedAdapterConfig;
 
 use super::core::{Core, spawn_receive};
 use super::{
-    BroadcastAnswer, collect_broadcast_acks, from_fetched, remote, server_side_replies, wire_opts,
+    BroadcastAnswer, Change, Protocol, collect_broadcast_acks, emit_data, from_fetched, remote,
+    server_side_replies, servers, wire_opts,
 };
 use crate::conn::{RequestError, Subscription};
 use crate::wire::{
-    ClusterBody, ClusterMessage, Data, ShardedChannels, WireOpts, WirePacket, request_id,
-    sharded_uid,
+    ClusterBody, ClusterMessage, ShardedChannels, WireOpts, WirePacket, request_id, sharded_uid,
 };
 
 /// The sharded adapter of one namespace (Node's `ShardedRedisAdapter`): rooms and delivery
@@ -145,12 +144,7 @@ impl Inner {
     /// `PUBSUB SHARDNUMSUB P#N#`: every server of the cluster, this one included once
     /// subscribed.
     async fn server_count(&self) -> Result<usize, AdapterError> {
-        let n = self
-            .publisher()?
-            .shardnumsub(self.channels.main())
-            .await
-            .map_err(|e| remote("cannot count the servers", e))?;
-        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        servers(self.publisher()?.shardnumsub(self.channels.main()).await)
     }
 
     /// Publishes a request on `P#N#` and waits for one answer from each other server.
@@ -173,7 +167,7 @@ impl Inner {
     }
 
     /// Fetch sockets matching `opts` on every other server.
-    async fn fetch_others(&self, opts: WireOpts) -> Result<Vec<RemoteSocket>, AdapterError> {
+    async fn fetch_remote(&self, opts: WireOpts) -> Result<Vec<RemoteSocket>, AdapterError> {
         let (_, answers) = self
             .ask_others(
                 |request_id| ClusterBody::FetchSockets { opts, request_id },
@@ -202,30 +196,12 @@ impl Inner {
         self.publisher()?
             .spublish(self.channels.main(), self.message(body))
             .map_err(|e| remote("cannot publish the request", e))?;
-        self.fetch_others(opts).await.map(drop)
+        self.fetch_remote(opts).await.map(drop)
     }
 
     /// Whether `room` gets a channel of its own; `sid` is the socket it concerns.
     fn has_channel(&self, room: &str, sid: Sid) -> bool {
         self.channels.has_room_channel(room == sid.as_str())
-    }
-
-    /// Joins locally, subscribing to the channels of rooms new to this server.
-    fn join(&self, sid: Sid, rooms: &[Room]) {
-        self.local.add_all(sid, rooms);
-        let Ok(link) = self.link() else {
-            return;
-        };
-        let mut channels = self.room_channels.lock().unwrap_or_else(|e| e.into_inner());
-        for room in rooms {
-            if self.has_channel(room, sid) && channels.insert(room.clone()) {
-                // Queued now; confirmation awaited by whoever needs it (`add_sockets`).
-                drop(
-                    link.subscriber
-                        .subscribe(Subscription::Shard(self.channels.room(room))),
-                );
-            }
-        }
     }
 
     /// Unsubscribes from the channels of `rooms` no local socket is in any more.
@@ -248,17 +224,6 @@ impl Inner {
                 );
             }
         }
-    }
-
-    fn leave(&self, sid: Sid, room: &str) {
-        self.local.del(sid, room);
-        self.release(&[room.to_owned()]);
-    }
-
-    fn leave_all(&self, sid: Sid) {
-        let rooms = self.local.socket_rooms(sid);
-        self.local.del_all(sid);
-        self.release(&rooms);
     }
 
     /// Resolves once Redis confirmed this server's subscriptions to the channels of `rooms`
@@ -332,136 +297,108 @@ impl Inner {
     }
 }
 
-impl Adapter for ShardedRedisAdapter {
-    super::shared_adapter_methods!();
-
-    fn add_all(&self, sid: Sid, rooms: &[Room]) {
-        self.inner.join(sid, rooms);
+impl Protocol for Inner {
+    fn local(&self) -> &LocalAdapter {
+        &self.local
     }
 
-    fn del(&self, sid: Sid, room: &str) {
-        self.inner.leave(sid, room);
+    fn nsp(&self) -> &NamespaceHandle {
+        &self.nsp
     }
 
-    fn del_all(&self, sid: Sid) {
-        self.inner.leave_all(sid);
-    }
-
-    fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
-        let inner = &self.inner;
-        if !opts.local {
-            let channel = inner.channels.for_broadcast(&opts.rooms, false);
-            inner.spublish(
-                &channel,
-                ClusterBody::Broadcast {
-                    packet: WirePacket::from_packet(&packet, false),
-                    request_id: None,
-                    opts: wire_opts(opts),
-                },
-            );
-        }
-        inner.local.broadcast(packet, opts)
-    }
-
-    fn fetch_sockets(
-        &self,
-        opts: &BroadcastOptions,
-    ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
-        let local = self.inner.local.fetch_sockets(opts);
-        if opts.local {
-            return local;
-        }
-        let inner = self.inner.clone();
-        let wire = wire_opts(opts);
-        Box::pin(async move {
-            let mut sockets = local.await?;
-            sockets.extend(inner.fetch_others(wire).await?);
-            Ok(sockets)
-        })
-    }
-
-    fn add_sockets(
-        &self,
-        opts: &BroadcastOptions,
-        rooms: Vec<Room>,
-    ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        for sid in self.inner.local.sockets(opts) {
-            self.inner.join(sid, &rooms);
-        }
-        let confirmed = self.inner.room_channels_confirmed(&rooms);
-        if opts.local {
-            return Box::pin(async move {
-                confirmed.await;
-                Ok(())
-            });
-        }
-        let wire = wire_opts(opts);
-        let barrier = self.inner.clone().publish_and_barrier(
-            ClusterBody::SocketsJoin {
-                opts: wire.clone(),
-                rooms,
-            },
-            wire,
-        );
-        Box::pin(async move {
-            confirmed.await;
-            barrier.await
-        })
-    }
-
-    fn del_sockets(
-        &self,
-        opts: &BroadcastOptions,
-        rooms: Vec<Room>,
-    ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        for sid in self.inner.local.sockets(opts) {
-            for room in &rooms {
-                self.inner.leave(sid, room);
+    /// Joins locally, subscribing to the channels of rooms new to this server.
+    fn join(&self, sid: Sid, rooms: &[Room]) {
+        self.local.add_all(sid, rooms);
+        let Ok(link) = self.link() else {
+            return;
+        };
+        let mut channels = self.room_channels.lock().unwrap_or_else(|e| e.into_inner());
+        for room in rooms {
+            if self.has_channel(room, sid) && channels.insert(room.clone()) {
+                // Queued now; confirmation awaited by whoever needs it (`add_sockets`).
+                drop(
+                    link.subscriber
+                        .subscribe(Subscription::Shard(self.channels.room(room))),
+                );
             }
         }
-        if opts.local {
-            return Box::pin(async { Ok(()) });
-        }
-        let wire = wire_opts(opts);
-        Box::pin(self.inner.clone().publish_and_barrier(
-            ClusterBody::SocketsLeave {
-                opts: wire.clone(),
-                rooms,
-            },
-            wire,
-        ))
     }
 
-    fn disconnect_sockets(
-        &self,
-        opts: &BroadcastOptions,
-        close: bool,
-    ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        let local = self.inner.local.disconnect_sockets(opts, close);
-        if opts.local {
-            return local;
-        }
-        let wire = wire_opts(opts);
-        let barrier = self.inner.clone().publish_and_barrier(
-            ClusterBody::DisconnectSockets {
-                opts: wire.clone(),
-                close,
+    fn leave(&self, sid: Sid, room: &str) {
+        self.local.del(sid, room);
+        self.release(&[room.to_owned()]);
+    }
+
+    fn leave_all(&self, sid: Sid) {
+        let rooms = self.local.socket_rooms(sid);
+        self.local.del_all(sid);
+        self.release(&rooms);
+    }
+
+    fn publish_broadcast(&self, packet: &Packet, opts: &BroadcastOptions) {
+        let channel = self.channels.for_broadcast(&opts.rooms, false);
+        self.spublish(
+            &channel,
+            ClusterBody::Broadcast {
+                packet: WirePacket::from_packet(packet, false),
+                request_id: None,
+                opts: wire_opts(opts),
             },
-            wire,
         );
+    }
+
+    fn fetch_others(
+        self: Arc<Self>,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
+        let wire = wire_opts(opts);
+        Box::pin(async move { self.fetch_remote(wire).await })
+    }
+
+    fn after_change(
+        self: Arc<Self>,
+        change: Change,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let confirmed = match &change {
+            Change::Join(rooms) => Some(self.room_channels_confirmed(rooms)),
+            _ => None,
+        };
+        let local = opts.local;
+        let wire = wire_opts(opts);
         Box::pin(async move {
-            local.await?;
-            barrier.await
+            if let Some(confirmed) = confirmed {
+                confirmed.await;
+            }
+            if local {
+                return Ok(());
+            }
+            let body = match change {
+                Change::Join(rooms) => ClusterBody::SocketsJoin {
+                    opts: wire.clone(),
+                    rooms,
+                },
+                Change::Leave(rooms) => ClusterBody::SocketsLeave {
+                    opts: wire.clone(),
+                    rooms,
+                },
+                Change::Disconnect { close } => ClusterBody::DisconnectSockets {
+                    opts: wire.clone(),
+                    close,
+                },
+            };
+            self.publish_and_barrier(body, wire).await
         })
     }
+}
+
+impl Adapter for ShardedRedisAdapter {
+    super::shared_adapter_methods!();
 
     fn server_side_emit(&self, packet: Packet) -> BoxFuture<'static, Result<(), AdapterError>> {
         let body = ClusterBody::ServerSideEmit {
             request_id: None,
-            packet: Data::new(
-                packet.data.unwrap_or_else(|| Value::Array(Vec::new())),
-                packet.attachments,
-            ),
+            packet: emit_data(packet),
         };
         let inner = &self.inner;
         let sent = inner.publisher().and_then(|p| {
@@ -478,10 +415,7 @@ impl Adapter for ShardedRedisAdapter {
     ) -> BoxFuture<'static, Result<ServerSideReplies, AdapterError>> {
         let inner = self.inner.clone();
         Box::pin(async move {
-            let data = Data::new(
-                packet.data.unwrap_or_else(|| Value::Array(Vec::new())),
-                packet.attachments,
-            );
+            let data = emit_data(packet);
             let (others, answers) = inner
                 .ask_others(
                     |request_id| ClusterBody::ServerSideEmit {

@@ -3,11 +3,13 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use sio_core::socketio::{Adapter, RemoteSocket};
+use sio_core::socketio::Adapter;
 
 use super::Inner;
-use crate::adapter::receive::{Receive, answer_broadcast_with_ack, deliver_server_side_emit};
-use crate::adapter::{options_from_wire, to_fetched};
+use crate::adapter::receive::{
+    Receive, answer_broadcast_with_ack, deliver_server_side_emit, read_broadcast,
+};
+use crate::adapter::{Change, apply_change, fetched_sockets, options_from_wire};
 use crate::conn::Message;
 use crate::wire::{ClusterBody, ClusterMessage, Data};
 
@@ -34,13 +36,8 @@ impl Receive for Inner {
                 request_id,
                 opts,
             } => {
-                let opts = options_from_wire(opts);
-                let packet = match packet.into_packet(&self.name) {
-                    Ok(packet) => packet,
-                    Err(error) => {
-                        tracing::debug!(namespace = %self.name, %error, "unreadable broadcast ignored");
-                        return;
-                    }
+                let Some((packet, opts)) = read_broadcast(&self.name, packet, opts) else {
+                    return;
                 };
                 match request_id {
                     None => {
@@ -80,36 +77,17 @@ impl Receive for Inner {
                 }
             }
             ClusterBody::SocketsJoin { opts, rooms } => {
-                for sid in self.local.sockets(&options_from_wire(opts)) {
-                    self.join(sid, &rooms);
-                }
+                apply_change(&**self, &Change::Join(rooms), &options_from_wire(opts));
             }
             ClusterBody::SocketsLeave { opts, rooms } => {
-                for sid in self.local.sockets(&options_from_wire(opts)) {
-                    for room in &rooms {
-                        self.leave(sid, room);
-                    }
-                }
+                apply_change(&**self, &Change::Leave(rooms), &options_from_wire(opts));
             }
             ClusterBody::DisconnectSockets { opts, close } => {
-                for sid in self.local.sockets(&options_from_wire(opts)) {
-                    if let Some(socket) = self.nsp.socket(sid) {
-                        if close {
-                            socket.close();
-                        } else {
-                            socket.disconnect();
-                        }
-                    }
-                }
+                let change = Change::Disconnect { close };
+                apply_change(&**self, &change, &options_from_wire(opts));
             }
             ClusterBody::FetchSockets { opts, request_id } => {
-                let sockets = self
-                    .local
-                    .sockets(&options_from_wire(opts))
-                    .into_iter()
-                    .filter_map(|sid| self.nsp.socket(sid))
-                    .map(|socket| to_fetched(&RemoteSocket::of(&socket)))
-                    .collect();
+                let sockets = fetched_sockets(&**self, &options_from_wire(opts));
                 self.respond(
                     &requester,
                     ClusterBody::FetchSocketsResponse {
