@@ -421,12 +421,29 @@ enum Change {
     Disconnect { close: bool },
 }
 
-/// What each Redis adapter does its own way; the shared [`Adapter`] methods build on it.
-trait Protocol: Send + Sync + 'static {
-    /// The local state.
+/// The local state and the namespace of an adapter's [`Core`].
+trait HasCore {
     fn local(&self) -> &LocalAdapter;
-    /// The namespace.
     fn nsp(&self) -> &NamespaceHandle;
+    fn foreign_ack_ids(&self) -> &std::sync::atomic::AtomicU64;
+}
+
+impl<T: 'static, K: Clone + 'static, D: std::ops::Deref<Target = Core<T, K>>> HasCore for D {
+    fn local(&self) -> &LocalAdapter {
+        &self.local
+    }
+
+    fn nsp(&self) -> &NamespaceHandle {
+        &self.nsp
+    }
+
+    fn foreign_ack_ids(&self) -> &std::sync::atomic::AtomicU64 {
+        &self.foreign_ack_ids
+    }
+}
+
+/// What each Redis adapter does its own way; the shared [`Adapter`] methods build on it.
+trait Protocol: HasCore + Send + Sync + 'static {
     /// Joins locally.
     fn join(&self, sid: Sid, rooms: &[Room]);
     /// Leaves locally.
@@ -506,6 +523,18 @@ fn apply_change(adapter: &impl Protocol, change: &Change, opts: &BroadcastOption
 /// its `remote_broadcast_with_ack`, the server count through its `server_count`, `init`
 /// through its publisher and `subscribed` flag.
 macro_rules! shared_adapter_methods {
+    (@change $method:ident, $change:ident) => {
+        fn $method(
+            &self,
+            opts: &::sio_core::socketio::BroadcastOptions,
+            rooms: Vec<::sio_core::socketio::Room>,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<(), ::sio_core::socketio::AdapterError>,
+        > {
+            $crate::adapter::change_sockets(&self.inner, $crate::adapter::Change::$change(rooms), opts)
+        }
+    };
     () => {
         fn add_all(&self, sid: ::sio_core::engine::Sid, rooms: &[::sio_core::socketio::Room]) {
             $crate::adapter::Protocol::join(&*self.inner, sid, rooms);
@@ -549,31 +578,39 @@ macro_rules! shared_adapter_methods {
             })
         }
 
-        fn add_sockets(
+        fn server_side_emit(
             &self,
-            opts: &::sio_core::socketio::BroadcastOptions,
-            rooms: Vec<::sio_core::socketio::Room>,
-        ) -> ::futures_util::future::BoxFuture<
-            'static,
-            Result<(), ::sio_core::socketio::AdapterError>,
-        > {
-            $crate::adapter::change_sockets(&self.inner, $crate::adapter::Change::Join(rooms), opts)
+            packet: ::sio_core::socketio::Packet,
+        ) -> ::futures_util::future::BoxFuture<'static, Result<(), ::sio_core::socketio::AdapterError>>
+        {
+            let sent = self
+                .inner
+                .publish_server_side_emit($crate::adapter::emit_data(packet));
+            Box::pin(async move { sent })
         }
 
-        fn del_sockets(
+        fn server_side_emit_with_replies(
             &self,
-            opts: &::sio_core::socketio::BroadcastOptions,
-            rooms: Vec<::sio_core::socketio::Room>,
+            packet: ::sio_core::socketio::Packet,
+            timeout: ::std::time::Duration,
         ) -> ::futures_util::future::BoxFuture<
             'static,
-            Result<(), ::sio_core::socketio::AdapterError>,
+            Result<::sio_core::socketio::ServerSideReplies, ::sio_core::socketio::AdapterError>,
         > {
-            $crate::adapter::change_sockets(
-                &self.inner,
-                $crate::adapter::Change::Leave(rooms),
-                opts,
-            )
+            let data = $crate::adapter::emit_data(packet);
+            Box::pin(self.inner.clone().server_side_emit_replies(data, timeout))
         }
+
+        fn close(&self) -> ::futures_util::future::BoxFuture<'static, ()> {
+            let inner = self.inner.clone();
+            Box::pin(async move {
+                let subscriptions = inner.all_subscriptions();
+                inner.close(subscriptions).await;
+            })
+        }
+
+        $crate::adapter::shared_adapter_methods!(@change add_sockets, Join);
+        $crate::adapter::shared_adapter_methods!(@change del_sockets, Leave);
 
         fn disconnect_sockets(
             &self,
@@ -724,17 +761,9 @@ macro_rules! shared_adapter_methods {
         }
     };
 }
-use shared_adapter_methods;
+pub(crate) use shared_adapter_methods;
 
 impl Protocol for Inner {
-    fn local(&self) -> &LocalAdapter {
-        &self.local
-    }
-
-    fn nsp(&self) -> &NamespaceHandle {
-        &self.nsp
-    }
-
     fn join(&self, sid: Sid, rooms: &[Room]) {
         self.local.add_all(sid, rooms);
     }
@@ -815,57 +844,52 @@ impl Protocol for Inner {
     }
 }
 
+impl Inner {
+    fn publish_server_side_emit(&self, data: Data) -> Result<(), AdapterError> {
+        let request = Request::ServerSideEmit {
+            uid: self.uid.clone(),
+            request_id: None,
+            data,
+        };
+        self.publisher()?
+            .publish(self.channels.request(), request.encode())
+            .map_err(|e| remote("cannot publish the server-side emit", e))
+    }
+
+    async fn server_side_emit_replies(
+        self: Arc<Self>,
+        data: Data,
+        timeout: Duration,
+    ) -> Result<ServerSideReplies, AdapterError> {
+        let others = self.server_count().await?.saturating_sub(1);
+        if others == 0 {
+            return Ok(ServerSideReplies::default());
+        }
+        let id = request_id();
+        let pending = self
+            .pending
+            .register(id.clone(), RequestType::ServerSideEmit, others);
+        let bytes = Request::ServerSideEmit {
+            uid: self.uid.clone(),
+            request_id: Some(id),
+            data,
+        }
+        .encode();
+        let answers = pending
+            .send(self.publisher()?, self.channels.request(), bytes, timeout)
+            .await;
+        server_side_replies(others, answers, |answer| match answer {
+            Response::ServerSideEmit { data, .. } => Some(data),
+            _ => None,
+        })
+    }
+
+    /// Everything the adapter subscribes to.
+    fn all_subscriptions(&self) -> Vec<Subscription> {
+        self.channels.subscriptions(&self.uid)
+    }
+}
+
 impl Adapter for RedisAdapter {
     shared_adapter_methods!();
-
-    fn server_side_emit(&self, packet: Packet) -> BoxFuture<'static, Result<(), AdapterError>> {
-        let request = Request::ServerSideEmit {
-            uid: self.inner.uid.clone(),
-            request_id: None,
-            data: emit_data(packet),
-        };
-        let sent = self.inner.publisher().and_then(|p| {
-            p.publish(self.inner.channels.request(), request.encode())
-                .map_err(|e| remote("cannot publish the server-side emit", e))
-        });
-        Box::pin(async move { sent })
-    }
-
-    fn server_side_emit_with_replies(
-        &self,
-        packet: Packet,
-        timeout: Duration,
-    ) -> BoxFuture<'static, Result<ServerSideReplies, AdapterError>> {
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            let others = inner.server_count().await?.saturating_sub(1);
-            if others == 0 {
-                return Ok(ServerSideReplies::default());
-            }
-            let id = request_id();
-            let pending = inner
-                .pending
-                .register(id.clone(), RequestType::ServerSideEmit, others);
-            let bytes = Request::ServerSideEmit {
-                uid: inner.uid.clone(),
-                request_id: Some(id),
-                data: emit_data(packet),
-            }
-            .encode();
-            let answers = pending
-                .send(inner.publisher()?, inner.channels.request(), bytes, timeout)
-                .await;
-            server_side_replies(others, answers, |answer| match answer {
-                Response::ServerSideEmit { data, .. } => Some(data),
-                _ => None,
-            })
-        })
-    }
-
-    fn close(&self) -> BoxFuture<'static, ()> {
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            inner.close(inner.channels.subscriptions(&inner.uid)).await;
-        })
-    }
 }

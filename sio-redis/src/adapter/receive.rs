@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use sio_core::socketio::{Adapter, BroadcastOptions, LocalAdapter, Packet, ServerSideEmit};
+use sio_core::socketio::{Adapter, BroadcastOptions, Packet, ServerSideEmit};
 use tokio::sync::{oneshot, watch};
 
-use super::{Change, Inner, apply_change, fetched_sockets, options_from_wire};
+use super::{
+    BroadcastAnswer, Change, HasCore, Inner, apply_change, fetched_sockets, options_from_wire,
+};
 use crate::conn::{Message, SubEvent, SubEvents};
 use crate::wire::{
     BroadcastEnvelope, ChannelKind, Data, RemoteOpts, Request, Response, WireOpts, WirePacket,
@@ -40,21 +42,22 @@ impl Receive for Inner {
     }
 }
 
-/// Another server's broadcast with acks, on this server: `count` with the number of clients
-/// reached, at once, then `ack` with each client's ack (its first argument) once they are
-/// all in, while the adapter lives.
-pub(super) fn answer_broadcast_with_ack<A: Send + Sync + 'static>(
+/// Another server's broadcast with acks, on this server: `answer` with the number of clients
+/// reached, at once, then with each client's ack (its first argument) once they are all in,
+/// while the adapter lives. The packet gets an ack id of this server's own.
+pub(super) fn answer_broadcast_with_ack<A: HasCore + Send + Sync + 'static>(
     adapter: &Arc<A>,
-    local: &LocalAdapter,
     packet: Packet,
     opts: &BroadcastOptions,
-    timeout: Duration,
-    count: impl FnOnce(&A, u64),
-    ack: impl Fn(&A, Option<Data>) + Send + 'static,
+    default_timeout: Duration,
+    answer: impl Fn(&A, BroadcastAnswer) + Send + 'static,
 ) {
+    let timeout = opts.timeout.unwrap_or(default_timeout);
+    let id = adapter.foreign_ack_ids().fetch_add(1, Ordering::Relaxed);
+    let local = adapter.local();
     let client_count = u64::try_from(local.sockets(opts).len()).unwrap_or(u64::MAX);
-    count(adapter, client_count);
-    let replies = local.broadcast_with_ack(packet, opts, timeout);
+    answer(adapter, BroadcastAnswer::Count(client_count));
+    let replies = local.broadcast_with_ack(packet.with_id(id), opts, timeout);
     let adapter = Arc::downgrade(adapter);
     tokio::spawn(async move {
         let Ok(replies) = replies.await else {
@@ -68,10 +71,8 @@ pub(super) fn answer_broadcast_with_ack<A: Send + Sync + 'static>(
                 continue;
             };
             let first = reply.args.into_iter().next();
-            ack(
-                &inner,
-                first.map(|first| Data::new(first, reply.attachments)),
-            );
+            let ack = first.map(|first| Data::new(first, reply.attachments));
+            answer(&inner, BroadcastAnswer::Ack(ack));
         }
     });
 }
@@ -285,37 +286,21 @@ impl Inner {
         self: &Arc<Self>,
         requester: String,
         request_id: String,
-        packet: sio_core::socketio::Packet,
+        packet: Packet,
         opts: BroadcastOptions,
     ) {
-        let timeout = opts.timeout.unwrap_or(self.config.requests_timeout);
-        let id = self.foreign_ack_ids.fetch_add(1, Ordering::Relaxed);
-        let (ack_requester, ack_request) = (requester.clone(), request_id.clone());
-        answer_broadcast_with_ack(
-            self,
-            &self.local,
-            packet.with_id(id),
-            &opts,
-            timeout,
-            |inner, client_count| {
-                inner.respond(
-                    &requester,
-                    &Response::BroadcastClientCount {
-                        request_id,
-                        client_count,
-                    },
-                )
-            },
-            move |inner, packet| {
-                inner.respond(
-                    &ack_requester,
-                    &Response::BroadcastAck {
-                        request_id: ack_request.clone(),
-                        packet,
-                    },
-                )
-            },
-        );
+        let timeout = self.config.requests_timeout;
+        answer_broadcast_with_ack(self, packet, &opts, timeout, move |inner, answer| {
+            let request_id = request_id.clone();
+            let response = match answer {
+                BroadcastAnswer::Count(client_count) => Response::BroadcastClientCount {
+                    request_id,
+                    client_count,
+                },
+                BroadcastAnswer::Ack(packet) => Response::BroadcastAck { request_id, packet },
+            };
+            inner.respond(&requester, &response);
+        });
     }
 
     fn on_response(&self, payload: &[u8]) {

@@ -167,19 +167,9 @@ impl<T, K: Clone> PendingRequest<T, K> {
         self.send_with(publisher, published, timeout).await
     }
 
-    /// [`PendingRequest::send`] with `SPUBLISH` (the sharded adapter).
-    pub async fn send_sharded(
-        self,
-        publisher: &Publisher,
-        channel: &str,
-        payload: Vec<u8>,
-        timeout: Duration,
-    ) -> Result<Vec<T>, RequestError<T>> {
-        let published = publisher.spublish_confirmed(channel, payload);
-        self.send_with(publisher, published, timeout).await
-    }
-
-    async fn send_with(
+    /// [`PendingRequest::send`] with the request's publish given as `published` (such as
+    /// [`Publisher::spublish_confirmed`] for the sharded adapter).
+    pub async fn send_with(
         self,
         publisher: &Publisher,
         published: impl Future<Output = Result<u64, ConnError>>,

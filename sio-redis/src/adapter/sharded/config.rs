@@ -45,31 +45,12 @@ impl ShardedAdapterConfig {
         }
     }
 
-    /// Sets [`ShardedAdapterConfig::prefix`].
-    #[must_use]
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
-        self
-    }
+    super::super::config::common_setters!(ShardedAdapterConfig);
 
     /// Sets [`ShardedAdapterConfig::subscription_mode`].
     #[must_use]
     pub fn subscription_mode(mut self, mode: SubscriptionMode) -> Self {
         self.subscription_mode = mode;
-        self
-    }
-
-    /// Sets [`ShardedAdapterConfig::requests_timeout`].
-    #[must_use]
-    pub fn requests_timeout(mut self, timeout: Duration) -> Self {
-        self.requests_timeout = timeout;
-        self
-    }
-
-    /// Sets [`ShardedAdapterConfig::conn`].
-    #[must_use]
-    pub fn conn(mut self, conn: ConnConfig) -> Self {
-        self.conn = conn;
         self
     }
 

@@ -18,20 +18,21 @@ use std::time::Duration;
 use futures_util::future::{BoxFuture, join_all};
 use sio_core::engine::Sid;
 use sio_core::socketio::{
-    Adapter, AdapterError, BroadcastOptions, LocalAdapter, NamespaceHandle, Packet, RemoteSocket,
-    Room, ServerSideReplies,
+    Adapter, AdapterError, BroadcastOptions, NamespaceHandle, Packet, RemoteSocket, Room,
+    ServerSideReplies,
 };
 
 pub use config::ShardedAdapterConfig;
 
 use super::core::{Core, spawn_receive};
 use super::{
-    BroadcastAnswer, Change, Protocol, collect_broadcast_acks, emit_data, from_fetched, remote,
+    BroadcastAnswer, Change, Protocol, collect_broadcast_acks, from_fetched, remote,
     server_side_replies, servers, wire_opts,
 };
 use crate::conn::{RequestError, Subscription};
 use crate::wire::{
-    ClusterBody, ClusterMessage, ShardedChannels, WireOpts, WirePacket, request_id, sharded_uid,
+    ClusterBody, ClusterMessage, Data, ShardedChannels, WireOpts, WirePacket, request_id,
+    sharded_uid,
 };
 
 /// The sharded adapter of one namespace (Node's `ShardedRedisAdapter`): rooms and delivery
@@ -160,9 +161,9 @@ impl Inner {
         let id = request_id();
         let pending = self.pending.register(id.clone(), (), others);
         let bytes = self.message(request(id));
-        let answers = pending
-            .send_sharded(self.publisher()?, self.channels.main(), bytes, timeout)
-            .await;
+        let publisher = self.publisher()?;
+        let published = publisher.spublish_confirmed(self.channels.main(), bytes);
+        let answers = pending.send_with(publisher, published, timeout).await;
         Ok((others, answers))
     }
 
@@ -298,14 +299,6 @@ impl Inner {
 }
 
 impl Protocol for Inner {
-    fn local(&self) -> &LocalAdapter {
-        &self.local
-    }
-
-    fn nsp(&self) -> &NamespaceHandle {
-        &self.nsp
-    }
-
     /// Joins locally, subscribing to the channels of rooms new to this server.
     fn join(&self, sid: Sid, rooms: &[Room]) {
         self.local.add_all(sid, rooms);
@@ -392,63 +385,54 @@ impl Protocol for Inner {
     }
 }
 
-impl Adapter for ShardedRedisAdapter {
-    super::shared_adapter_methods!();
-
-    fn server_side_emit(&self, packet: Packet) -> BoxFuture<'static, Result<(), AdapterError>> {
+impl Inner {
+    fn publish_server_side_emit(&self, data: Data) -> Result<(), AdapterError> {
         let body = ClusterBody::ServerSideEmit {
             request_id: None,
-            packet: emit_data(packet),
+            packet: data,
         };
-        let inner = &self.inner;
-        let sent = inner.publisher().and_then(|p| {
-            p.spublish(inner.channels.main(), inner.message(body))
-                .map_err(|e| remote("cannot publish the server-side emit", e))
-        });
-        Box::pin(async move { sent })
+        self.publisher()?
+            .spublish(self.channels.main(), self.message(body))
+            .map_err(|e| remote("cannot publish the server-side emit", e))
     }
 
-    fn server_side_emit_with_replies(
-        &self,
-        packet: Packet,
+    async fn server_side_emit_replies(
+        self: Arc<Self>,
+        data: Data,
         timeout: Duration,
-    ) -> BoxFuture<'static, Result<ServerSideReplies, AdapterError>> {
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            let data = emit_data(packet);
-            let (others, answers) = inner
-                .ask_others(
-                    |request_id| ClusterBody::ServerSideEmit {
-                        request_id: Some(request_id),
-                        packet: data,
-                    },
-                    timeout,
-                )
-                .await?;
-            server_side_replies(others, answers, |answer| match answer {
-                ClusterBody::ServerSideEmitResponse { packet, .. } => Some(packet),
-                _ => None,
-            })
+    ) -> Result<ServerSideReplies, AdapterError> {
+        let (others, answers) = self
+            .ask_others(
+                |request_id| ClusterBody::ServerSideEmit {
+                    request_id: Some(request_id),
+                    packet: data,
+                },
+                timeout,
+            )
+            .await?;
+        server_side_replies(others, answers, |answer| match answer {
+            ClusterBody::ServerSideEmitResponse { packet, .. } => Some(packet),
+            _ => None,
         })
     }
 
-    fn close(&self) -> BoxFuture<'static, ()> {
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            let rooms: Vec<Room> = inner
-                .room_channels
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .drain()
-                .collect();
-            let mut channels = vec![
-                inner.channels.main().to_owned(),
-                inner.channels.response(&inner.uid),
-            ];
-            channels.extend(rooms.iter().map(|room| inner.channels.room(room)));
-            inner
-                .close(channels.into_iter().map(Subscription::Shard).collect())
-                .await;
-        })
+    /// Everything the adapter subscribes to, room channels included (forgotten here).
+    fn all_subscriptions(&self) -> Vec<Subscription> {
+        let rooms: Vec<Room> = self
+            .room_channels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .collect();
+        let mut channels = vec![
+            self.channels.main().to_owned(),
+            self.channels.response(&self.uid),
+        ];
+        channels.extend(rooms.iter().map(|room| self.channels.room(room)));
+        channels.into_iter().map(Subscription::Shard).collect()
     }
+}
+
+impl Adapter for ShardedRedisAdapter {
+    super::shared_adapter_methods!();
 }

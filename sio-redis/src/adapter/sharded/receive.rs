@@ -1,7 +1,6 @@
 //! What other servers publish to the sharded adapter, applied in arrival order.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use sio_core::socketio::Adapter;
 
@@ -9,7 +8,7 @@ use super::Inner;
 use crate::adapter::receive::{
     Receive, answer_broadcast_with_ack, deliver_server_side_emit, read_broadcast,
 };
-use crate::adapter::{Change, apply_change, fetched_sockets, options_from_wire};
+use crate::adapter::{BroadcastAnswer, Change, apply_change, fetched_sockets, options_from_wire};
 use crate::conn::Message;
 use crate::wire::{ClusterBody, ClusterMessage, Data};
 
@@ -44,33 +43,26 @@ impl Receive for Inner {
                         let _ = self.local.broadcast(packet, &opts);
                     }
                     Some(request_id) => {
-                        let timeout = opts.timeout.unwrap_or(self.config.requests_timeout);
-                        let id = self.foreign_ack_ids.fetch_add(1, Ordering::Relaxed);
-                        let ack_requester = requester.clone();
-                        let ack_request = request_id.clone();
+                        let timeout = self.config.requests_timeout;
                         answer_broadcast_with_ack(
                             self,
-                            &self.local,
-                            packet.with_id(id),
+                            packet,
                             &opts,
                             timeout,
-                            |inner, client_count| {
-                                inner.respond(
-                                    &requester,
-                                    ClusterBody::BroadcastClientCount {
-                                        request_id,
-                                        client_count,
-                                    },
-                                )
-                            },
-                            move |inner, packet| {
-                                inner.respond(
-                                    &ack_requester,
-                                    ClusterBody::BroadcastAck {
-                                        request_id: ack_request.clone(),
-                                        packet,
-                                    },
-                                )
+                            move |inner, answer| {
+                                let request_id = request_id.clone();
+                                let body = match answer {
+                                    BroadcastAnswer::Count(client_count) => {
+                                        ClusterBody::BroadcastClientCount {
+                                            request_id,
+                                            client_count,
+                                        }
+                                    }
+                                    BroadcastAnswer::Ack(packet) => {
+                                        ClusterBody::BroadcastAck { request_id, packet }
+                                    }
+                                };
+                                inner.respond(&requester, body);
                             },
                         );
                     }
