@@ -106,6 +106,31 @@ impl<T, K: Clone> Core<T, K> {
         Ok(&self.link()?.publisher)
     }
 
+    /// Queues a `PUBLISH`, or an `SPUBLISH` when `sharded`; a failure (queue full, closed) is
+    /// logged: the message is lost.
+    pub(super) fn queue(&self, channel: &str, payload: Vec<u8>, sharded: bool) {
+        if let Err(error) = self.queue_or_fail(channel, payload, sharded) {
+            tracing::warn!(namespace = %self.name, channel, %error, "message to Redis dropped");
+        }
+    }
+
+    /// Queues a `PUBLISH`, or an `SPUBLISH` when `sharded`; fails when the publisher refuses
+    /// it (not started, queue full, closed).
+    pub(super) fn queue_or_fail(
+        &self,
+        channel: &str,
+        payload: Vec<u8>,
+        sharded: bool,
+    ) -> Result<(), AdapterError> {
+        let publisher = self.publisher()?;
+        let queued = if sharded {
+            publisher.spublish(channel, payload)
+        } else {
+            publisher.publish(channel, payload)
+        };
+        queued.map_err(|e| remote("cannot publish", e))
+    }
+
     /// Stops the receive loop, unsubscribes from `subscriptions` and closes the publisher.
     pub(super) async fn close(&self, subscriptions: Vec<Subscription>) {
         if let Some(stop) = self.stop.lock().unwrap_or_else(|e| e.into_inner()).take() {

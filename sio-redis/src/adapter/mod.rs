@@ -31,7 +31,7 @@ use self::core::{Core, spawn_receive};
 pub use config::RedisAdapterConfig;
 pub use sharded::{ShardedAdapterConfig, ShardedRedisAdapter};
 
-use crate::conn::{ConnError, RequestError, Subscription};
+use crate::conn::{ConnError, PendingRequest, RequestError, Subscription};
 use crate::wire::{
     BroadcastEnvelope, Data, FetchedSocket, Flags, PubSubChannels, RemoteOpts, Request,
     RequestType, Response, WireOpts, WirePacket, request_id, server_uid,
@@ -201,22 +201,88 @@ fn server_side_replies<T>(
     })
 }
 
-/// Forwards the other servers' answers to a broadcast with acks into `tx` until each of
-/// `others` reported its client count and that many acks came, or `deadline`.
-async fn collect_broadcast_acks<T, K: Clone>(
-    mut pending: crate::conn::PendingRequest<T, K>,
-    others: usize,
-    deadline: tokio::time::Instant,
+/// What an answer of type `$ty` (`Response` or `ClusterBody`, whose variants share these
+/// names) says about a broadcast with acks.
+macro_rules! broadcast_answer {
+    ($answer:expr, $ty:ident) => {
+        match $answer {
+            $ty::BroadcastClientCount { client_count, .. } => {
+                Some(BroadcastAnswer::Count(client_count))
+            }
+            $ty::BroadcastAck { packet, .. } => Some(BroadcastAnswer::Ack(packet)),
+            _ => None,
+        }
+    };
+}
+use broadcast_answer;
+
+/// A broadcast with acks asked of the other servers: request `id` for `packet` (without an
+/// ack id: each server gives it one).
+struct BroadcastRequest {
+    id: String,
+    packet: WirePacket,
+    opts: WireOpts,
+}
+
+/// How one adapter asks the other servers for a broadcast with acks.
+trait BroadcastAcks: HasCore + Send + Sync + 'static {
+    /// The answers to requests.
+    type Answer: Send + 'static;
+    /// What a pending request remembers of itself.
+    type Kind: Clone + Send + 'static;
+    /// Whether the packet carries its namespace on the wire.
+    const PACKET_NSP: bool;
+    /// Counts the servers, this one included.
+    fn count_servers(&self) -> BoxFuture<'_, Result<usize, AdapterError>>;
+    /// Registers the request `id`, its number of answers learnt from the answers.
+    fn register_broadcast(&self, id: String) -> PendingRequest<Self::Answer, Self::Kind>;
+    /// Publishes the request.
+    fn publish_broadcast_request(&self, request: BroadcastRequest) -> Result<(), AdapterError>;
+    /// What an answer says.
+    fn broadcast_answer(answer: Self::Answer) -> Option<BroadcastAnswer>;
+}
+
+/// The other servers' part of a broadcast with acks: their client counts and acks into `tx`,
+/// until each counted server reported and that many acks came, or `timeout`.
+async fn remote_broadcast_with_ack<P: BroadcastAcks>(
+    adapter: Arc<P>,
+    packet: Packet,
+    opts: WireOpts,
+    timeout: Duration,
     tx: tokio::sync::mpsc::UnboundedSender<AckEvent>,
-    classify: impl Fn(T) -> Option<BroadcastAnswer>,
 ) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let others = match tokio::time::timeout_at(deadline, adapter.count_servers()).await {
+        Ok(Ok(n)) => n.saturating_sub(1),
+        Ok(Err(error)) => {
+            tracing::warn!(namespace = %adapter.name(), %error, "broadcast with acks: other servers not reached");
+            return;
+        }
+        Err(_) => return,
+    };
+    if others == 0 {
+        return;
+    }
+    let id = request_id();
+    let mut pending = adapter.register_broadcast(id.clone());
+    let mut wire = WirePacket::from_packet(&packet, P::PACKET_NSP);
+    wire.id = None;
+    let request = BroadcastRequest {
+        id,
+        packet: wire,
+        opts,
+    };
+    if let Err(error) = adapter.publish_broadcast_request(request) {
+        tracing::warn!(namespace = %adapter.name(), %error, "broadcast with acks: not published");
+        return;
+    }
     let (mut reported, mut expected, mut acked) = (0usize, 0usize, 0usize);
     while reported < others || acked < expected {
         let answer = match tokio::time::timeout_at(deadline, pending.recv()).await {
             Ok(Some(answer)) => answer,
             Ok(None) | Err(_) => return,
         };
-        match classify(answer) {
+        match P::broadcast_answer(answer) {
             Some(BroadcastAnswer::Count(client_count)) => {
                 let n = usize::try_from(client_count).unwrap_or(usize::MAX);
                 reported += 1;
@@ -229,6 +295,36 @@ async fn collect_broadcast_acks<T, K: Clone>(
             }
             None => {}
         }
+    }
+}
+
+impl BroadcastAcks for Inner {
+    type Answer = Response;
+    type Kind = RequestType;
+    const PACKET_NSP: bool = true;
+
+    fn count_servers(&self) -> BoxFuture<'_, Result<usize, AdapterError>> {
+        Box::pin(self.server_count())
+    }
+
+    fn register_broadcast(&self, id: String) -> PendingRequest<Response, RequestType> {
+        self.pending
+            .register(id, RequestType::Broadcast, usize::MAX)
+    }
+
+    fn publish_broadcast_request(&self, request: BroadcastRequest) -> Result<(), AdapterError> {
+        let BroadcastRequest { id, packet, opts } = request;
+        let request = Request::Broadcast {
+            uid: self.uid.clone(),
+            request_id: id,
+            packet,
+            opts,
+        };
+        self.queue_or_fail(self.channels.request(), request.encode(), false)
+    }
+
+    fn broadcast_answer(answer: Response) -> Option<BroadcastAnswer> {
+        broadcast_answer!(answer, Response)
     }
 }
 
@@ -270,6 +366,19 @@ fn to_fetched(socket: &RemoteSocket) -> FetchedSocket {
         rooms: socket.rooms.clone(),
         data: Some(Data::json(data)),
     }
+}
+
+/// The sockets other servers answered a fetch with; `pick` reads one answer.
+fn fetched_of<T>(
+    answers: Vec<T>,
+    pick: impl FnMut(T) -> Option<Vec<FetchedSocket>>,
+) -> Vec<RemoteSocket> {
+    answers
+        .into_iter()
+        .filter_map(pick)
+        .flatten()
+        .map(from_fetched)
+        .collect()
 }
 
 /// A socket another server answered with.
@@ -322,9 +431,7 @@ impl Inner {
         request: Request,
         rooms: Vec<Room>,
     ) -> Result<(), AdapterError> {
-        self.publisher()?
-            .publish(self.channels.request(), request.encode())
-            .map_err(|e| remote("cannot publish the request", e))?;
+        self.queue_or_fail(self.channels.request(), request.encode(), false)?;
         let uid = self.uid.clone();
         self.ask_others(RequestType::Sockets, |request_id| Request::Sockets {
             uid,
@@ -333,59 +440,6 @@ impl Inner {
         })
         .await?;
         Ok(())
-    }
-
-    /// The other servers' part of a broadcast with acks (request type 7): their client
-    /// counts and acks into `tx`, until each counted server reported and that many acks came,
-    /// or `timeout`.
-    async fn remote_broadcast_with_ack(
-        self: Arc<Self>,
-        packet: Packet,
-        opts: WireOpts,
-        timeout: Duration,
-        tx: tokio::sync::mpsc::UnboundedSender<AckEvent>,
-    ) {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let others = match tokio::time::timeout_at(deadline, self.server_count()).await {
-            Ok(Ok(n)) => n.saturating_sub(1),
-            Ok(Err(error)) => {
-                tracing::warn!(namespace = %self.name, %error, "broadcast with acks: other servers not reached");
-                return;
-            }
-            Err(_) => return,
-        };
-        if others == 0 {
-            return;
-        }
-        let Ok(publisher) = self.publisher() else {
-            return;
-        };
-        let id = request_id();
-        // Counted by hand below: the number of answers is learnt from the answers.
-        let pending = self
-            .pending
-            .register(id.clone(), RequestType::Broadcast, usize::MAX);
-        let mut wire = WirePacket::from_packet(&packet, true);
-        // Each server gives the packet an ack id of its own.
-        wire.id = None;
-        let request = Request::Broadcast {
-            uid: self.uid.clone(),
-            request_id: id,
-            packet: wire,
-            opts,
-        };
-        if let Err(error) = publisher.publish(self.channels.request(), request.encode()) {
-            tracing::warn!(namespace = %self.name, %error, "broadcast with acks: not published");
-            return;
-        }
-        collect_broadcast_acks(pending, others, deadline, tx, |answer| match answer {
-            Response::BroadcastClientCount { client_count, .. } => {
-                Some(BroadcastAnswer::Count(client_count))
-            }
-            Response::BroadcastAck { packet, .. } => Some(BroadcastAnswer::Ack(packet)),
-            _ => None,
-        })
-        .await;
     }
 
     /// Sends an answer to the server `requester` (on its own channel when configured).
@@ -400,16 +454,7 @@ impl Inner {
 
     /// Queues a publish; a failure (queue full, closed) is logged: the message is lost.
     fn publish(&self, channel: &str, payload: Vec<u8>) {
-        match self.publisher() {
-            Ok(publisher) => {
-                if let Err(e) = publisher.publish(channel, payload) {
-                    tracing::warn!(namespace = %self.name, channel, error = %e, "message to Redis dropped");
-                }
-            }
-            Err(e) => {
-                tracing::warn!(namespace = %self.name, error = %e, "message to Redis dropped")
-            }
-        }
+        self.queue(channel, payload, false);
     }
 }
 
@@ -426,6 +471,7 @@ trait HasCore {
     fn local(&self) -> &LocalAdapter;
     fn nsp(&self) -> &NamespaceHandle;
     fn foreign_ack_ids(&self) -> &std::sync::atomic::AtomicU64;
+    fn name(&self) -> &str;
 }
 
 impl<T: 'static, K: Clone + 'static, D: std::ops::Deref<Target = Core<T, K>>> HasCore for D {
@@ -439,6 +485,10 @@ impl<T: 'static, K: Clone + 'static, D: std::ops::Deref<Target = Core<T, K>>> Ha
 
     fn foreign_ack_ids(&self) -> &std::sync::atomic::AtomicU64 {
         &self.foreign_ack_ids
+    }
+
+    fn name(&self) -> &str {
+        &self.name
     }
 }
 
@@ -686,7 +736,8 @@ macro_rules! shared_adapter_methods {
                 timeout,
             );
             if !opts.local {
-                tokio::spawn(self.inner.clone().remote_broadcast_with_ack(
+                tokio::spawn($crate::adapter::remote_broadcast_with_ack(
+                    self.inner.clone(),
                     packet,
                     $crate::adapter::wire_opts(opts),
                     timeout,
@@ -801,15 +852,10 @@ impl Protocol for Inner {
                     }
                 })
                 .await?;
-            Ok(answers
-                .into_iter()
-                .filter_map(|answer| match answer {
-                    Response::RemoteFetch { sockets, .. } => Some(sockets),
-                    _ => None,
-                })
-                .flatten()
-                .map(from_fetched)
-                .collect())
+            Ok(fetched_of(answers, |answer| match answer {
+                Response::RemoteFetch { sockets, .. } => Some(sockets),
+                _ => None,
+            }))
         })
     }
 
@@ -851,9 +897,7 @@ impl Inner {
             request_id: None,
             data,
         };
-        self.publisher()?
-            .publish(self.channels.request(), request.encode())
-            .map_err(|e| remote("cannot publish the server-side emit", e))
+        self.queue_or_fail(self.channels.request(), request.encode(), false)
     }
 
     async fn server_side_emit_replies(

@@ -26,17 +26,17 @@ pub use config::ShardedAdapterConfig;
 
 use super::core::{Core, spawn_receive};
 use super::{
-    BroadcastAnswer, Change, Protocol, collect_broadcast_acks, from_fetched, remote,
+    BroadcastAcks, BroadcastAnswer, BroadcastRequest, Change, Protocol, fetched_of, remote,
     server_side_replies, servers, wire_opts,
 };
-use crate::conn::{RequestError, Subscription};
+use crate::conn::{PendingRequest, RequestError, Subscription};
 use crate::wire::{
     ClusterBody, ClusterMessage, Data, ShardedChannels, WireOpts, WirePacket, request_id,
     sharded_uid,
 };
 
 /// The sharded adapter of one namespace (Node's `ShardedRedisAdapter`): rooms and delivery
-/// of this server in a [`LocalAdapter`], broadcasts and remote operations carried through
+/// of this server in a [`LocalAdapter`](sio_core::socketio::LocalAdapter), broadcasts and remote operations carried through
 /// Redis sharded pub/sub (`SPUBLISH` / `SSUBSCRIBE`, Redis 7 or later) to the other servers.
 ///
 /// Built by [`ShardedAdapterConfig::factory`]. Await [`Adapter::init`] before listening: it
@@ -124,17 +124,7 @@ impl Inner {
 
     /// Queues an `SPUBLISH`; a failure (queue full, closed) is logged: the message is lost.
     fn spublish(&self, channel: &str, body: ClusterBody) {
-        let payload = self.message(body);
-        match self.publisher() {
-            Ok(publisher) => {
-                if let Err(e) = publisher.spublish(channel, payload) {
-                    tracing::warn!(namespace = %self.name, channel, error = %e, "message to Redis dropped");
-                }
-            }
-            Err(e) => {
-                tracing::warn!(namespace = %self.name, error = %e, "message to Redis dropped")
-            }
-        }
+        self.queue(channel, self.message(body), true);
     }
 
     /// Answers the server `requester` on its own channel.
@@ -176,15 +166,10 @@ impl Inner {
             )
             .await?;
         let answers = answers.map_err(|e| remote("remote request failed", e))?;
-        Ok(answers
-            .into_iter()
-            .filter_map(|answer| match answer {
-                ClusterBody::FetchSocketsResponse { sockets, .. } => Some(sockets),
-                _ => None,
-            })
-            .flatten()
-            .map(from_fetched)
-            .collect())
+        Ok(fetched_of(answers, |answer| match answer {
+            ClusterBody::FetchSocketsResponse { sockets, .. } => Some(sockets),
+            _ => None,
+        }))
     }
 
     /// Publishes a join / leave / disconnect, then waits until every other server applied it:
@@ -194,9 +179,7 @@ impl Inner {
         body: ClusterBody,
         opts: WireOpts,
     ) -> Result<(), AdapterError> {
-        self.publisher()?
-            .spublish(self.channels.main(), self.message(body))
-            .map_err(|e| remote("cannot publish the request", e))?;
+        self.queue_or_fail(self.channels.main(), self.message(body), true)?;
         self.fetch_remote(opts).await.map(drop)
     }
 
@@ -250,51 +233,33 @@ impl Inner {
             }
         })
     }
+}
 
-    /// The other servers' part of a broadcast with acks (message 3 with a request id).
-    async fn remote_broadcast_with_ack(
-        self: Arc<Self>,
-        packet: Packet,
-        opts: WireOpts,
-        timeout: Duration,
-        tx: tokio::sync::mpsc::UnboundedSender<sio_core::socketio::AckEvent>,
-    ) {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let others = match tokio::time::timeout_at(deadline, self.server_count()).await {
-            Ok(Ok(n)) => n.saturating_sub(1),
-            Ok(Err(error)) => {
-                tracing::warn!(namespace = %self.name, %error, "broadcast with acks: other servers not reached");
-                return;
-            }
-            Err(_) => return,
-        };
-        let Ok(publisher) = self.publisher() else {
-            return;
-        };
-        if others == 0 {
-            return;
-        }
-        let id = request_id();
-        let pending = self.pending.register(id.clone(), (), usize::MAX);
-        let mut wire = WirePacket::from_packet(&packet, false);
-        wire.id = None;
+impl BroadcastAcks for Inner {
+    type Answer = ClusterBody;
+    type Kind = ();
+    const PACKET_NSP: bool = false;
+
+    fn count_servers(&self) -> BoxFuture<'_, Result<usize, AdapterError>> {
+        Box::pin(self.server_count())
+    }
+
+    fn register_broadcast(&self, id: String) -> PendingRequest<ClusterBody> {
+        self.pending.register(id, (), usize::MAX)
+    }
+
+    fn publish_broadcast_request(&self, request: BroadcastRequest) -> Result<(), AdapterError> {
+        let BroadcastRequest { id, packet, opts } = request;
         let body = ClusterBody::Broadcast {
-            packet: wire,
+            packet,
             request_id: Some(id),
             opts,
         };
-        if let Err(error) = publisher.spublish(self.channels.main(), self.message(body)) {
-            tracing::warn!(namespace = %self.name, %error, "broadcast with acks: not published");
-            return;
-        }
-        collect_broadcast_acks(pending, others, deadline, tx, |answer| match answer {
-            ClusterBody::BroadcastClientCount { client_count, .. } => {
-                Some(BroadcastAnswer::Count(client_count))
-            }
-            ClusterBody::BroadcastAck { packet, .. } => Some(BroadcastAnswer::Ack(packet)),
-            _ => None,
-        })
-        .await;
+        self.queue_or_fail(self.channels.main(), self.message(body), true)
+    }
+
+    fn broadcast_answer(answer: ClusterBody) -> Option<BroadcastAnswer> {
+        super::broadcast_answer!(answer, ClusterBody)
     }
 }
 
@@ -391,9 +356,7 @@ impl Inner {
             request_id: None,
             packet: data,
         };
-        self.publisher()?
-            .spublish(self.channels.main(), self.message(body))
-            .map_err(|e| remote("cannot publish the server-side emit", e))
+        self.queue_or_fail(self.channels.main(), self.message(body), true)
     }
 
     async fn server_side_emit_replies(
