@@ -33,7 +33,8 @@ export function withTimeout(promise, ms, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
-async function freePort() {
+/** A TCP port on 127.0.0.1 that nothing listens on (now). */
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, "127.0.0.1", () => {
