@@ -39,6 +39,9 @@ use crate::wire::{
 /// of this server in a [`LocalAdapter`](sio_core::socketio::LocalAdapter), broadcasts and remote operations carried through
 /// Redis sharded pub/sub (`SPUBLISH` / `SSUBSCRIBE`, Redis 7 or later) to the other servers.
 ///
+/// It talks to one Redis server (standalone; a Redis Cluster of several shards is not
+/// supported yet).
+///
 /// Built by [`ShardedAdapterConfig::factory`]. Await [`Adapter::init`] before listening: it
 /// resolves once the adapter is subscribed, and so counted (`PUBSUB SHARDNUMSUB P#N#`).
 ///
