@@ -14,7 +14,10 @@
 //!   timeout.
 //!
 //! * [`adapter`]: [`RedisAdapter`], sio-core's adapter over these (Node's `createAdapter`),
-//!   built per namespace by [`RedisAdapterConfig::factory`].
+//!   built per namespace by [`RedisAdapterConfig::factory`]; and [`ShardedRedisAdapter`],
+//!   the sharded one (Node's `createShardedAdapter`, Redis 7 or later: `SSUBSCRIBE`, the
+//!   `dynamic` / `dynamic-private` / `static` subscription modes), built by
+//!   [`ShardedAdapterConfig::factory`].
 //!
 //! ```no_run
 //! use sio_core::socketio::SocketIo;
@@ -33,4 +36,4 @@ pub mod adapter;
 pub mod conn;
 pub mod wire;
 
-pub use adapter::{RedisAdapter, RedisAdapterConfig};
+pub use adapter::{RedisAdapter, RedisAdapterConfig, ShardedAdapterConfig, ShardedRedisAdapter};

@@ -12,13 +12,24 @@ const PAIRS = [
   ["node", "sio"],
   // Both answering on the requester's own channel (publishOnSpecificResponseChannel).
   ["sio", "node", { SIO_REDIS_SPECIFIC_RESPONSE: "1" }],
+  // The sharded adapter (createShardedAdapter; SSUBSCRIBE, Redis 7), its three subscription
+  // modes.
+  ["sio", "sio", { SIO_ADAPTER: "sharded" }],
+  ["sio", "node", { SIO_ADAPTER: "sharded" }],
+  ["node", "sio", { SIO_ADAPTER: "sharded" }],
+  ["sio", "node", { SIO_ADAPTER: "sharded", SIO_SUBSCRIPTION_MODE: "dynamic-private" }],
+  ["node", "sio", { SIO_ADAPTER: "sharded", SIO_SUBSCRIPTION_MODE: "static" }],
 ];
 
 let rooms = 0;
 const freshRoom = (label) => `${label}-${++rooms}`;
 
 for (const [kindA, kindB, env = {}] of PAIRS) {
-  const variant = Object.keys(env).length ? ` (${Object.keys(env).join(", ")})` : "";
+  const variant = Object.keys(env).length
+    ? ` (${Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ")})`
+    : "";
   describe(`${kindA} node A + ${kindB} node B${variant}`, () => {
     let a;
     let b;
@@ -163,9 +174,9 @@ for (const [kindA, kindB, env = {}] of PAIRS) {
   });
 }
 
-test("cluster-node refuses SIO_ADAPTER=sharded at startup with a clear error", async () => {
+test("cluster-node refuses an unknown SIO_ADAPTER at startup with a clear error", async () => {
   await assert.rejects(
-    startMember("sio", "S", freshPrefix(), { SIO_ADAPTER: "sharded" }),
-    /exited \(1\)[\s\S]*sharded Redis adapter is not supported yet/,
+    startMember("sio", "S", freshPrefix(), { SIO_ADAPTER: "sharded-typo" }),
+    /exited \(1\)[\s\S]*SIO_ADAPTER must be pubsub or sharded, not sharded-typo/,
   );
 });

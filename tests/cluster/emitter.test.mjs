@@ -1,5 +1,6 @@
 // @socket.io/redis-emitter 5.1 publishing into a cluster of a sio node and a Node member:
-// room emits (binary intact), socketsJoin then emit, socketsLeave, disconnectSockets.
+// room emits (binary intact), socketsJoin then emit, socketsLeave, disconnectSockets; and a
+// sharded cluster, which the emitter does not reach.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -85,5 +86,49 @@ describe("the emitter publishing into a sio + Node cluster", () => {
     const gone = [next(onSio, "disconnect"), next(onNode, "disconnect")];
     emitter.in(room).disconnectSockets();
     for (const [reason] of await Promise.all(gone)) assert.equal(reason, "io server disconnect");
+  });
+});
+
+// @socket.io/redis-emitter 5.1 has no sharded mode: it PUBLISHes on the pub/sub adapter's
+// channels (`P#N#`, `P#N#<room>#`, `P-request#N#`), which members with the sharded adapter
+// (SSUBSCRIBE on `P#N#...`, a separate namespace of channels in Redis) never read, sio and
+// Node alike. What is true is checked here: the emitter's publishes reach no member.
+describe("the emitter and a sharded sio + Node cluster", () => {
+  let members = [];
+  let redis;
+  let prefix;
+  const sockets = [];
+
+  before(async () => {
+    prefix = freshPrefix();
+    const env = { SIO_ADAPTER: "sharded" };
+    members = [
+      await startMember("sio", "rust", prefix, env),
+      await startMember("node", "js", prefix, env),
+    ];
+    redis = createClient({ url: REDIS_URL });
+    await redis.connect();
+  });
+
+  after(async () => {
+    sockets.forEach((s) => s.disconnect());
+    await redis?.quit();
+    await Promise.all(members.map((m) => m.stop()));
+  });
+
+  test("the emitter's channels have no subscriber, while both members count on the sharded one", async () => {
+    const [onSio, onNode] = await Promise.all(members.map((m) => client(m)));
+    sockets.push(onSio, onNode);
+    const room = freshRoom("sharded");
+    await ask(onSio, "join", room);
+    await ask(onNode, "join", room);
+    const [, counted] = await redis.sendCommand(["PUBSUB", "SHARDNUMSUB", `${prefix}#/#`]);
+    assert.equal(Number(counted), 2);
+    const [, roomChannel] = await redis.sendCommand(["PUBSUB", "SHARDNUMSUB", `${prefix}#/#${room}#`]);
+    assert.equal(Number(roomChannel), 2, "both members subscribe to the room's sharded channel");
+    // PUBLISH answers how many subscribers (patterns included) got the message.
+    for (const channel of [`${prefix}#/#`, `${prefix}#/#${room}#`, `${prefix}-request#/#`]) {
+      assert.equal(await redis.publish(channel, "{}"), 0, `${channel} reaches nobody`);
+    }
   });
 });

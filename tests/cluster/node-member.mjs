@@ -1,10 +1,12 @@
-// A Node member of the cluster: socket.io 4.8 with @socket.io/redis-adapter 8.3 (pub/sub),
-// implementing on namespace `/` the same contract as sio's examples/cluster (cluster-node).
-// Env: PORT, REDIS_URL, NODE_NAME, SIO_REDIS_PREFIX, SIO_REDIS_SPECIFIC_RESPONSE. Prints "listening" once subscribed and
-// counted by the other members.
+// A Node member of the cluster: socket.io 4.8 with @socket.io/redis-adapter 8.3 (pub/sub, or
+// sharded with SIO_ADAPTER=sharded), implementing on namespace `/` the same contract as sio's
+// examples/cluster (cluster-node).
+// Env: PORT, REDIS_URL, NODE_NAME, SIO_REDIS_PREFIX, SIO_REDIS_SPECIFIC_RESPONSE, SIO_ADAPTER
+// (pubsub | sharded), SIO_SUBSCRIPTION_MODE (sharded: dynamic | dynamic-private | static).
+// Prints "listening" once subscribed and counted by the other members.
 
 import { createServer } from "node:http";
-import { createAdapter } from "@socket.io/redis-adapter";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { createClient } from "redis";
 import { Server } from "socket.io";
 
@@ -12,7 +14,10 @@ const PORT = Number(process.env.PORT ?? 3000);
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379/";
 const NODE_NAME = process.env.NODE_NAME ?? `node-${PORT}`;
 const PREFIX = process.env.SIO_REDIS_PREFIX ?? "socket.io";
-const REQUEST_CHANNEL = `${PREFIX}-request#/#`;
+const SHARDED = (process.env.SIO_ADAPTER ?? "pubsub") === "sharded";
+const SUBSCRIPTION_MODE = process.env.SIO_SUBSCRIPTION_MODE ?? "dynamic";
+// The channel each member subscribes to once, counted as the adapter counts servers.
+const COUNTED_CHANNEL = SHARDED ? `${PREFIX}#/#` : `${PREFIX}-request#/#`;
 // Answers on the requester's own channel (`P-response#N#<uid>#`) when "1".
 const SPECIFIC = process.env.SIO_REDIS_SPECIFIC_RESPONSE === "1";
 
@@ -21,13 +26,26 @@ const sub = pub.duplicate();
 await Promise.all([pub.connect(), sub.connect()]);
 
 const numsub = async () => {
-  const [, n] = await pub.sendCommand(["PUBSUB", "NUMSUB", REQUEST_CHANNEL]);
+  const [, n] = await pub.sendCommand(["PUBSUB", SHARDED ? "SHARDNUMSUB" : "NUMSUB", COUNTED_CHANNEL]);
   return Number(n);
 };
 
 const before = await numsub();
 const httpServer = createServer();
-const io = new Server(httpServer, { adapter: createAdapter(pub, sub, { key: PREFIX, publishOnSpecificResponseChannel: SPECIFIC }) });
+const adapter = SHARDED
+  ? createShardedAdapter(pub, sub, { channelPrefix: PREFIX, subscriptionMode: SUBSCRIPTION_MODE })
+  : createAdapter(pub, sub, { key: PREFIX, publishOnSpecificResponseChannel: SPECIFIC });
+const io = new Server(httpServer, { adapter });
+
+// Sharded: resolves once every subscription the sub client was asked for so far is confirmed
+// (its commands are answered in order; a join asks for its room's channel synchronously).
+let barriers = 0;
+const subscribed = async () => {
+  if (!SHARDED) return;
+  const channel = `${PREFIX}-join-barrier-${NODE_NAME}-${++barriers}`;
+  await sub.sSubscribe(channel, () => {});
+  await sub.sUnsubscribe(channel);
+};
 
 const fail = (cb) => (e) => cb({ error: e?.message ?? String(e) });
 
@@ -37,7 +55,7 @@ io.on("connection", (socket) => {
   socket.emit("hello", { node: NODE_NAME });
   socket.on("join", (room, cb) => {
     socket.join(room);
-    cb(room);
+    subscribed().then(() => cb(room), fail(cb));
   });
   socket.on("leave", (room, cb) => {
     socket.leave(room);

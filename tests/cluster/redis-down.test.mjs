@@ -1,5 +1,5 @@
-// Redis going away under two sio nodes, on a private redis-server (the shared one at 6379 is
-// left alone): local delivery goes on, remote operations fail with an error instead of
+// Redis going away under two sio nodes, with the pub/sub and the sharded adapter, on a private
+// redis-server (the shared one at 6379 is left alone): local delivery goes on, remote operations fail with an error instead of
 // hanging, and once Redis is back the nodes are subscribed and counted again.
 
 import assert from "node:assert/strict";
@@ -64,7 +64,7 @@ const message = (socket, text) =>
     `room-message ${text} on ${socket.id}`,
   );
 
-describe("Redis down and back under two sio nodes", () => {
+for (const adapter of ["pubsub", "sharded"]) describe(`Redis down and back under two sio nodes (${adapter})`, () => {
   let port;
   let redis;
   let a;
@@ -75,7 +75,7 @@ describe("Redis down and back under two sio nodes", () => {
     port = await freePort();
     redis = await startRedis(port);
     const prefix = freshPrefix();
-    const env = { REDIS_URL: `redis://127.0.0.1:${port}/` };
+    const env = { REDIS_URL: `redis://127.0.0.1:${port}/`, SIO_ADAPTER: adapter };
     a = await startMember("sio", "A", prefix, env);
     b = await startMember("sio", "B", prefix, env);
   });
@@ -120,6 +120,7 @@ describe("Redis down and back under two sio nodes", () => {
       if (n === 2) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    // With the sharded adapter "r" has a channel of its own: B subscribed to it again.
     const remote = message(cb, "after");
     ca.emit("to-room", "r", "after");
     await remote;

@@ -7,7 +7,10 @@
 //! - `PORT`: listens on `127.0.0.1:$PORT`, path `/socket.io/` (default 3000);
 //! - `REDIS_URL`: default `redis://127.0.0.1:6379/`;
 //! - `NODE_NAME`: this node's name (default `sio-$PORT`);
-//! - `SIO_ADAPTER`: `pubsub` (default); `sharded` is not supported yet;
+//! - `SIO_ADAPTER`: `pubsub` (default, Node's `createAdapter`) or `sharded` (Node's
+//!   `createShardedAdapter`, Redis 7 or later);
+//! - `SIO_SUBSCRIPTION_MODE`: with `sharded`, `dynamic` (default), `dynamic-private` or
+//!   `static`;
 //! - `SIO_REDIS_PREFIX`: the channels' prefix (default `socket.io`), so that test runs sharing
 //!   one Redis do not see each other;
 //! - `SIO_REDIS_SPECIFIC_RESPONSE`: `1` answers requests on the requester's own channel
@@ -27,7 +30,8 @@ use std::time::Duration;
 use actix_web::{App, HttpServer};
 use sio_core::prelude::*;
 use sio_core::socketio::ServerSideEmit;
-use sio_redis::RedisAdapterConfig;
+use sio_redis::wire::SubscriptionMode;
+use sio_redis::{RedisAdapterConfig, ShardedAdapterConfig};
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
@@ -54,13 +58,27 @@ async fn main() -> std::io::Result<()> {
     let redis_url = env_or("REDIS_URL", "redis://127.0.0.1:6379/");
     let node = env_or("NODE_NAME", &format!("sio-{port}"));
     let prefix = env_or("SIO_REDIS_PREFIX", "socket.io");
-    match env_or("SIO_ADAPTER", "pubsub").as_str() {
-        "pubsub" => {}
+    let specific = env_or("SIO_REDIS_SPECIFIC_RESPONSE", "0") == "1";
+    let factory = match env_or("SIO_ADAPTER", "pubsub").as_str() {
+        "pubsub" => RedisAdapterConfig::new(redis_url.as_str())
+            .prefix(prefix)
+            .publish_on_specific_response_channel(specific)
+            .factory(),
         "sharded" => {
-            return Err(invalid(
-                "SIO_ADAPTER=sharded: the sharded Redis adapter is not supported yet; use pubsub"
-                    .to_owned(),
-            ));
+            let mode = match env_or("SIO_SUBSCRIPTION_MODE", "dynamic").as_str() {
+                "dynamic" => SubscriptionMode::Dynamic,
+                "dynamic-private" => SubscriptionMode::DynamicPrivate,
+                "static" => SubscriptionMode::Static,
+                other => {
+                    return Err(invalid(format!(
+                        "SIO_SUBSCRIPTION_MODE must be dynamic, dynamic-private or static, not {other}"
+                    )));
+                }
+            };
+            ShardedAdapterConfig::new(redis_url.as_str())
+                .prefix(prefix)
+                .subscription_mode(mode)
+                .factory()
         }
         other => {
             return Err(invalid(format!(
@@ -68,13 +86,7 @@ async fn main() -> std::io::Result<()> {
             )));
         }
     }
-
-    let specific = env_or("SIO_REDIS_SPECIFIC_RESPONSE", "0") == "1";
-    let factory = RedisAdapterConfig::new(redis_url.as_str())
-        .prefix(prefix)
-        .publish_on_specific_response_channel(specific)
-        .factory()
-        .map_err(|e| invalid(e.to_string()))?;
+    .map_err(|e| invalid(e.to_string()))?;
     let io = SocketIo::builder()
         .adapter(factory)
         .namespace(node::ClusterNs { node: node.clone() })

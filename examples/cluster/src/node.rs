@@ -3,14 +3,14 @@
 //! | client sends | the node does |
 //! | --- | --- |
 //! | (connects) | emits `hello` `{node}` |
-//! | `join` room / `leave` room | joins / leaves it; acks the room |
+//! | `join` room / `leave` room | joins / leaves it; acks the room (a join once its room channel is subscribed, with the sharded adapter) |
 //! | `to-room` room, ...args | `room-message` with the args to the room, on every node |
 //! | `broadcast` ...args | `broadcast` with the args to every other socket of the cluster |
 //! | `count-room` room | acks how many sockets of the cluster are in it |
 //! | `rooms-of-all` | acks the sorted ids of every socket of the cluster |
 //! | `make-join` from, to | every socket in `from`, on any node, joins `to`; acks `true` once done everywhere |
 //! | `kick-room` room | disconnects its sockets on every node; acks `true` |
-//! | `server-count` | acks the number of nodes (`PUBSUB NUMSUB`) |
+//! | `server-count` | acks the number of nodes (`PUBSUB NUMSUB`, or `SHARDNUMSUB` with the sharded adapter) |
 //! | `ping-servers` | server-side emit `ping` with acks; acks the other nodes' sorted names |
 //! | `broadcast-with-ack` room | `question` to the room, 2 s timeout; acks the number of answers |
 //! | `set-data` value / `get-data` | sets the socket's data (acks `true`) / acks it (`{}` when never set) |
@@ -50,11 +50,23 @@ impl ClusterNs {
         let _ = socket.emit("hello", &json!({ "node": self.node }));
     }
 
-    /// Joins a room; acks it.
+    /// Joins a room; acks it once the join is effective cluster-wide: with the sharded
+    /// adapter, once this node's subscription to the room's channel is confirmed (a local
+    /// `socketsJoin` of the socket awaits it; with the pub/sub adapter it resolves at once).
     #[on("join")]
-    async fn join(&self, socket: SocketRef, #[data] room: String) -> Ack<String> {
+    async fn join(
+        &self,
+        io: SocketIo,
+        socket: SocketRef,
+        #[data] room: String,
+    ) -> Result<Ack<String>, String> {
         socket.join(room.as_str());
-        Ack(room)
+        io.to(socket.id().as_str().to_owned())
+            .local()
+            .sockets_join(room.as_str())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Ack(room))
     }
 
     /// Leaves a room; acks it.

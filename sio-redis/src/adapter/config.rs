@@ -8,6 +8,33 @@ use sio_core::socketio::AdapterFactory;
 use super::RedisAdapter;
 use crate::conn::{ConnConfig, ConnError};
 
+/// The setters both adapters' settings have: `prefix`, `requests_timeout`, `conn`.
+macro_rules! common_setters {
+    ($config:ident) => {
+        #[doc = concat!("Sets [`", stringify!($config), "::prefix`].")]
+        #[must_use]
+        pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+            self.prefix = prefix.into();
+            self
+        }
+
+        #[doc = concat!("Sets [`", stringify!($config), "::requests_timeout`].")]
+        #[must_use]
+        pub fn requests_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.requests_timeout = timeout;
+            self
+        }
+
+        #[doc = concat!("Sets [`", stringify!($config), "::conn`].")]
+        #[must_use]
+        pub fn conn(mut self, conn: $crate::conn::ConnConfig) -> Self {
+            self.conn = conn;
+            self
+        }
+    };
+}
+pub(super) use common_setters;
+
 /// The settings of [`RedisAdapter`], with Node's defaults (`key` `socket.io`,
 /// `requestsTimeout` 5 s, `publishOnSpecificResponseChannel` off).
 ///
@@ -48,31 +75,12 @@ impl RedisAdapterConfig {
         }
     }
 
-    /// Sets [`RedisAdapterConfig::prefix`].
-    #[must_use]
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
-        self
-    }
-
-    /// Sets [`RedisAdapterConfig::requests_timeout`].
-    #[must_use]
-    pub fn requests_timeout(mut self, timeout: Duration) -> Self {
-        self.requests_timeout = timeout;
-        self
-    }
+    common_setters!(RedisAdapterConfig);
 
     /// Sets [`RedisAdapterConfig::publish_on_specific_response_channel`].
     #[must_use]
     pub fn publish_on_specific_response_channel(mut self, on: bool) -> Self {
         self.publish_on_specific_response_channel = on;
-        self
-    }
-
-    /// Sets [`RedisAdapterConfig::conn`].
-    #[must_use]
-    pub fn conn(mut self, conn: ConnConfig) -> Self {
-        self.conn = conn;
         self
     }
 
@@ -95,18 +103,24 @@ impl RedisAdapterConfig {
     /// # Ok(()) }
     /// ```
     pub fn factory(self) -> Result<AdapterFactory, ConnError> {
-        let client = redis::Client::open(self.conn.url.as_str())
-            .map_err(|e| ConnError::InvalidUrl(e.to_string()))?;
-        if !matches!(
-            client.get_connection_info().addr(),
-            redis::ConnectionAddr::Tcp(..) | redis::ConnectionAddr::Unix(..)
-        ) {
-            return Err(ConnError::InvalidUrl(
-                "only plain TCP and Unix socket URLs are supported".to_owned(),
-            ));
-        }
+        check_url(&self.conn)?;
         Ok(Arc::new(move |nsp| {
             Arc::new(RedisAdapter::new(nsp, self.clone()))
         }))
     }
+}
+
+/// Fails unless `conn`'s URL is a plain TCP or Unix socket Redis URL.
+pub(super) fn check_url(conn: &ConnConfig) -> Result<(), ConnError> {
+    let client =
+        redis::Client::open(conn.url.as_str()).map_err(|e| ConnError::InvalidUrl(e.to_string()))?;
+    if !matches!(
+        client.get_connection_info().addr(),
+        redis::ConnectionAddr::Tcp(..) | redis::ConnectionAddr::Unix(..)
+    ) {
+        return Err(ConnError::InvalidUrl(
+            "only plain TCP and Unix socket URLs are supported".to_owned(),
+        ));
+    }
+    Ok(())
 }

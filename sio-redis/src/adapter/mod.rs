@@ -12,36 +12,30 @@
 //! publishes what other servers must see and applies what they publish.
 
 mod config;
+mod core;
 mod receive;
+mod sharded;
 
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use sio_core::engine::Sid;
 use sio_core::socketio::{
-    AckEvent, AckReplies, AckResponse, AckStream, Adapter, AdapterError, BroadcastOptions,
-    HandshakeInfo, LocalAdapter, NamespaceHandle, Packet, RawArgs, RecoveredSession, RemoteSocket,
-    Room, RoomEvent, ServerSideReplies, SessionState,
+    AckEvent, AckResponse, AckStream, Adapter, AdapterError, BroadcastOptions, HandshakeInfo,
+    LocalAdapter, NamespaceHandle, Packet, RemoteSocket, Room, ServerSideReplies,
 };
-use tokio::sync::{broadcast, oneshot, watch};
 
+use self::core::{Core, spawn_receive};
 pub use config::RedisAdapterConfig;
+pub use sharded::{ShardedAdapterConfig, ShardedRedisAdapter};
 
-use crate::conn::{ConnError, PendingRequests, Publisher, RequestError, Subscriber, Subscription};
+use crate::conn::{ConnError, PendingRequest, RequestError, Subscription};
 use crate::wire::{
     BroadcastEnvelope, Data, FetchedSocket, Flags, PubSubChannels, RemoteOpts, Request,
     RequestType, Response, WireOpts, WirePacket, request_id, server_uid,
 };
-
-/// The Redis connections of one adapter.
-#[derive(Debug)]
-struct Link {
-    publisher: Publisher,
-    subscriber: Subscriber,
-}
 
 /// The pub/sub adapter of one namespace (Node's `RedisAdapter`): rooms and delivery of this
 /// server in a [`LocalAdapter`], broadcasts and remote operations carried through Redis to the
@@ -67,80 +61,45 @@ pub struct RedisAdapter {
 
 #[derive(Debug)]
 struct Inner {
-    local: LocalAdapter,
-    nsp: NamespaceHandle,
-    name: String,
-    uid: String,
+    core: Core<Response, RequestType>,
     channels: PubSubChannels,
     config: RedisAdapterConfig,
-    link: Result<Link, ConnError>,
-    pending: PendingRequests<Response, RequestType>,
-    /// Whether the subscriber is subscribed (set by the receive loop).
-    subscribed: watch::Receiver<bool>,
-    /// Dropping or firing it stops the receive loop.
-    stop: Mutex<Option<oneshot::Sender<()>>>,
-    /// Ack ids of broadcasts with acks requested by other servers, far above the ids this
-    /// server's namespaces hand out.
-    foreign_ack_ids: AtomicU64,
 }
 
-/// The first ack id used for other servers' broadcasts with acks (2^52: still exact as a
-/// JavaScript number, beyond what a namespace's counter reaches).
-const FOREIGN_ACK_IDS: u64 = 1 << 52;
+impl std::ops::Deref for Inner {
+    type Target = Core<Response, RequestType>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.core
+    }
+}
+
+impl PubSubChannels {
+    /// What the pub/sub adapter of server `uid` subscribes to.
+    fn subscriptions(&self, uid: &str) -> Vec<Subscription> {
+        vec![
+            Subscription::Pattern(self.broadcast_pattern()),
+            Subscription::Channel(self.request().to_owned()),
+            Subscription::Channel(self.response().to_owned()),
+            Subscription::Channel(self.specific_response(uid)),
+        ]
+    }
+}
 
 impl RedisAdapter {
     /// A new adapter for a namespace; its connections start in the background. Must be called
     /// within a tokio runtime.
     pub fn new(nsp: NamespaceHandle, config: RedisAdapterConfig) -> Self {
-        let name = nsp.name().to_owned();
         let uid = server_uid();
-        let channels = PubSubChannels::new(&config.prefix, &name);
-        let subscriptions = [
-            Subscription::Pattern(channels.broadcast_pattern()),
-            Subscription::Channel(channels.request().to_owned()),
-            Subscription::Channel(channels.response().to_owned()),
-            Subscription::Channel(channels.specific_response(&uid)),
-        ];
-        let (subscribed_tx, subscribed) = watch::channel(false);
-        let (stop_tx, stop_rx) = oneshot::channel();
-        let started = Publisher::new(config.conn.clone()).and_then(|publisher| {
-            let (subscriber, events) = Subscriber::new(config.conn.clone(), subscriptions)?;
-            Ok((publisher, subscriber, events))
-        });
-        let (link, events) = match started {
-            Ok((publisher, subscriber, events)) => (
-                Ok(Link {
-                    publisher,
-                    subscriber,
-                }),
-                Some(events),
-            ),
-            Err(e) => {
-                tracing::error!(namespace = %name, error = %e, "the Redis adapter cannot start");
-                (Err(e), None)
-            }
-        };
+        let channels = PubSubChannels::new(&config.prefix, nsp.name());
+        let subscriptions = channels.subscriptions(&uid);
+        let (core, run) = Core::start(nsp, &config.conn, uid, subscriptions);
         let inner = Arc::new(Inner {
-            local: LocalAdapter::new(nsp.clone()),
-            nsp,
-            name,
-            uid,
+            core,
             channels,
             config,
-            link,
-            pending: PendingRequests::default(),
-            subscribed,
-            stop: Mutex::new(Some(stop_tx)),
-            foreign_ack_ids: AtomicU64::new(FOREIGN_ACK_IDS),
         });
-        if let Some(events) = events {
-            tokio::spawn(receive::run(
-                Arc::downgrade(&inner),
-                events,
-                stop_rx,
-                subscribed_tx,
-            ));
-        }
+        spawn_receive(&inner, run);
         RedisAdapter { inner }
     }
 
@@ -200,6 +159,199 @@ fn remote_opts(opts: &BroadcastOptions) -> RemoteOpts {
     }
 }
 
+/// The number of servers, from a count Redis answered.
+fn servers(count: Result<u64, ConnError>) -> Result<usize, AdapterError> {
+    let n = count.map_err(|e| remote("cannot count the servers", e))?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// One answer to a broadcast with acks: a server's client count, or one client's ack.
+enum BroadcastAnswer {
+    Count(u64),
+    Ack(Option<Data>),
+}
+
+/// An ack carried over the wire (its first argument, absent when `undefined`).
+fn ack_of(packet: Option<Data>) -> AckResponse {
+    match packet {
+        Some(data) => AckResponse {
+            args: vec![data.value],
+            attachments: data.attachments,
+        },
+        None => AckResponse::default(),
+    }
+}
+
+/// The other servers' answers to a server-side emit with acks (those in time when it timed
+/// out); `pick` reads one answer's ack.
+fn server_side_replies<T>(
+    others: usize,
+    answers: Result<Vec<T>, RequestError<T>>,
+    pick: impl Fn(T) -> Option<Option<Data>>,
+) -> Result<ServerSideReplies, AdapterError> {
+    let answers = match answers {
+        Ok(answers) => answers,
+        Err(RequestError::Timeout { answers, .. }) => answers,
+        Err(e) => return Err(remote("server-side emit failed", e)),
+    };
+    let replies: Vec<AckResponse> = answers.into_iter().filter_map(pick).map(ack_of).collect();
+    Ok(ServerSideReplies {
+        missing: others.saturating_sub(replies.len()),
+        replies,
+    })
+}
+
+/// What an answer of type `$ty` (`Response` or `ClusterBody`, whose variants share these
+/// names) says about a broadcast with acks.
+macro_rules! broadcast_answer {
+    ($answer:expr, $ty:ident) => {
+        match $answer {
+            $ty::BroadcastClientCount { client_count, .. } => {
+                Some(BroadcastAnswer::Count(client_count))
+            }
+            $ty::BroadcastAck { packet, .. } => Some(BroadcastAnswer::Ack(packet)),
+            _ => None,
+        }
+    };
+}
+use broadcast_answer;
+
+/// A broadcast with acks asked of the other servers: request `id` for `packet` (without an
+/// ack id: each server gives it one).
+struct BroadcastRequest {
+    id: String,
+    packet: WirePacket,
+    opts: WireOpts,
+}
+
+/// How one adapter asks the other servers for a broadcast with acks.
+trait BroadcastAcks: HasCore + Send + Sync + 'static {
+    /// The answers to requests.
+    type Answer: Send + 'static;
+    /// What a pending request remembers of itself.
+    type Kind: Clone + Send + 'static;
+    /// Whether the packet carries its namespace on the wire.
+    const PACKET_NSP: bool;
+    /// Counts the servers, this one included.
+    fn count_servers(&self) -> BoxFuture<'_, Result<usize, AdapterError>>;
+    /// Registers the request `id`, its number of answers learnt from the answers.
+    fn register_broadcast(&self, id: String) -> PendingRequest<Self::Answer, Self::Kind>;
+    /// Publishes the request.
+    fn publish_broadcast_request(&self, request: BroadcastRequest) -> Result<(), AdapterError>;
+    /// What an answer says.
+    fn broadcast_answer(answer: Self::Answer) -> Option<BroadcastAnswer>;
+}
+
+/// The other servers' part of a broadcast with acks: their client counts and acks into `tx`,
+/// until each counted server reported and that many acks came, or `timeout`.
+async fn remote_broadcast_with_ack<P: BroadcastAcks>(
+    adapter: Arc<P>,
+    packet: Packet,
+    opts: WireOpts,
+    timeout: Duration,
+    tx: tokio::sync::mpsc::UnboundedSender<AckEvent>,
+) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let others = match tokio::time::timeout_at(deadline, adapter.count_servers()).await {
+        Ok(Ok(n)) => n.saturating_sub(1),
+        Ok(Err(error)) => {
+            tracing::warn!(namespace = %adapter.name(), %error, "broadcast with acks: other servers not reached");
+            return;
+        }
+        Err(_) => return,
+    };
+    if others == 0 {
+        return;
+    }
+    let id = request_id();
+    let mut pending = adapter.register_broadcast(id.clone());
+    let mut wire = WirePacket::from_packet(&packet, P::PACKET_NSP);
+    wire.id = None;
+    let request = BroadcastRequest {
+        id,
+        packet: wire,
+        opts,
+    };
+    if let Err(error) = adapter.publish_broadcast_request(request) {
+        tracing::warn!(namespace = %adapter.name(), %error, "broadcast with acks: not published");
+        return;
+    }
+    let (mut reported, mut expected, mut acked) = (0usize, 0usize, 0usize);
+    while reported < others || acked < expected {
+        let answer = match tokio::time::timeout_at(deadline, pending.recv()).await {
+            Ok(Some(answer)) => answer,
+            Ok(None) | Err(_) => return,
+        };
+        match P::broadcast_answer(answer) {
+            Some(BroadcastAnswer::Count(client_count)) => {
+                let n = usize::try_from(client_count).unwrap_or(usize::MAX);
+                reported += 1;
+                expected = expected.saturating_add(n);
+                let _ = tx.send(AckEvent::Reached(n));
+            }
+            Some(BroadcastAnswer::Ack(packet)) => {
+                acked += 1;
+                let _ = tx.send(AckEvent::Ack(ack_of(packet)));
+            }
+            None => {}
+        }
+    }
+}
+
+impl BroadcastAcks for Inner {
+    type Answer = Response;
+    type Kind = RequestType;
+    const PACKET_NSP: bool = true;
+
+    fn count_servers(&self) -> BoxFuture<'_, Result<usize, AdapterError>> {
+        Box::pin(self.server_count())
+    }
+
+    fn register_broadcast(&self, id: String) -> PendingRequest<Response, RequestType> {
+        self.pending
+            .register(id, RequestType::Broadcast, usize::MAX)
+    }
+
+    fn publish_broadcast_request(&self, request: BroadcastRequest) -> Result<(), AdapterError> {
+        let BroadcastRequest { id, packet, opts } = request;
+        let request = Request::Broadcast {
+            uid: self.uid.clone(),
+            request_id: id,
+            packet,
+            opts,
+        };
+        self.queue_or_fail(self.channels.request(), request.encode(), false)
+    }
+
+    fn broadcast_answer(answer: Response) -> Option<BroadcastAnswer> {
+        broadcast_answer!(answer, Response)
+    }
+}
+
+/// This server's part of a broadcast with acks: its count at once, its acks once they are
+/// all in.
+fn local_broadcast_with_ack(
+    local: &LocalAdapter,
+    packet: Packet,
+    opts: &BroadcastOptions,
+    timeout: Duration,
+) -> (AckStream, tokio::sync::mpsc::UnboundedSender<AckEvent>) {
+    let (tx, stream) = AckStream::channel();
+    let _ = tx.send(AckEvent::Reached(local.sockets(opts).len()));
+    let replies = local.broadcast_with_ack(packet, opts, timeout);
+    let local_tx = tx.clone();
+    tokio::spawn(async move {
+        if let Ok(replies) = replies.await {
+            for (_, reply) in replies {
+                if let Ok(ack) = reply {
+                    let _ = local_tx.send(AckEvent::Ack(ack));
+                }
+            }
+        }
+    });
+    (stream, tx)
+}
+
 /// A local socket as the answer to a fetch request.
 fn to_fetched(socket: &RemoteSocket) -> FetchedSocket {
     let handshake = serde_json::to_value(&socket.handshake).unwrap_or(Value::Null);
@@ -216,6 +368,19 @@ fn to_fetched(socket: &RemoteSocket) -> FetchedSocket {
     }
 }
 
+/// The sockets other servers answered a fetch with; `pick` reads one answer.
+fn fetched_of<T>(
+    answers: Vec<T>,
+    pick: impl FnMut(T) -> Option<Vec<FetchedSocket>>,
+) -> Vec<RemoteSocket> {
+    answers
+        .into_iter()
+        .filter_map(pick)
+        .flatten()
+        .map(from_fetched)
+        .collect()
+}
+
 /// A socket another server answered with.
 fn from_fetched(socket: FetchedSocket) -> RemoteSocket {
     let handshake: HandshakeInfo = serde_json::from_value(socket.handshake).unwrap_or_else(|e| {
@@ -227,25 +392,10 @@ fn from_fetched(socket: FetchedSocket) -> RemoteSocket {
 }
 
 impl Inner {
-    fn link(&self) -> Result<&Link, AdapterError> {
-        self.link
-            .as_ref()
-            .map_err(|e| remote("the Redis adapter did not start", e))
-    }
-
-    fn publisher(&self) -> Result<&Publisher, AdapterError> {
-        Ok(&self.link()?.publisher)
-    }
-
     /// `PUBSUB NUMSUB` of the request channel: every server of the cluster, this one included
     /// once subscribed.
     async fn server_count(&self) -> Result<usize, AdapterError> {
-        let n = self
-            .publisher()?
-            .numsub(self.channels.request())
-            .await
-            .map_err(|e| remote("cannot count the servers", e))?;
-        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        servers(self.publisher()?.numsub(self.channels.request()).await)
     }
 
     /// Publishes `request` and waits for one answer from each of the other servers (none
@@ -281,9 +431,7 @@ impl Inner {
         request: Request,
         rooms: Vec<Room>,
     ) -> Result<(), AdapterError> {
-        self.publisher()?
-            .publish(self.channels.request(), request.encode())
-            .map_err(|e| remote("cannot publish the request", e))?;
+        self.queue_or_fail(self.channels.request(), request.encode(), false)?;
         let uid = self.uid.clone();
         self.ask_others(RequestType::Sockets, |request_id| Request::Sockets {
             uid,
@@ -292,78 +440,6 @@ impl Inner {
         })
         .await?;
         Ok(())
-    }
-
-    /// The other servers' part of a broadcast with acks (request type 7): their client
-    /// counts and acks into `tx`, until each counted server reported and that many acks came,
-    /// or `timeout`.
-    async fn remote_broadcast_with_ack(
-        self: Arc<Self>,
-        packet: Packet,
-        opts: WireOpts,
-        timeout: Duration,
-        tx: tokio::sync::mpsc::UnboundedSender<AckEvent>,
-    ) {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let others = match tokio::time::timeout_at(deadline, self.server_count()).await {
-            Ok(Ok(n)) => n.saturating_sub(1),
-            Ok(Err(error)) => {
-                tracing::warn!(namespace = %self.name, %error, "broadcast with acks: other servers not reached");
-                return;
-            }
-            Err(_) => return,
-        };
-        if others == 0 {
-            return;
-        }
-        let Ok(publisher) = self.publisher() else {
-            return;
-        };
-        let id = request_id();
-        // Counted by hand below: the number of answers is learnt from the answers.
-        let mut pending = self
-            .pending
-            .register(id.clone(), RequestType::Broadcast, usize::MAX);
-        let mut wire = WirePacket::from_packet(&packet, true);
-        // Each server gives the packet an ack id of its own.
-        wire.id = None;
-        let request = Request::Broadcast {
-            uid: self.uid.clone(),
-            request_id: id,
-            packet: wire,
-            opts,
-        };
-        if let Err(error) = publisher.publish(self.channels.request(), request.encode()) {
-            tracing::warn!(namespace = %self.name, %error, "broadcast with acks: not published");
-            return;
-        }
-        let (mut reported, mut expected, mut acked) = (0usize, 0usize, 0usize);
-        while reported < others || acked < expected {
-            let answer = match tokio::time::timeout_at(deadline, pending.recv()).await {
-                Ok(Some(answer)) => answer,
-                Ok(None) | Err(_) => return,
-            };
-            match answer {
-                Response::BroadcastClientCount { client_count, .. } => {
-                    let n = usize::try_from(client_count).unwrap_or(usize::MAX);
-                    reported += 1;
-                    expected = expected.saturating_add(n);
-                    let _ = tx.send(AckEvent::Reached(n));
-                }
-                Response::BroadcastAck { packet, .. } => {
-                    acked += 1;
-                    let ack = match packet {
-                        Some(data) => AckResponse {
-                            args: vec![data.value],
-                            attachments: data.attachments,
-                        },
-                        None => AckResponse::default(),
-                    };
-                    let _ = tx.send(AckEvent::Ack(ack));
-                }
-                _ => {}
-            }
-        }
     }
 
     /// Sends an answer to the server `requester` (on its own channel when configured).
@@ -378,132 +454,396 @@ impl Inner {
 
     /// Queues a publish; a failure (queue full, closed) is logged: the message is lost.
     fn publish(&self, channel: &str, payload: Vec<u8>) {
-        match self.publisher() {
-            Ok(publisher) => {
-                if let Err(e) = publisher.publish(channel, payload) {
-                    tracing::warn!(namespace = %self.name, channel, error = %e, "message to Redis dropped");
+        self.queue(channel, payload, false);
+    }
+}
+
+/// A change to sockets' rooms or connections, made on every server.
+#[derive(Debug, Clone)]
+enum Change {
+    Join(Vec<Room>),
+    Leave(Vec<Room>),
+    Disconnect { close: bool },
+}
+
+/// The local state and the namespace of an adapter's [`Core`].
+trait HasCore {
+    fn local(&self) -> &LocalAdapter;
+    fn nsp(&self) -> &NamespaceHandle;
+    fn foreign_ack_ids(&self) -> &std::sync::atomic::AtomicU64;
+    fn name(&self) -> &str;
+}
+
+impl<T: 'static, K: Clone + 'static, D: std::ops::Deref<Target = Core<T, K>>> HasCore for D {
+    fn local(&self) -> &LocalAdapter {
+        &self.local
+    }
+
+    fn nsp(&self) -> &NamespaceHandle {
+        &self.nsp
+    }
+
+    fn foreign_ack_ids(&self) -> &std::sync::atomic::AtomicU64 {
+        &self.foreign_ack_ids
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// What each Redis adapter does its own way; the shared [`Adapter`] methods build on it.
+trait Protocol: HasCore + Send + Sync + 'static {
+    /// Joins locally.
+    fn join(&self, sid: Sid, rooms: &[Room]);
+    /// Leaves locally.
+    fn leave(&self, sid: Sid, room: &str);
+    /// Leaves every room locally.
+    fn leave_all(&self, sid: Sid);
+    /// Publishes a broadcast (not a local one) for the other servers.
+    fn publish_broadcast(&self, packet: &Packet, opts: &BroadcastOptions);
+    /// The other servers' sockets matching `opts`.
+    fn fetch_others(
+        self: Arc<Self>,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>>;
+    /// What follows a change already applied here: publishing it (unless `opts.local`) and
+    /// waiting until every other server applied it.
+    fn after_change(
+        self: Arc<Self>,
+        change: Change,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<(), AdapterError>>;
+}
+
+/// Applies a join or leave here, then makes it on the other servers.
+fn change_sockets<P: Protocol>(
+    adapter: &Arc<P>,
+    change: Change,
+    opts: &BroadcastOptions,
+) -> BoxFuture<'static, Result<(), AdapterError>> {
+    apply_change(&**adapter, &change, opts);
+    adapter.clone().after_change(change, opts)
+}
+
+/// This server's sockets matching `opts`, as an answer to a fetch request.
+fn fetched_sockets(adapter: &impl Protocol, opts: &BroadcastOptions) -> Vec<FetchedSocket> {
+    adapter
+        .local()
+        .sockets(opts)
+        .into_iter()
+        .filter_map(|sid| adapter.nsp().socket(sid))
+        .map(|socket| to_fetched(&RemoteSocket::of(&socket)))
+        .collect()
+}
+
+/// A server-side emit's `[event, ...args]` with its binary attachments.
+fn emit_data(packet: Packet) -> Data {
+    Data::new(
+        packet.data.unwrap_or_else(|| Value::Array(Vec::new())),
+        packet.attachments,
+    )
+}
+
+/// Applies a change to this server's sockets matching `opts`.
+fn apply_change(adapter: &impl Protocol, change: &Change, opts: &BroadcastOptions) {
+    for sid in adapter.local().sockets(opts) {
+        match change {
+            Change::Join(rooms) => adapter.join(sid, rooms),
+            Change::Leave(rooms) => {
+                for room in rooms {
+                    adapter.leave(sid, room);
                 }
             }
-            Err(e) => {
-                tracing::warn!(namespace = %self.name, error = %e, "message to Redis dropped")
+            Change::Disconnect { close } => {
+                if let Some(socket) = adapter.nsp().socket(sid) {
+                    if *close {
+                        socket.close();
+                    } else {
+                        socket.disconnect();
+                    }
+                }
             }
         }
     }
 }
 
-impl Adapter for RedisAdapter {
-    fn add_all(&self, sid: Sid, rooms: &[Room]) {
-        self.inner.local.add_all(sid, rooms);
-    }
-
-    fn del(&self, sid: Sid, room: &str) {
-        self.inner.local.del(sid, room);
-    }
-
-    fn del_all(&self, sid: Sid) {
-        self.inner.local.del_all(sid);
-    }
-
-    fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
-        self.inner.local.socket_rooms(sid)
-    }
-
-    fn sockets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
-        self.inner.local.sockets(opts)
-    }
-
-    fn rooms(&self) -> Vec<Room> {
-        self.inner.local.rooms()
-    }
-
-    fn broadcast(&self, packet: Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
-        let inner = &self.inner;
-        if !opts.local {
-            let envelope = BroadcastEnvelope {
-                uid: inner.uid.clone(),
-                packet: WirePacket::from_packet(&packet, true),
-                opts: wire_opts(opts),
-            };
-            inner.publish(&inner.channels.for_rooms(&opts.rooms), envelope.encode());
+/// The [`Adapter`] methods both Redis adapters implement alike, over their `inner`:
+/// local state and delivery from its `local` [`LocalAdapter`], broadcasts with acks through
+/// its `remote_broadcast_with_ack`, the server count through its `server_count`, `init`
+/// through its publisher and `subscribed` flag.
+macro_rules! shared_adapter_methods {
+    (@change $method:ident, $change:ident) => {
+        fn $method(
+            &self,
+            opts: &::sio_core::socketio::BroadcastOptions,
+            rooms: Vec<::sio_core::socketio::Room>,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<(), ::sio_core::socketio::AdapterError>,
+        > {
+            $crate::adapter::change_sockets(&self.inner, $crate::adapter::Change::$change(rooms), opts)
         }
-        inner.local.broadcast(packet, opts)
-    }
-
-    fn broadcast_raw(
-        &self,
-        event: &str,
-        args: &RawArgs,
-        opts: &BroadcastOptions,
-    ) -> Option<Result<(), AdapterError>> {
-        // Other servers need the values: only local broadcasts take the fast path.
-        if opts.local {
-            self.inner.local.broadcast_raw(event, args, opts)
-        } else {
-            None
+    };
+    () => {
+        fn add_all(&self, sid: ::sio_core::engine::Sid, rooms: &[::sio_core::socketio::Room]) {
+            $crate::adapter::Protocol::join(&*self.inner, sid, rooms);
         }
-    }
 
-    fn broadcast_with_ack(
-        &self,
-        packet: Packet,
-        opts: &BroadcastOptions,
-        timeout: Duration,
-    ) -> BoxFuture<'static, Result<AckReplies, AdapterError>> {
-        self.inner.local.broadcast_with_ack(packet, opts, timeout)
-    }
+        fn del(&self, sid: ::sio_core::engine::Sid, room: &str) {
+            $crate::adapter::Protocol::leave(&*self.inner, sid, room);
+        }
 
-    fn broadcast_with_ack_stream(
-        &self,
-        packet: Packet,
-        opts: &BroadcastOptions,
-        timeout: Duration,
-    ) -> AckStream {
-        let inner = &self.inner;
-        let (tx, stream) = AckStream::channel();
-        // This server: its count at once, its acks once they are all in.
-        let _ = tx.send(AckEvent::Reached(inner.local.sockets(opts).len()));
-        let local = inner
-            .local
-            .broadcast_with_ack(packet.clone(), opts, timeout);
-        let local_tx = tx.clone();
-        tokio::spawn(async move {
-            if let Ok(replies) = local.await {
-                for (_, reply) in replies {
-                    if let Ok(ack) = reply {
-                        let _ = local_tx.send(AckEvent::Ack(ack));
-                    }
-                }
+        fn del_all(&self, sid: ::sio_core::engine::Sid) {
+            $crate::adapter::Protocol::leave_all(&*self.inner, sid);
+        }
+
+        fn broadcast(
+            &self,
+            packet: ::sio_core::socketio::Packet,
+            opts: &::sio_core::socketio::BroadcastOptions,
+        ) -> Result<(), ::sio_core::socketio::AdapterError> {
+            if !opts.local {
+                $crate::adapter::Protocol::publish_broadcast(&*self.inner, &packet, opts);
             }
-        });
-        if !opts.local {
-            tokio::spawn(self.inner.clone().remote_broadcast_with_ack(
-                packet,
-                wire_opts(opts),
-                timeout,
-                tx,
-            ));
+            self.inner.local.broadcast(packet, opts)
         }
-        stream
+
+        fn fetch_sockets(
+            &self,
+            opts: &::sio_core::socketio::BroadcastOptions,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<Vec<::sio_core::socketio::RemoteSocket>, ::sio_core::socketio::AdapterError>,
+        > {
+            let local = self.inner.local.fetch_sockets(opts);
+            if opts.local {
+                return local;
+            }
+            let others = $crate::adapter::Protocol::fetch_others(self.inner.clone(), opts);
+            Box::pin(async move {
+                let mut sockets = local.await?;
+                sockets.extend(others.await?);
+                Ok(sockets)
+            })
+        }
+
+        fn server_side_emit(
+            &self,
+            packet: ::sio_core::socketio::Packet,
+        ) -> ::futures_util::future::BoxFuture<'static, Result<(), ::sio_core::socketio::AdapterError>>
+        {
+            let sent = self
+                .inner
+                .publish_server_side_emit($crate::adapter::emit_data(packet));
+            Box::pin(async move { sent })
+        }
+
+        fn server_side_emit_with_replies(
+            &self,
+            packet: ::sio_core::socketio::Packet,
+            timeout: ::std::time::Duration,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<::sio_core::socketio::ServerSideReplies, ::sio_core::socketio::AdapterError>,
+        > {
+            let data = $crate::adapter::emit_data(packet);
+            Box::pin(self.inner.clone().server_side_emit_replies(data, timeout))
+        }
+
+        fn close(&self) -> ::futures_util::future::BoxFuture<'static, ()> {
+            let inner = self.inner.clone();
+            Box::pin(async move {
+                let subscriptions = inner.all_subscriptions();
+                inner.close(subscriptions).await;
+            })
+        }
+
+        $crate::adapter::shared_adapter_methods!(@change add_sockets, Join);
+        $crate::adapter::shared_adapter_methods!(@change del_sockets, Leave);
+
+        fn disconnect_sockets(
+            &self,
+            opts: &::sio_core::socketio::BroadcastOptions,
+            close: bool,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<(), ::sio_core::socketio::AdapterError>,
+        > {
+            let local = self.inner.local.disconnect_sockets(opts, close);
+            let others = $crate::adapter::Protocol::after_change(
+                self.inner.clone(),
+                $crate::adapter::Change::Disconnect { close },
+                opts,
+            );
+            Box::pin(async move {
+                local.await?;
+                others.await
+            })
+        }
+
+        fn socket_rooms(&self, sid: ::sio_core::engine::Sid) -> Vec<::sio_core::socketio::Room> {
+            self.inner.local.socket_rooms(sid)
+        }
+
+        fn sockets(
+            &self,
+            opts: &::sio_core::socketio::BroadcastOptions,
+        ) -> Vec<::sio_core::engine::Sid> {
+            self.inner.local.sockets(opts)
+        }
+
+        fn rooms(&self) -> Vec<::sio_core::socketio::Room> {
+            self.inner.local.rooms()
+        }
+
+        fn broadcast_raw(
+            &self,
+            event: &str,
+            args: &::sio_core::socketio::RawArgs,
+            opts: &::sio_core::socketio::BroadcastOptions,
+        ) -> Option<Result<(), ::sio_core::socketio::AdapterError>> {
+            // Other servers need the values: only local broadcasts take the fast path.
+            if opts.local {
+                self.inner.local.broadcast_raw(event, args, opts)
+            } else {
+                None
+            }
+        }
+
+        fn broadcast_with_ack(
+            &self,
+            packet: ::sio_core::socketio::Packet,
+            opts: &::sio_core::socketio::BroadcastOptions,
+            timeout: ::std::time::Duration,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<::sio_core::socketio::AckReplies, ::sio_core::socketio::AdapterError>,
+        > {
+            self.inner.local.broadcast_with_ack(packet, opts, timeout)
+        }
+
+        fn broadcast_with_ack_stream(
+            &self,
+            packet: ::sio_core::socketio::Packet,
+            opts: &::sio_core::socketio::BroadcastOptions,
+            timeout: ::std::time::Duration,
+        ) -> ::sio_core::socketio::AckStream {
+            let (stream, tx) = $crate::adapter::local_broadcast_with_ack(
+                &self.inner.local,
+                packet.clone(),
+                opts,
+                timeout,
+            );
+            if !opts.local {
+                tokio::spawn($crate::adapter::remote_broadcast_with_ack(
+                    self.inner.clone(),
+                    packet,
+                    $crate::adapter::wire_opts(opts),
+                    timeout,
+                    tx,
+                ));
+            }
+            stream
+        }
+
+        fn subscribe(&self) -> ::tokio::sync::broadcast::Receiver<::sio_core::socketio::RoomEvent> {
+            self.inner.local.subscribe()
+        }
+
+        fn server_side_emit_with_ack(
+            &self,
+            packet: ::sio_core::socketio::Packet,
+            timeout: ::std::time::Duration,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<Vec<::sio_core::socketio::AckResponse>, ::sio_core::socketio::AdapterError>,
+        > {
+            let replies = self.server_side_emit_with_replies(packet, timeout);
+            Box::pin(async move { Ok(replies.await?.replies) })
+        }
+
+        fn server_count(
+            &self,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<usize, ::sio_core::socketio::AdapterError>,
+        > {
+            let inner = self.inner.clone();
+            Box::pin(async move { inner.server_count().await })
+        }
+
+        fn init(
+            &self,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Result<(), ::sio_core::socketio::AdapterError>,
+        > {
+            let inner = self.inner.clone();
+            Box::pin(async move {
+                let publisher = inner.publisher()?.clone();
+                let mut subscribed = inner.subscribed.clone();
+                drop(inner);
+                subscribed
+                    .wait_for(|on| *on)
+                    .await
+                    .map_err(|_| AdapterError::Remote("the Redis adapter is closed".to_owned()))?;
+                publisher.wait_connected().await;
+                Ok(())
+            })
+        }
+
+        fn persist_session(
+            &self,
+            session: ::sio_core::socketio::SessionState,
+        ) -> ::futures_util::future::BoxFuture<'static, ()> {
+            self.inner.local.persist_session(session)
+        }
+
+        fn restore_session(
+            &self,
+            pid: String,
+            offset: String,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Option<::sio_core::socketio::RecoveredSession>,
+        > {
+            self.inner.local.restore_session(pid, offset)
+        }
+    };
+}
+pub(crate) use shared_adapter_methods;
+
+impl Protocol for Inner {
+    fn join(&self, sid: Sid, rooms: &[Room]) {
+        self.local.add_all(sid, rooms);
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<RoomEvent> {
-        self.inner.local.subscribe()
+    fn leave(&self, sid: Sid, room: &str) {
+        self.local.del(sid, room);
     }
 
-    fn fetch_sockets(
-        &self,
+    fn leave_all(&self, sid: Sid) {
+        self.local.del_all(sid);
+    }
+
+    fn publish_broadcast(&self, packet: &Packet, opts: &BroadcastOptions) {
+        let envelope = BroadcastEnvelope {
+            uid: self.uid.clone(),
+            packet: WirePacket::from_packet(packet, true),
+            opts: wire_opts(opts),
+        };
+        self.publish(&self.channels.for_rooms(&opts.rooms), envelope.encode());
+    }
+
+    fn fetch_others(
+        self: Arc<Self>,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
-        let local = self.inner.local.fetch_sockets(opts);
-        if opts.local {
-            return local;
-        }
-        let inner = self.inner.clone();
         let wire = remote_opts(opts);
         Box::pin(async move {
-            let mut sockets = local.await?;
-            let uid = inner.uid.clone();
-            let answers = inner
+            let uid = self.uid.clone();
+            let answers = self
                 .ask_others(RequestType::RemoteFetch, |request_id| {
                     Request::RemoteFetch {
                         uid,
@@ -512,214 +852,88 @@ impl Adapter for RedisAdapter {
                     }
                 })
                 .await?;
-            for answer in answers {
-                if let Response::RemoteFetch { sockets: more, .. } = answer {
-                    sockets.extend(more.into_iter().map(from_fetched));
-                }
-            }
-            Ok(sockets)
+            Ok(fetched_of(answers, |answer| match answer {
+                Response::RemoteFetch { sockets, .. } => Some(sockets),
+                _ => None,
+            }))
         })
     }
 
-    fn add_sockets(
-        &self,
+    fn after_change(
+        self: Arc<Self>,
+        change: Change,
         opts: &BroadcastOptions,
-        rooms: Vec<Room>,
     ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        for sid in self.inner.local.sockets(opts) {
-            self.inner.local.add_all(sid, &rooms);
-        }
         if opts.local {
             return Box::pin(async { Ok(()) });
         }
-        let request = Request::RemoteJoin {
-            uid: Some(self.inner.uid.clone()),
-            opts: remote_opts(opts),
-            rooms: rooms.clone(),
+        let uid = Some(self.uid.clone());
+        let wire = remote_opts(opts);
+        let request = match change {
+            Change::Join(rooms) => Request::RemoteJoin {
+                uid,
+                opts: wire,
+                rooms,
+            },
+            Change::Leave(rooms) => Request::RemoteLeave {
+                uid,
+                opts: wire,
+                rooms,
+            },
+            Change::Disconnect { close } => Request::RemoteDisconnect {
+                uid,
+                opts: wire,
+                close,
+            },
         };
-        Box::pin(
-            self.inner
-                .clone()
-                .publish_and_barrier(request, opts.rooms.clone()),
-        )
+        Box::pin(self.publish_and_barrier(request, opts.rooms.clone()))
     }
+}
 
-    fn del_sockets(
-        &self,
-        opts: &BroadcastOptions,
-        rooms: Vec<Room>,
-    ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        for sid in self.inner.local.sockets(opts) {
-            for room in &rooms {
-                self.inner.local.del(sid, room);
-            }
-        }
-        if opts.local {
-            return Box::pin(async { Ok(()) });
-        }
-        let request = Request::RemoteLeave {
-            uid: Some(self.inner.uid.clone()),
-            opts: remote_opts(opts),
-            rooms: rooms.clone(),
-        };
-        Box::pin(
-            self.inner
-                .clone()
-                .publish_and_barrier(request, opts.rooms.clone()),
-        )
-    }
-
-    fn disconnect_sockets(
-        &self,
-        opts: &BroadcastOptions,
-        close: bool,
-    ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        let local = self.inner.local.disconnect_sockets(opts, close);
-        if opts.local {
-            return local;
-        }
-        let request = Request::RemoteDisconnect {
-            uid: Some(self.inner.uid.clone()),
-            opts: remote_opts(opts),
-            close,
-        };
-        let barrier = self
-            .inner
-            .clone()
-            .publish_and_barrier(request, opts.rooms.clone());
-        Box::pin(async move {
-            local.await?;
-            barrier.await
-        })
-    }
-
-    fn server_side_emit(&self, packet: Packet) -> BoxFuture<'static, Result<(), AdapterError>> {
+impl Inner {
+    fn publish_server_side_emit(&self, data: Data) -> Result<(), AdapterError> {
         let request = Request::ServerSideEmit {
-            uid: self.inner.uid.clone(),
+            uid: self.uid.clone(),
             request_id: None,
-            data: Data::new(
-                packet.data.unwrap_or_else(|| Value::Array(Vec::new())),
-                packet.attachments,
-            ),
+            data,
         };
-        let sent = self.inner.publisher().and_then(|p| {
-            p.publish(self.inner.channels.request(), request.encode())
-                .map_err(|e| remote("cannot publish the server-side emit", e))
-        });
-        Box::pin(async move { sent })
+        self.queue_or_fail(self.channels.request(), request.encode(), false)
     }
 
-    fn server_side_emit_with_ack(
-        &self,
-        packet: Packet,
+    async fn server_side_emit_replies(
+        self: Arc<Self>,
+        data: Data,
         timeout: Duration,
-    ) -> BoxFuture<'static, Result<Vec<AckResponse>, AdapterError>> {
-        let replies = self.server_side_emit_with_replies(packet, timeout);
-        Box::pin(async move { Ok(replies.await?.replies) })
-    }
-
-    fn server_side_emit_with_replies(
-        &self,
-        packet: Packet,
-        timeout: Duration,
-    ) -> BoxFuture<'static, Result<ServerSideReplies, AdapterError>> {
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            let others = inner.server_count().await?.saturating_sub(1);
-            if others == 0 {
-                return Ok(ServerSideReplies::default());
-            }
-            let id = request_id();
-            let pending = inner
-                .pending
-                .register(id.clone(), RequestType::ServerSideEmit, others);
-            let bytes = Request::ServerSideEmit {
-                uid: inner.uid.clone(),
-                request_id: Some(id),
-                data: Data::new(
-                    packet.data.unwrap_or_else(|| Value::Array(Vec::new())),
-                    packet.attachments,
-                ),
-            }
-            .encode();
-            let answers = match pending
-                .send(inner.publisher()?, inner.channels.request(), bytes, timeout)
-                .await
-            {
-                Ok(answers) => answers,
-                Err(RequestError::Timeout { answers, .. }) => answers,
-                Err(e) => return Err(remote("server-side emit failed", e)),
-            };
-            let replies: Vec<AckResponse> = answers
-                .into_iter()
-                .filter_map(|answer| match answer {
-                    Response::ServerSideEmit { data, .. } => Some(match data {
-                        Some(data) => AckResponse {
-                            args: vec![data.value],
-                            attachments: data.attachments,
-                        },
-                        None => AckResponse::default(),
-                    }),
-                    _ => None,
-                })
-                .collect();
-            Ok(ServerSideReplies {
-                missing: others.saturating_sub(replies.len()),
-                replies,
-            })
+    ) -> Result<ServerSideReplies, AdapterError> {
+        let others = self.server_count().await?.saturating_sub(1);
+        if others == 0 {
+            return Ok(ServerSideReplies::default());
+        }
+        let id = request_id();
+        let pending = self
+            .pending
+            .register(id.clone(), RequestType::ServerSideEmit, others);
+        let bytes = Request::ServerSideEmit {
+            uid: self.uid.clone(),
+            request_id: Some(id),
+            data,
+        }
+        .encode();
+        let answers = pending
+            .send(self.publisher()?, self.channels.request(), bytes, timeout)
+            .await;
+        server_side_replies(others, answers, |answer| match answer {
+            Response::ServerSideEmit { data, .. } => Some(data),
+            _ => None,
         })
     }
 
-    fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>> {
-        let inner = self.inner.clone();
-        Box::pin(async move { inner.server_count().await })
+    /// Everything the adapter subscribes to.
+    fn all_subscriptions(&self) -> Vec<Subscription> {
+        self.channels.subscriptions(&self.uid)
     }
+}
 
-    fn init(&self) -> BoxFuture<'static, Result<(), AdapterError>> {
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            let publisher = inner.publisher()?.clone();
-            let mut subscribed = inner.subscribed.clone();
-            drop(inner);
-            subscribed
-                .wait_for(|on| *on)
-                .await
-                .map_err(|_| AdapterError::Remote("the Redis adapter is closed".to_owned()))?;
-            publisher.wait_connected().await;
-            Ok(())
-        })
-    }
-
-    fn close(&self) -> BoxFuture<'static, ()> {
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            if let Some(stop) = inner.stop.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                let _ = stop.send(());
-            }
-            if let Ok(link) = &inner.link {
-                let channels = &inner.channels;
-                for subscription in [
-                    Subscription::Pattern(channels.broadcast_pattern()),
-                    Subscription::Channel(channels.request().to_owned()),
-                    Subscription::Channel(channels.response().to_owned()),
-                    Subscription::Channel(channels.specific_response(&inner.uid)),
-                ] {
-                    let _ = link.subscriber.unsubscribe(subscription).await;
-                }
-                link.publisher.close();
-            }
-        })
-    }
-
-    fn persist_session(&self, session: SessionState) -> BoxFuture<'static, ()> {
-        self.inner.local.persist_session(session)
-    }
-
-    fn restore_session(
-        &self,
-        pid: String,
-        offset: String,
-    ) -> BoxFuture<'static, Option<RecoveredSession>> {
-        self.inner.local.restore_session(pid, offset)
-    }
+impl Adapter for RedisAdapter {
+    shared_adapter_methods!();
 }

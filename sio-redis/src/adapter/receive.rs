@@ -4,17 +4,118 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
+use std::time::Duration;
+
 use serde_json::Value;
-use sio_core::socketio::{Adapter, BroadcastOptions, RemoteSocket, ServerSideEmit};
+
+use sio_core::socketio::{Adapter, BroadcastOptions, Packet, ServerSideEmit};
 use tokio::sync::{oneshot, watch};
 
-use super::{Inner, options_from_wire, to_fetched};
+use super::{
+    BroadcastAnswer, Change, HasCore, Inner, apply_change, fetched_sockets, options_from_wire,
+};
 use crate::conn::{Message, SubEvent, SubEvents};
-use crate::wire::{BroadcastEnvelope, ChannelKind, Data, RemoteOpts, Request, Response};
+use crate::wire::{
+    BroadcastEnvelope, ChannelKind, Data, RemoteOpts, Request, Response, WireOpts, WirePacket,
+};
+
+/// An adapter's state as the receive loop sees it.
+pub(super) trait Receive: Send + Sync + 'static {
+    /// The namespace (for logs).
+    fn namespace(&self) -> &str;
+    /// Applies one message.
+    fn on_message(self: &Arc<Self>, message: &Message);
+}
+
+impl Receive for Inner {
+    fn namespace(&self) -> &str {
+        &self.name
+    }
+
+    fn on_message(self: &Arc<Self>, message: &Message) {
+        match self.channels.classify(&message.channel) {
+            ChannelKind::Broadcast { room } => self.on_broadcast(room, &message.payload),
+            ChannelKind::Request => self.on_request(&message.payload),
+            ChannelKind::Response => self.on_response(&message.payload),
+            ChannelKind::Other => {}
+        }
+    }
+}
+
+/// Another server's broadcast with acks, on this server: `answer` with the number of clients
+/// reached, at once, then with each client's ack (its first argument) once they are all in,
+/// while the adapter lives. The packet gets an ack id of this server's own.
+pub(super) fn answer_broadcast_with_ack<A: HasCore + Send + Sync + 'static>(
+    adapter: &Arc<A>,
+    packet: Packet,
+    opts: &BroadcastOptions,
+    default_timeout: Duration,
+    answer: impl Fn(&A, BroadcastAnswer) + Send + 'static,
+) {
+    let timeout = opts.timeout.unwrap_or(default_timeout);
+    let id = adapter.foreign_ack_ids().fetch_add(1, Ordering::Relaxed);
+    let local = adapter.local();
+    let client_count = u64::try_from(local.sockets(opts).len()).unwrap_or(u64::MAX);
+    answer(adapter, BroadcastAnswer::Count(client_count));
+    let replies = local.broadcast_with_ack(packet.with_id(id), opts, timeout);
+    let adapter = Arc::downgrade(adapter);
+    tokio::spawn(async move {
+        let Ok(replies) = replies.await else {
+            return;
+        };
+        let Some(inner) = adapter.upgrade() else {
+            return;
+        };
+        for (_, reply) in replies {
+            let Ok(reply) = reply else {
+                continue;
+            };
+            let first = reply.args.into_iter().next();
+            let ack = first.map(|first| Data::new(first, reply.attachments));
+            answer(&inner, BroadcastAnswer::Ack(ack));
+        }
+    });
+}
+
+/// Another server's server-side emit (`[event, ...args]`) to this server's listeners;
+/// `answer` sends their ack back, when one is wanted.
+pub(super) fn deliver_server_side_emit(
+    nsp: &sio_core::socketio::NamespaceHandle,
+    data: Data,
+    answer: Option<impl FnOnce(Value) + Send + 'static>,
+) {
+    let Value::Array(items) = data.value else {
+        return;
+    };
+    let Some(mut emit) = ServerSideEmit::from_data(items) else {
+        return;
+    };
+    emit = emit.with_attachments(data.attachments);
+    if let Some(answer) = answer {
+        emit = emit.with_ack(answer);
+    }
+    nsp.deliver_server_side_emit(emit);
+}
+
+/// A broadcast another server published, as this server delivers it; `None` (logged) when
+/// its packet is unreadable.
+pub(super) fn read_broadcast(
+    nsp: &str,
+    packet: WirePacket,
+    opts: WireOpts,
+) -> Option<(Packet, BroadcastOptions)> {
+    match packet.into_packet(nsp) {
+        Ok(packet) => Some((packet, options_from_wire(opts))),
+        Err(error) => {
+            tracing::debug!(namespace = %nsp, %error, "unreadable broadcast ignored");
+            None
+        }
+    }
+}
 
 /// Reads the subscriber's events until the adapter is dropped or closed.
-pub(super) async fn run(
-    adapter: Weak<Inner>,
+pub(super) async fn run<R: Receive>(
+    adapter: Weak<R>,
     mut events: SubEvents,
     mut stop: oneshot::Receiver<()>,
     subscribed: watch::Sender<bool>,
@@ -33,12 +134,12 @@ pub(super) async fn run(
         match event {
             SubEvent::Connected { reconnected } => {
                 if reconnected {
-                    tracing::info!(namespace = %inner.name, "Redis is back: subscribed again");
+                    tracing::info!(namespace = %inner.namespace(), "Redis is back: subscribed again");
                 }
                 subscribed.send_replace(true);
             }
             SubEvent::Disconnected { error } => {
-                tracing::warn!(namespace = %inner.name, %error, "lost the Redis subscriber connection; reconnecting");
+                tracing::warn!(namespace = %inner.namespace(), %error, "lost the Redis subscriber connection; reconnecting");
                 subscribed.send_replace(false);
             }
             SubEvent::Message(message) => inner.on_message(&message),
@@ -46,7 +147,7 @@ pub(super) async fn run(
     }
 }
 
-fn local_opts(opts: RemoteOpts) -> BroadcastOptions {
+pub(super) fn local_opts(opts: RemoteOpts) -> BroadcastOptions {
     BroadcastOptions {
         rooms: opts.rooms,
         except: opts.except,
@@ -55,15 +156,6 @@ fn local_opts(opts: RemoteOpts) -> BroadcastOptions {
 }
 
 impl Inner {
-    fn on_message(self: &Arc<Self>, message: &Message) {
-        match self.channels.classify(&message.channel) {
-            ChannelKind::Broadcast { room } => self.on_broadcast(room, &message.payload),
-            ChannelKind::Request => self.on_request(&message.payload),
-            ChannelKind::Response => self.on_response(&message.payload),
-            ChannelKind::Other => {}
-        }
-    }
-
     /// Whether a socket of this server is in `room`.
     fn has_room(&self, room: &str) -> bool {
         !self
@@ -87,14 +179,8 @@ impl Inner {
         if envelope.uid == self.uid || envelope.packet.namespace() != self.name {
             return;
         }
-        let opts = options_from_wire(envelope.opts);
-        match envelope.packet.into_packet(&self.name) {
-            Ok(packet) => {
-                let _ = self.local.broadcast(packet, &opts);
-            }
-            Err(error) => {
-                tracing::debug!(namespace = %self.name, %error, "unreadable broadcast ignored");
-            }
+        if let Some((packet, opts)) = read_broadcast(&self.name, envelope.packet, envelope.opts) {
+            let _ = self.local.broadcast(packet, &opts);
         }
     }
 
@@ -135,40 +221,21 @@ impl Inner {
                 self.respond(&uid, &Response::AllRooms { request_id, rooms });
             }
             Request::RemoteJoin { opts, rooms, .. } => {
-                for sid in self.local.sockets(&local_opts(opts)) {
-                    self.local.add_all(sid, &rooms);
-                }
+                apply_change(&**self, &Change::Join(rooms), &local_opts(opts));
             }
             Request::RemoteLeave { opts, rooms, .. } => {
-                for sid in self.local.sockets(&local_opts(opts)) {
-                    for room in &rooms {
-                        self.local.del(sid, room);
-                    }
-                }
+                apply_change(&**self, &Change::Leave(rooms), &local_opts(opts));
             }
             Request::RemoteDisconnect { opts, close, .. } => {
-                for sid in self.local.sockets(&local_opts(opts)) {
-                    if let Some(socket) = self.nsp.socket(sid) {
-                        if close {
-                            socket.close();
-                        } else {
-                            socket.disconnect();
-                        }
-                    }
-                }
+                let change = Change::Disconnect { close };
+                apply_change(&**self, &change, &local_opts(opts));
             }
             Request::RemoteFetch {
                 uid,
                 request_id,
                 opts,
             } => {
-                let sockets = self
-                    .local
-                    .sockets(&local_opts(opts))
-                    .into_iter()
-                    .filter_map(|sid| self.nsp.socket(sid))
-                    .map(|socket| to_fetched(&RemoteSocket::of(&socket)))
-                    .collect();
+                let sockets = fetched_sockets(&**self, &local_opts(opts));
                 self.respond(
                     &uid,
                     &Response::RemoteFetch {
@@ -186,42 +253,32 @@ impl Inner {
                 packet,
                 opts,
             } => {
-                let opts = options_from_wire(opts);
-                let packet = match packet.into_packet(&self.name) {
-                    Ok(packet) => packet,
-                    Err(error) => {
-                        tracing::debug!(namespace = %self.name, %error, "unreadable broadcast ignored");
-                        return;
-                    }
-                };
-                self.on_broadcast_with_ack(uid, request_id, packet, opts);
+                if let Some((packet, opts)) = read_broadcast(&self.name, packet, opts) {
+                    self.on_broadcast_with_ack(uid, request_id, packet, opts);
+                }
             }
         }
     }
 
     fn on_server_side_emit(&self, request_id: Option<String>, data: Data) {
-        let Value::Array(items) = data.value else {
-            return;
+        let answer = match (request_id, self.publisher()) {
+            (Some(request_id), Ok(publisher)) => {
+                let publisher = publisher.clone();
+                // Node answers server-side emits on the shared response channel.
+                let channel = self.channels.response().to_owned();
+                Some(move |value| {
+                    let answer = Response::ServerSideEmit {
+                        request_id,
+                        data: Some(Data::json(value)),
+                    };
+                    if let Err(error) = publisher.publish(&channel, answer.encode()) {
+                        tracing::warn!(%error, "answer to a server-side emit dropped");
+                    }
+                })
+            }
+            _ => None,
         };
-        let Some(mut emit) = ServerSideEmit::from_data(items) else {
-            return;
-        };
-        emit = emit.with_attachments(data.attachments);
-        if let (Some(request_id), Ok(publisher)) = (request_id, self.publisher()) {
-            let publisher = publisher.clone();
-            // Node answers server-side emits on the shared response channel.
-            let channel = self.channels.response().to_owned();
-            emit = emit.with_ack(move |value| {
-                let answer = Response::ServerSideEmit {
-                    request_id,
-                    data: Some(Data::json(value)),
-                };
-                if let Err(error) = publisher.publish(&channel, answer.encode()) {
-                    tracing::warn!(%error, "answer to a server-side emit dropped");
-                }
-            });
-        }
-        self.nsp.deliver_server_side_emit(emit);
+        deliver_server_side_emit(&self.nsp, data, answer);
     }
 
     /// Another server's broadcast with acks: the client count at once, then the acks.
@@ -229,47 +286,20 @@ impl Inner {
         self: &Arc<Self>,
         requester: String,
         request_id: String,
-        packet: sio_core::socketio::Packet,
+        packet: Packet,
         opts: BroadcastOptions,
     ) {
-        let timeout = opts.timeout.unwrap_or(self.config.requests_timeout);
-        let id = self.foreign_ack_ids.fetch_add(1, Ordering::Relaxed);
-        let client_count = u64::try_from(self.local.sockets(&opts).len()).unwrap_or(u64::MAX);
-        self.respond(
-            &requester,
-            &Response::BroadcastClientCount {
-                request_id: request_id.clone(),
-                client_count,
-            },
-        );
-        let replies = self
-            .local
-            .broadcast_with_ack(packet.with_id(id), &opts, timeout);
-        let adapter = Arc::downgrade(self);
-        tokio::spawn(async move {
-            let Ok(replies) = replies.await else {
-                return;
+        let timeout = self.config.requests_timeout;
+        answer_broadcast_with_ack(self, packet, &opts, timeout, move |inner, answer| {
+            let request_id = request_id.clone();
+            let response = match answer {
+                BroadcastAnswer::Count(client_count) => Response::BroadcastClientCount {
+                    request_id,
+                    client_count,
+                },
+                BroadcastAnswer::Ack(packet) => Response::BroadcastAck { request_id, packet },
             };
-            let Some(inner) = adapter.upgrade() else {
-                return;
-            };
-            for (_, reply) in replies {
-                let Ok(ack) = reply else {
-                    continue;
-                };
-                let packet = ack
-                    .args
-                    .into_iter()
-                    .next()
-                    .map(|first| Data::new(first, ack.attachments));
-                inner.respond(
-                    &requester,
-                    &Response::BroadcastAck {
-                        request_id: request_id.clone(),
-                        packet,
-                    },
-                );
-            }
+            inner.respond(&requester, &response);
         });
     }
 

@@ -163,8 +163,20 @@ impl<T, K: Clone> PendingRequest<T, K> {
         payload: Vec<u8>,
         timeout: Duration,
     ) -> Result<Vec<T>, RequestError<T>> {
+        let published = publisher.publish_confirmed(channel, payload);
+        self.send_with(publisher, published, timeout).await
+    }
+
+    /// [`PendingRequest::send`] with the request's publish given as `published` (such as
+    /// [`Publisher::spublish_confirmed`] for the sharded adapter).
+    pub async fn send_with(
+        self,
+        publisher: &Publisher,
+        published: impl Future<Output = Result<u64, ConnError>>,
+        timeout: Duration,
+    ) -> Result<Vec<T>, RequestError<T>> {
         let start = tokio::time::Instant::now();
-        match tokio::time::timeout(timeout, publisher.publish_confirmed(channel, payload)).await {
+        match tokio::time::timeout(timeout, published).await {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => return Err(RequestError::Publish(e)),
             Err(_) => {

@@ -151,28 +151,46 @@ impl Subscriber {
         Ok((Self { control }, SubEvents { rx }))
     }
 
-    async fn change(&self, subscription: Subscription, subscribe: bool) -> Result<(), ConnError> {
+    /// Queues the change at once (changes take effect in call order); the future resolves
+    /// once Redis confirmed it.
+    fn change(
+        &self,
+        subscription: Subscription,
+        subscribe: bool,
+    ) -> impl Future<Output = Result<(), ConnError>> + Send + 'static {
         let (reply, rx) = oneshot::channel();
-        self.control
+        let sent = self
+            .control
             .send(Control::Change {
                 subscription,
                 subscribe,
                 reply,
             })
-            .map_err(|_| ConnError::Closed)?;
-        rx.await.unwrap_or(Err(ConnError::Closed))
+            .map_err(|_| ConnError::Closed);
+        async move {
+            sent?;
+            rx.await.unwrap_or(Err(ConnError::Closed))
+        }
     }
 
-    /// Subscribes; resolves once Redis confirmed. While Redis is unreachable this fails with
+    /// Subscribes; resolves once Redis confirmed. The request is queued when called, so
+    /// subscriptions and unsubscriptions apply in call order even if their futures are polled
+    /// later or dropped. While Redis is unreachable this fails with
     /// [`ConnError::Unavailable`], and the subscription is made when the connection is back.
-    pub async fn subscribe(&self, subscription: Subscription) -> Result<(), ConnError> {
-        self.change(subscription, true).await
+    pub fn subscribe(
+        &self,
+        subscription: Subscription,
+    ) -> impl Future<Output = Result<(), ConnError>> + Send + 'static {
+        self.change(subscription, true)
     }
 
     /// Unsubscribes; resolves once Redis confirmed (at once while Redis is unreachable: the
-    /// subscription is not made again).
-    pub async fn unsubscribe(&self, subscription: Subscription) -> Result<(), ConnError> {
-        self.change(subscription, false).await
+    /// subscription is not made again). Queued when called, as [`Subscriber::subscribe`].
+    pub fn unsubscribe(
+        &self,
+        subscription: Subscription,
+    ) -> impl Future<Output = Result<(), ConnError>> + Send + 'static {
+        self.change(subscription, false)
     }
 }
 

@@ -1,0 +1,158 @@
+//! What both Redis adapters hold for their namespace: the local state, the two connections,
+//! the pending requests, the receive loop's switches.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use sio_core::socketio::{AdapterError, LocalAdapter, NamespaceHandle};
+use tokio::sync::{oneshot, watch};
+
+use super::receive::{self, Receive};
+use super::remote;
+use crate::conn::{
+    ConnConfig, ConnError, PendingRequests, Publisher, SubEvents, Subscriber, Subscription,
+};
+
+/// The Redis connections of one adapter.
+#[derive(Debug)]
+pub(super) struct Link {
+    pub(super) publisher: Publisher,
+    pub(super) subscriber: Subscriber,
+}
+
+/// The first ack id used for other servers' broadcasts with acks (2^52: still exact as a
+/// JavaScript number, beyond what a namespace's counter reaches).
+const FOREIGN_ACK_IDS: u64 = 1 << 52;
+
+/// The state both adapters share; `T` is what answers to requests are, `K` what a pending
+/// request remembers of itself.
+#[derive(Debug)]
+pub(super) struct Core<T, K: Clone = ()> {
+    pub(super) local: LocalAdapter,
+    pub(super) nsp: NamespaceHandle,
+    pub(super) name: String,
+    pub(super) uid: String,
+    pub(super) link: Result<Link, ConnError>,
+    pub(super) pending: PendingRequests<T, K>,
+    /// Whether the subscriber is subscribed (set by the receive loop).
+    pub(super) subscribed: watch::Receiver<bool>,
+    /// Dropping or firing it stops the receive loop.
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+    /// Ack ids of broadcasts with acks requested by other servers, far above the ids this
+    /// server's namespaces hand out.
+    pub(super) foreign_ack_ids: AtomicU64,
+}
+
+/// What the receive loop of a new adapter needs, once its state is in an `Arc`.
+pub(super) struct Loop {
+    events: SubEvents,
+    stop: oneshot::Receiver<()>,
+    subscribed: watch::Sender<bool>,
+}
+
+impl<T, K: Clone> Core<T, K> {
+    /// Opens the connections (in the background) with their first `subscriptions`.
+    pub(super) fn start(
+        nsp: NamespaceHandle,
+        conn: &ConnConfig,
+        uid: String,
+        subscriptions: Vec<Subscription>,
+    ) -> (Self, Option<Loop>) {
+        let name = nsp.name().to_owned();
+        let (subscribed_tx, subscribed) = watch::channel(false);
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let started = Publisher::new(conn.clone()).and_then(|publisher| {
+            let (subscriber, events) = Subscriber::new(conn.clone(), subscriptions)?;
+            Ok((publisher, subscriber, events))
+        });
+        let (link, run) = match started {
+            Ok((publisher, subscriber, events)) => (
+                Ok(Link {
+                    publisher,
+                    subscriber,
+                }),
+                Some(Loop {
+                    events,
+                    stop: stop_rx,
+                    subscribed: subscribed_tx,
+                }),
+            ),
+            Err(e) => {
+                tracing::error!(namespace = %name, error = %e, "the Redis adapter cannot start");
+                (Err(e), None)
+            }
+        };
+        let core = Core {
+            local: LocalAdapter::new(nsp.clone()),
+            nsp,
+            name,
+            uid,
+            link,
+            pending: PendingRequests::default(),
+            subscribed,
+            stop: Mutex::new(Some(stop_tx)),
+            foreign_ack_ids: AtomicU64::new(FOREIGN_ACK_IDS),
+        };
+        (core, run)
+    }
+
+    pub(super) fn link(&self) -> Result<&Link, AdapterError> {
+        self.link
+            .as_ref()
+            .map_err(|e| remote("the Redis adapter did not start", e))
+    }
+
+    pub(super) fn publisher(&self) -> Result<&Publisher, AdapterError> {
+        Ok(&self.link()?.publisher)
+    }
+
+    /// Queues a `PUBLISH`, or an `SPUBLISH` when `sharded`; a failure (queue full, closed) is
+    /// logged: the message is lost.
+    pub(super) fn queue(&self, channel: &str, payload: Vec<u8>, sharded: bool) {
+        if let Err(error) = self.queue_or_fail(channel, payload, sharded) {
+            tracing::warn!(namespace = %self.name, channel, %error, "message to Redis dropped");
+        }
+    }
+
+    /// Queues a `PUBLISH`, or an `SPUBLISH` when `sharded`; fails when the publisher refuses
+    /// it (not started, queue full, closed).
+    pub(super) fn queue_or_fail(
+        &self,
+        channel: &str,
+        payload: Vec<u8>,
+        sharded: bool,
+    ) -> Result<(), AdapterError> {
+        let publisher = self.publisher()?;
+        let queued = if sharded {
+            publisher.spublish(channel, payload)
+        } else {
+            publisher.publish(channel, payload)
+        };
+        queued.map_err(|e| remote("cannot publish", e))
+    }
+
+    /// Stops the receive loop, unsubscribes from `subscriptions` and closes the publisher.
+    pub(super) async fn close(&self, subscriptions: Vec<Subscription>) {
+        if let Some(stop) = self.stop.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = stop.send(());
+        }
+        if let Ok(link) = &self.link {
+            for subscription in subscriptions {
+                let _ = link.subscriber.unsubscribe(subscription).await;
+            }
+            link.publisher.close();
+        }
+    }
+}
+
+/// Starts the receive loop of `adapter`, if its connections started.
+pub(super) fn spawn_receive<R: Receive>(adapter: &Arc<R>, run: Option<Loop>) {
+    if let Some(run) = run {
+        tokio::spawn(receive::run(
+            Arc::downgrade(adapter),
+            run.events,
+            run.stop,
+            run.subscribed,
+        ));
+    }
+}

@@ -1,0 +1,404 @@
+//! The sharded adapter: sio-core's [`Adapter`] over Redis sharded pub/sub (Redis 7 or
+//! later), wire-compatible with Node's `createShardedAdapter` of `@socket.io/redis-adapter`
+//! 8.3.
+//!
+//! One namespace, one adapter, two connections (as the pub/sub adapter). Channels
+//! (CLUSTER.md §1): `SSUBSCRIBE P#N#` (every message without a channel of its own) and
+//! `P#N#<uid>#` (answers to this server), plus `P#N#<room>#` for each room this server has,
+//! as the subscription mode says. Messages are socket.io-adapter's `ClusterAdapter` messages
+//! ([`ClusterMessage`]).
+
+mod config;
+mod receive;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::future::{BoxFuture, join_all};
+use sio_core::engine::Sid;
+use sio_core::socketio::{
+    Adapter, AdapterError, BroadcastOptions, NamespaceHandle, Packet, RemoteSocket, Room,
+    ServerSideReplies,
+};
+
+pub use config::ShardedAdapterConfig;
+
+use super::core::{Core, spawn_receive};
+use super::{
+    BroadcastAcks, BroadcastAnswer, BroadcastRequest, Change, Protocol, fetched_of, remote,
+    server_side_replies, servers, wire_opts,
+};
+use crate::conn::{PendingRequest, RequestError, Subscription};
+use crate::wire::{
+    ClusterBody, ClusterMessage, Data, ShardedChannels, WireOpts, WirePacket, request_id,
+    sharded_uid,
+};
+
+/// The sharded adapter of one namespace (Node's `ShardedRedisAdapter`): rooms and delivery
+/// of this server in a [`LocalAdapter`](sio_core::socketio::LocalAdapter), broadcasts and remote operations carried through
+/// Redis sharded pub/sub (`SPUBLISH` / `SSUBSCRIBE`, Redis 7 or later) to the other servers.
+///
+/// It talks to one Redis server (standalone; a Redis Cluster of several shards is not
+/// supported yet).
+///
+/// Built by [`ShardedAdapterConfig::factory`]. Await [`Adapter::init`] before listening: it
+/// resolves once the adapter is subscribed, and so counted (`PUBSUB SHARDNUMSUB P#N#`).
+///
+/// Room channels: with [`SubscriptionMode::Dynamic`](crate::wire::SubscriptionMode) (the
+/// default) this server subscribes to `P#N#<room>#` while one of its sockets is in a room
+/// that is not a socket id, with `DynamicPrivate` for every room, with `Static` for none. A
+/// broadcast without acks to exactly one room goes to that room's channel (in `Dynamic` mode
+/// unless the room looks like a socket id: 20 characters), every other message to `P#N#`.
+///
+/// Joining a room ([`Adapter::add_all`], what `socket.join` does) starts the subscription to
+/// its channel at once, without waiting. To wait for it, await
+/// [`Adapter::add_sockets`]: it resolves once this server's subscriptions to the rooms'
+/// channels are confirmed by Redis (and, unless `local`, once every other server applied the
+/// join). For example `socket.local().sockets_join(room).await` after `socket.join(room)`:
+/// from then on a broadcast to the room through any server reaches the socket.
+///
+/// While Redis is unreachable, local delivery goes on; remote operations fail with
+/// [`AdapterError::Remote`] within the requests timeout; subscriptions are made again when
+/// Redis is back.
+#[derive(Debug, Clone)]
+pub struct ShardedRedisAdapter {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    core: Core<ClusterBody>,
+    channels: ShardedChannels,
+    config: ShardedAdapterConfig,
+    /// The rooms whose channel this server subscribes to.
+    room_channels: Mutex<HashSet<Room>>,
+}
+
+impl std::ops::Deref for Inner {
+    type Target = Core<ClusterBody>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.core
+    }
+}
+
+impl ShardedRedisAdapter {
+    /// A new adapter for a namespace; its connections start in the background. Must be called
+    /// within a tokio runtime.
+    pub fn new(nsp: NamespaceHandle, config: ShardedAdapterConfig) -> Self {
+        let uid = sharded_uid();
+        let channels = ShardedChannels::new(&config.prefix, nsp.name(), config.subscription_mode);
+        let subscriptions = vec![
+            Subscription::Shard(channels.main().to_owned()),
+            Subscription::Shard(channels.response(&uid)),
+        ];
+        let (core, run) = Core::start(nsp, &config.conn, uid, subscriptions);
+        let inner = Arc::new(Inner {
+            core,
+            channels,
+            config,
+            room_channels: Mutex::new(HashSet::new()),
+        });
+        spawn_receive(&inner, run);
+        ShardedRedisAdapter { inner }
+    }
+
+    /// This server's uid in the namespace (16 hex digits, as Node's).
+    pub fn uid(&self) -> &str {
+        &self.inner.uid
+    }
+
+    /// The channels of this namespace.
+    pub fn channels(&self) -> &ShardedChannels {
+        &self.inner.channels
+    }
+}
+
+impl Inner {
+    fn message(&self, body: ClusterBody) -> Vec<u8> {
+        ClusterMessage {
+            uid: self.uid.clone(),
+            nsp: self.name.clone(),
+            body,
+        }
+        .encode()
+    }
+
+    /// Queues an `SPUBLISH`; a failure (queue full, closed) is logged: the message is lost.
+    fn spublish(&self, channel: &str, body: ClusterBody) {
+        self.queue(channel, self.message(body), true);
+    }
+
+    /// Answers the server `requester` on its own channel.
+    fn respond(&self, requester: &str, body: ClusterBody) {
+        self.spublish(&self.channels.response(requester), body);
+    }
+
+    /// `PUBSUB SHARDNUMSUB P#N#`: every server of the cluster, this one included once
+    /// subscribed.
+    async fn server_count(&self) -> Result<usize, AdapterError> {
+        servers(self.publisher()?.shardnumsub(self.channels.main()).await)
+    }
+
+    /// Publishes a request on `P#N#` and waits for one answer from each other server.
+    async fn ask_others(
+        &self,
+        request: impl FnOnce(String) -> ClusterBody,
+        timeout: Duration,
+    ) -> Result<(usize, Result<Vec<ClusterBody>, RequestError<ClusterBody>>), AdapterError> {
+        let others = self.server_count().await?.saturating_sub(1);
+        if others == 0 {
+            return Ok((0, Ok(Vec::new())));
+        }
+        let id = request_id();
+        let pending = self.pending.register(id.clone(), (), others);
+        let bytes = self.message(request(id));
+        let publisher = self.publisher()?;
+        let published = publisher.spublish_confirmed(self.channels.main(), bytes);
+        let answers = pending.send_with(publisher, published, timeout).await;
+        Ok((others, answers))
+    }
+
+    /// Fetch sockets matching `opts` on every other server.
+    async fn fetch_remote(&self, opts: WireOpts) -> Result<Vec<RemoteSocket>, AdapterError> {
+        let (_, answers) = self
+            .ask_others(
+                |request_id| ClusterBody::FetchSockets { opts, request_id },
+                self.config.requests_timeout,
+            )
+            .await?;
+        let answers = answers.map_err(|e| remote("remote request failed", e))?;
+        Ok(fetched_of(answers, |answer| match answer {
+            ClusterBody::FetchSocketsResponse { sockets, .. } => Some(sockets),
+            _ => None,
+        }))
+    }
+
+    /// Publishes a join / leave / disconnect, then waits until every other server applied it:
+    /// a fetch published after it is answered by each server only once it read the first.
+    async fn publish_and_barrier(
+        self: Arc<Self>,
+        body: ClusterBody,
+        opts: WireOpts,
+    ) -> Result<(), AdapterError> {
+        self.queue_or_fail(self.channels.main(), self.message(body), true)?;
+        self.fetch_remote(opts).await.map(drop)
+    }
+
+    /// Whether `room` gets a channel of its own; `sid` is the socket it concerns.
+    fn has_channel(&self, room: &str, sid: Sid) -> bool {
+        self.channels.has_room_channel(room == sid.as_str())
+    }
+
+    /// Unsubscribes from the channels of `rooms` no local socket is in any more.
+    fn release(&self, rooms: &[Room]) {
+        let Ok(link) = self.link() else {
+            return;
+        };
+        let mut channels = self.room_channels.lock().unwrap_or_else(|e| e.into_inner());
+        for room in rooms {
+            if channels.contains(room)
+                && self
+                    .local
+                    .sockets(&BroadcastOptions::to_rooms(vec![room.clone()]))
+                    .is_empty()
+            {
+                channels.remove(room);
+                drop(
+                    link.subscriber
+                        .unsubscribe(Subscription::Shard(self.channels.room(room))),
+                );
+            }
+        }
+    }
+
+    /// Resolves once Redis confirmed this server's subscriptions to the channels of `rooms`
+    /// it subscribes to (a repeated `SSUBSCRIBE` is confirmed after the first).
+    fn room_channels_confirmed(&self, rooms: &[Room]) -> BoxFuture<'static, ()> {
+        let Ok(link) = self.link() else {
+            return Box::pin(async {});
+        };
+        let channels = self.room_channels.lock().unwrap_or_else(|e| e.into_inner());
+        let waits: Vec<_> = rooms
+            .iter()
+            .filter(|room| channels.contains(*room))
+            .map(|room| {
+                link.subscriber
+                    .subscribe(Subscription::Shard(self.channels.room(room)))
+            })
+            .collect();
+        Box::pin(async move {
+            for result in join_all(waits).await {
+                if let Err(error) = result {
+                    tracing::warn!(%error, "a room channel subscription is not confirmed");
+                }
+            }
+        })
+    }
+}
+
+impl BroadcastAcks for Inner {
+    type Answer = ClusterBody;
+    type Kind = ();
+    const PACKET_NSP: bool = false;
+
+    fn count_servers(&self) -> BoxFuture<'_, Result<usize, AdapterError>> {
+        Box::pin(self.server_count())
+    }
+
+    fn register_broadcast(&self, id: String) -> PendingRequest<ClusterBody> {
+        self.pending.register(id, (), usize::MAX)
+    }
+
+    fn publish_broadcast_request(&self, request: BroadcastRequest) -> Result<(), AdapterError> {
+        let BroadcastRequest { id, packet, opts } = request;
+        let body = ClusterBody::Broadcast {
+            packet,
+            request_id: Some(id),
+            opts,
+        };
+        self.queue_or_fail(self.channels.main(), self.message(body), true)
+    }
+
+    fn broadcast_answer(answer: ClusterBody) -> Option<BroadcastAnswer> {
+        super::broadcast_answer!(answer, ClusterBody)
+    }
+}
+
+impl Protocol for Inner {
+    /// Joins locally, subscribing to the channels of rooms new to this server.
+    fn join(&self, sid: Sid, rooms: &[Room]) {
+        self.local.add_all(sid, rooms);
+        let Ok(link) = self.link() else {
+            return;
+        };
+        let mut channels = self.room_channels.lock().unwrap_or_else(|e| e.into_inner());
+        for room in rooms {
+            if self.has_channel(room, sid) && channels.insert(room.clone()) {
+                // Queued now; confirmation awaited by whoever needs it (`add_sockets`).
+                drop(
+                    link.subscriber
+                        .subscribe(Subscription::Shard(self.channels.room(room))),
+                );
+            }
+        }
+    }
+
+    fn leave(&self, sid: Sid, room: &str) {
+        self.local.del(sid, room);
+        self.release(&[room.to_owned()]);
+    }
+
+    fn leave_all(&self, sid: Sid) {
+        let rooms = self.local.socket_rooms(sid);
+        self.local.del_all(sid);
+        self.release(&rooms);
+    }
+
+    fn publish_broadcast(&self, packet: &Packet, opts: &BroadcastOptions) {
+        let channel = self.channels.for_broadcast(&opts.rooms, false);
+        self.spublish(
+            &channel,
+            ClusterBody::Broadcast {
+                packet: WirePacket::from_packet(packet, false),
+                request_id: None,
+                opts: wire_opts(opts),
+            },
+        );
+    }
+
+    fn fetch_others(
+        self: Arc<Self>,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
+        let wire = wire_opts(opts);
+        Box::pin(async move { self.fetch_remote(wire).await })
+    }
+
+    fn after_change(
+        self: Arc<Self>,
+        change: Change,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let confirmed = match &change {
+            Change::Join(rooms) => Some(self.room_channels_confirmed(rooms)),
+            _ => None,
+        };
+        let local = opts.local;
+        let wire = wire_opts(opts);
+        Box::pin(async move {
+            if let Some(confirmed) = confirmed {
+                confirmed.await;
+            }
+            if local {
+                return Ok(());
+            }
+            let body = match change {
+                Change::Join(rooms) => ClusterBody::SocketsJoin {
+                    opts: wire.clone(),
+                    rooms,
+                },
+                Change::Leave(rooms) => ClusterBody::SocketsLeave {
+                    opts: wire.clone(),
+                    rooms,
+                },
+                Change::Disconnect { close } => ClusterBody::DisconnectSockets {
+                    opts: wire.clone(),
+                    close,
+                },
+            };
+            self.publish_and_barrier(body, wire).await
+        })
+    }
+}
+
+impl Inner {
+    fn publish_server_side_emit(&self, data: Data) -> Result<(), AdapterError> {
+        let body = ClusterBody::ServerSideEmit {
+            request_id: None,
+            packet: data,
+        };
+        self.queue_or_fail(self.channels.main(), self.message(body), true)
+    }
+
+    async fn server_side_emit_replies(
+        self: Arc<Self>,
+        data: Data,
+        timeout: Duration,
+    ) -> Result<ServerSideReplies, AdapterError> {
+        let (others, answers) = self
+            .ask_others(
+                |request_id| ClusterBody::ServerSideEmit {
+                    request_id: Some(request_id),
+                    packet: data,
+                },
+                timeout,
+            )
+            .await?;
+        server_side_replies(others, answers, |answer| match answer {
+            ClusterBody::ServerSideEmitResponse { packet, .. } => Some(packet),
+            _ => None,
+        })
+    }
+
+    /// Everything the adapter subscribes to, room channels included (forgotten here).
+    fn all_subscriptions(&self) -> Vec<Subscription> {
+        let rooms: Vec<Room> = self
+            .room_channels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .collect();
+        let mut channels = vec![
+            self.channels.main().to_owned(),
+            self.channels.response(&self.uid),
+        ];
+        channels.extend(rooms.iter().map(|room| self.channels.room(room)));
+        channels.into_iter().map(Subscription::Shard).collect()
+    }
+}
+
+impl Adapter for ShardedRedisAdapter {
+    super::shared_adapter_methods!();
+}
