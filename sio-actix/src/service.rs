@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use sio_core::engine::{Engine, EngineHandler};
 
 use crate::accept::{Accept, Polling, accept};
-use crate::{polling, request::request_info, response, ws};
+use crate::{polling, request, response, ws};
 
 /// Mounts `engine` at its configured path (and everything below it), for
 /// [`App::configure`](actix_web::App::configure):
@@ -64,8 +64,15 @@ pub async fn handle<H: EngineHandler>(
     {
         return res;
     }
-    let info = request_info(&req);
-    let upgrade = info.is_websocket_upgrade();
+    let upgrade = request::is_websocket_upgrade(req.head());
+    // A request of an existing session that is not an upgrade is routed on its method and
+    // query alone, and its `RequestInfo` is dropped: its headers are not copied, nor its
+    // connection info read. Any other request (a handshake keeps its `RequestInfo` for the
+    // Socket.IO handshake) gets the full view.
+    let mut info = request::bare_info(req.head(), req.peer_addr());
+    if upgrade || info.query("sid").is_none() {
+        request::complete(&mut info, &req);
+    }
     match accept(&engine, req.head(), info, upgrade).await {
         Accept::Polling(Polling::Open(info)) => {
             let (_socket, open) = engine.open_polling(*info);
