@@ -25,10 +25,14 @@ use crate::{polling, request, response, ws};
 pub fn engine_io<H: EngineHandler>(engine: Arc<Engine<H>>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         let path = engine.config().path.clone();
-        let patterns = vec![path.clone(), format!("{path}{{tail:.*}}")];
-        cfg.service(web::resource(patterns).route(web::route().to(
-            move |req: HttpRequest, payload: web::Payload| handle(engine.clone(), req, payload),
-        )));
+        // The path itself, which clients request, as a static resource: actix matches it by
+        // comparing strings. Everything below it goes to a second resource, matched by a
+        // regex (about 8,000 instructions a request, too many for every polling request).
+        let below = format!("{path}{{tail:.*}}");
+        let to =
+            move |req: HttpRequest, payload: web::Payload| handle(engine.clone(), req, payload);
+        cfg.service(web::resource(path).route(web::route().to(to.clone())));
+        cfg.service(web::resource(below).route(web::route().to(to)));
     }
 }
 
