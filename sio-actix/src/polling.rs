@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
@@ -166,8 +167,9 @@ pub(crate) fn ok<H: EngineHandler>(
     content_type: &'static str,
     body: Bytes,
 ) -> HttpResponse {
+    // Static header values: no name to look up, no value to copy.
     response::builder(engine.config(), req.head(), StatusCode::OK)
-        .content_type(content_type)
-        .insert_header(("cache-control", "no-store"))
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .body(body)
 }

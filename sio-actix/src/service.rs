@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use sio_core::engine::{Engine, EngineHandler};
 
 use crate::accept::{Accept, Polling, accept};
-use crate::{polling, request::request_info, response, ws};
+use crate::{polling, request, response, ws};
 
 /// Mounts `engine` at its configured path (and everything below it), for
 /// [`App::configure`](actix_web::App::configure):
@@ -25,10 +25,14 @@ use crate::{polling, request::request_info, response, ws};
 pub fn engine_io<H: EngineHandler>(engine: Arc<Engine<H>>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         let path = engine.config().path.clone();
-        let patterns = vec![path.clone(), format!("{path}{{tail:.*}}")];
-        cfg.service(web::resource(patterns).route(web::route().to(
-            move |req: HttpRequest, payload: web::Payload| handle(engine.clone(), req, payload),
-        )));
+        // The path itself, which clients request, as a static resource: actix matches it by
+        // comparing strings. Everything below it goes to a second resource, matched by a
+        // regex (about 8,000 instructions a request, too many for every polling request).
+        let below = format!("{path}{{tail:.*}}");
+        let to =
+            move |req: HttpRequest, payload: web::Payload| handle(engine.clone(), req, payload);
+        cfg.service(web::resource(path).route(web::route().to(to.clone())));
+        cfg.service(web::resource(below).route(web::route().to(to)));
     }
 }
 
@@ -64,8 +68,15 @@ pub async fn handle<H: EngineHandler>(
     {
         return res;
     }
-    let info = request_info(&req);
-    let upgrade = info.is_websocket_upgrade();
+    let upgrade = request::is_websocket_upgrade(req.head());
+    // A request of an existing session that is not an upgrade is routed on its method and
+    // query alone, and its `RequestInfo` is dropped: its headers are not copied, nor its
+    // connection info read. Any other request (a handshake keeps its `RequestInfo` for the
+    // Socket.IO handshake) gets the full view.
+    let mut info = request::bare_info(req.head(), req.peer_addr());
+    if upgrade || info.query("sid").is_none() {
+        request::complete(&mut info, &req);
+    }
     match accept(&engine, req.head(), info, upgrade).await {
         Accept::Polling(Polling::Open(info)) => {
             let (_socket, open) = engine.open_polling(*info);

@@ -49,6 +49,9 @@ pub struct Engine<H: EngineHandler> {
     handler: H,
     sessions: RwLock<HashMap<Sid, Arc<Socket<H::Data>>>>,
     this: Weak<Engine<H>>,
+    /// The handshake JSON after the sid, for polling and for WebSocket: it depends on the
+    /// configuration alone, so it is written once rather than per session.
+    open_tails: [String; 2],
 }
 
 impl<H: EngineHandler> std::fmt::Debug for Engine<H> {
@@ -63,11 +66,16 @@ impl<H: EngineHandler> std::fmt::Debug for Engine<H> {
 impl<H: EngineHandler> Engine<H> {
     /// A new engine with its handler.
     pub fn new(config: EngineConfig, handler: H) -> Arc<Self> {
+        let open_tails = [
+            open_tail(&config, TransportType::Polling),
+            open_tail(&config, TransportType::Websocket),
+        ];
         Arc::new_cyclic(|this| Engine {
             config,
             handler,
             sessions: RwLock::new(HashMap::new()),
             this: this.clone(),
+            open_tails,
         })
     }
 
@@ -228,19 +236,14 @@ impl<H: EngineHandler> Engine<H> {
         sessions.insert(sid, socket.clone());
         drop(sessions);
         // Written by hand to keep Node's key order; a sid never needs escaping.
-        let upgrades = self
-            .config
-            .upgrades_from(transport)
-            .iter()
-            .map(|u| format!("\"{u}\""))
-            .collect::<Vec<_>>()
-            .join(",");
-        let open = format!(
-            "{{\"sid\":\"{sid}\",\"upgrades\":[{upgrades}],\"pingInterval\":{},\"pingTimeout\":{},\"maxPayload\":{}}}",
-            self.config.ping_interval.as_millis(),
-            self.config.ping_timeout.as_millis(),
-            self.config.max_http_buffer_size,
-        );
+        let tail = match transport {
+            TransportType::Polling => &self.open_tails[0],
+            TransportType::Websocket => &self.open_tails[1],
+        };
+        let mut open = String::with_capacity(8 + sid.as_str().len() + tail.len());
+        open.push_str("{\"sid\":\"");
+        open.push_str(sid.as_str());
+        open.push_str(tail);
         tracing::debug!(%sid, %transport, %protocol, "engine session opened");
         (socket, open)
     }
@@ -489,4 +492,21 @@ impl<H: EngineHandler> Drop for PostGuard<H> {
             self.socket.close_with(DisconnectReason::TransportClose);
         }
     }
+}
+
+/// The handshake JSON of a session opened over `transport`, after its sid: `","upgrades":[…],
+/// "pingInterval":…,"pingTimeout":…,"maxPayload":…}`, in Node's key order.
+fn open_tail(config: &EngineConfig, transport: TransportType) -> String {
+    let upgrades = config
+        .upgrades_from(transport)
+        .iter()
+        .map(|u| format!("\"{u}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    format!(
+        "\",\"upgrades\":[{upgrades}],\"pingInterval\":{},\"pingTimeout\":{},\"maxPayload\":{}}}",
+        config.ping_interval.as_millis(),
+        config.ping_timeout.as_millis(),
+        config.max_http_buffer_size,
+    )
 }

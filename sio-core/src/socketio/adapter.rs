@@ -395,8 +395,13 @@ impl LocalAdapter {
         Arc::new(|nsp| Arc::new(LocalAdapter::new(nsp)))
     }
 
+    /// Whether room events have a listener (else they need not be built).
+    fn notifies(&self) -> bool {
+        self.events.receiver_count() > 0
+    }
+
     fn emit(&self, event: RoomEvent) {
-        if self.events.receiver_count() > 0 {
+        if self.notifies() {
             let _ = self.events.send(event);
         }
     }
@@ -449,15 +454,17 @@ impl LocalAdapter {
 
 impl Adapter for LocalAdapter {
     fn add_all(&self, sid: Sid, rooms: &[Room]) {
+        // Room events are only built when someone listens (most servers: nobody).
+        let notify = self.notifies();
         let mut events = Vec::new();
         {
             let mut index = self.write();
             for room in rooms {
                 let members = index.rooms.entry(room.clone()).or_default();
-                if members.is_empty() {
+                if notify && members.is_empty() {
                     events.push(RoomEvent::Create(room.clone()));
                 }
-                if members.insert(sid) {
+                if members.insert(sid) && notify {
                     events.push(RoomEvent::Join(room.clone(), sid));
                 }
                 index.sids.entry(sid).or_default().insert(room.clone());
@@ -467,6 +474,7 @@ impl Adapter for LocalAdapter {
     }
 
     fn del(&self, sid: Sid, room: &str) {
+        let notify = self.notifies();
         let mut events = Vec::new();
         {
             let mut index = self.write();
@@ -476,10 +484,14 @@ impl Adapter for LocalAdapter {
             if let Some(members) = index.rooms.get_mut(room)
                 && members.remove(&sid)
             {
-                events.push(RoomEvent::Leave(room.to_owned(), sid));
+                if notify {
+                    events.push(RoomEvent::Leave(room.to_owned(), sid));
+                }
                 if members.is_empty() {
                     index.rooms.remove(room);
-                    events.push(RoomEvent::Delete(room.to_owned()));
+                    if notify {
+                        events.push(RoomEvent::Delete(room.to_owned()));
+                    }
                 }
             }
         }
@@ -487,6 +499,7 @@ impl Adapter for LocalAdapter {
     }
 
     fn del_all(&self, sid: Sid) {
+        let notify = self.notifies();
         let mut events = Vec::new();
         {
             let mut index = self.write();
@@ -498,10 +511,14 @@ impl Adapter for LocalAdapter {
                     && members.remove(&sid)
                 {
                     let empty = members.is_empty();
-                    events.push(RoomEvent::Leave(room.clone(), sid));
+                    if notify {
+                        events.push(RoomEvent::Leave(room.clone(), sid));
+                    }
                     if empty {
                         index.rooms.remove(&room);
-                        events.push(RoomEvent::Delete(room));
+                        if notify {
+                            events.push(RoomEvent::Delete(room));
+                        }
                     }
                 }
             }
