@@ -46,6 +46,18 @@ async fn answer_then_close(tcp: &mut TcpStream) -> Result<Vec<u8>, Vec<u8>> {
     }
 }
 
+/// The stalled POST is dropped without an answer, and its session ended for `reason`.
+async fn assert_dropped(
+    server: &TestServer,
+    tcp: &mut TcpStream,
+    sid: &str,
+    reason: DisconnectReason,
+) {
+    let answer = answer_then_close(tcp).await;
+    assert_eq!(answer, Ok(Vec::new()), "dropped without an answer");
+    assert_eq!(server.recorder().disconnect_of(sid).await, reason);
+}
+
 async fn a_stalled_post_is_dropped_at_its_deadline(http: Http) {
     let server = TestServer::on(http, |b| {
         fast(b)
@@ -56,12 +68,7 @@ async fn a_stalled_post_is_dropped_at_its_deadline(http: Http) {
     .await;
     let sid = server.open_polling().await;
     let mut tcp = stalled_post(&server, &sid, 100_000, b"4only the start").await;
-    let answer = answer_then_close(&mut tcp).await;
-    assert_eq!(answer, Ok(Vec::new()), "dropped without an answer");
-    assert_eq!(
-        server.recorder().disconnect_of(&sid).await,
-        DisconnectReason::TransportError
-    );
+    assert_dropped(&server, &mut tcp, &sid, DisconnectReason::TransportError).await;
     assert!(server.engine.is_empty());
     server.stop().await;
 }
@@ -81,11 +88,7 @@ async fn the_body_deadline_is_the_ping_timeout_by_default(http: Http) {
     let server = TestServer::on(http, |b| fast(b).ping_interval(Duration::from_secs(10))).await;
     let sid = server.open_polling().await;
     let mut tcp = stalled_post(&server, &sid, 1000, b"4x").await;
-    assert_eq!(answer_then_close(&mut tcp).await, Ok(Vec::new()));
-    assert_eq!(
-        server.recorder().disconnect_of(&sid).await,
-        DisconnectReason::TransportError
-    );
+    assert_dropped(&server, &mut tcp, &sid, DisconnectReason::TransportError).await;
     server.stop().await;
 }
 
@@ -112,11 +115,7 @@ async fn a_post_whose_session_ends_is_dropped(http: Http) {
     // The POST is being read; then the server closes the session.
     tokio::time::sleep(Duration::from_millis(100)).await;
     socket.close();
-    assert_eq!(answer_then_close(&mut tcp).await, Ok(Vec::new()));
-    assert_eq!(
-        server.recorder().disconnect_of(&sid).await,
-        DisconnectReason::ForcedClose
-    );
+    assert_dropped(&server, &mut tcp, &sid, DisconnectReason::ForcedClose).await;
     server.stop().await;
 }
 
