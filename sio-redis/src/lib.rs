@@ -36,4 +36,7 @@ pub mod adapter;
 pub mod conn;
 pub mod wire;
 
-pub use adapter::{RedisAdapter, RedisAdapterConfig, ShardedAdapterConfig, ShardedRedisAdapter};
+pub use adapter::{
+    RedisAdapter, RedisAdapterConfig, ShardedAdapterConfig, ShardedRedisAdapter, StreamsAdapter,
+    StreamsAdapterConfig,
+};
