@@ -613,10 +613,13 @@ async fn a_local_adapter_without_recovery_appends_no_offset_and_keeps_no_session
         .await
         .unwrap();
     let data = reply.data.unwrap();
-    let (sid, pid) = (data["sid"].as_str().unwrap(), data["pid"].as_str().unwrap());
+    let sid = data["sid"].as_str().unwrap();
+    let pid = data["pid"].as_str().unwrap();
     io.emit("news", &1).unwrap();
-    assert_eq!(c.event("/", "news").await.unwrap().args(), vec![json!(1)]);
-    let adapter = io.of("/").unwrap().adapter();
+    let news = c.event("/", "news").await.unwrap();
+    assert_eq!(news.args(), vec![json!(1)]);
+    let nsp = io.of("/").unwrap();
+    let adapter = nsp.adapter();
     adapter
         .persist_session(sio_core::socketio::SessionState {
             sid: sid.to_owned(),
