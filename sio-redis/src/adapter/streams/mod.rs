@@ -98,6 +98,9 @@ struct Delivery {
     opts: BroadcastOptions,
     /// The `XADD` reply; `None` when it could not be queued (delivered without offset).
     id: Option<oneshot::Receiver<Result<redis::Value, ConnError>>>,
+    /// When to stop waiting for it (Redis never reached yet: the command waits in the queue),
+    /// and deliver without offset.
+    deadline: tokio::time::Instant,
 }
 
 impl StreamsAdapter {
@@ -152,16 +155,22 @@ async fn deliver_in_order(inner: std::sync::Weak<Inner>, mut queue: mpsc::Unboun
         mut packet,
         opts,
         id,
+        deadline,
     }) = queue.recv().await
     {
+        // Deadlines grow with the queue: the wait of all is bounded by the last one's.
         let offset = match id {
-            Some(rx) => match rx.await {
-                Ok(Ok(value)) => entry_id(&value),
-                Ok(Err(error)) => {
+            Some(rx) => match tokio::time::timeout_at(deadline, rx).await {
+                Ok(Ok(Ok(value))) => entry_id(&value),
+                Ok(Ok(Err(error))) => {
                     tracing::warn!(%error, "XADD failed: delivered here without offset");
                     None
                 }
-                Err(_) => None,
+                Ok(Err(_)) => None,
+                Err(_) => {
+                    tracing::warn!("no XADD reply in time: delivered here without offset");
+                    None
+                }
             },
             None => None,
         };
@@ -303,10 +312,11 @@ impl Inner {
     /// timeout): what a fetch request waits for before it is answered, so that a join, leave
     /// or disconnect written before it is applied here first (the requester's barrier).
     async fn caught_up(&self) {
-        let Ok(Some(last)) = self.last_entry().await else {
-            return;
+        let reached = async {
+            if let Ok(Some(last)) = self.last_entry().await {
+                self.reader.reached(last).await;
+            }
         };
-        let reached = self.reader.reached(last);
         if tokio::time::timeout(self.config.requests_timeout, reached)
             .await
             .is_err()
@@ -501,6 +511,7 @@ impl Adapter for StreamsAdapter {
                 packet,
                 opts: opts.clone(),
                 id,
+                deadline: tokio::time::Instant::now() + inner.config.conn.response_timeout,
             })
             .map_err(|_| AdapterError::NamespaceGone)
     }

@@ -47,6 +47,19 @@ pub(super) async fn restore(
     pid: String,
     offset: String,
 ) -> Option<RecoveredSession> {
+    // Redis away (or never reached): the client gets a fresh session in bounded time.
+    let timeout = inner.config.requests_timeout;
+    let name = inner.name.clone();
+    match tokio::time::timeout(timeout, restore_now(inner, pid, offset)).await {
+        Ok(restored) => restored,
+        Err(_) => {
+            tracing::warn!(namespace = %name, "session not restored in time: fresh session");
+            None
+        }
+    }
+}
+
+async fn restore_now(inner: Arc<Inner>, pid: String, offset: String) -> Option<RecoveredSession> {
     inner.recovery?;
     let start = EntryId::parse(&offset)?;
     let publisher = inner.publisher().ok()?.clone();
