@@ -683,7 +683,10 @@ fn sharded_messages() {
 fn fields_json(message: &ClusterMessage) -> Vec<u8> {
     let mut map = serde_json::Map::new();
     for (key, value) in message.stream_fields() {
-        map.insert(key.to_owned(), Value::String(String::from_utf8(value).expect("utf-8")));
+        map.insert(
+            key.to_owned(),
+            Value::String(String::from_utf8(value).expect("utf-8")),
+        );
     }
     serde_json::to_vec(&Value::Object(map)).expect("json")
 }
@@ -786,7 +789,11 @@ fn streams_messages() {
         assert_eq!(g.channel, "socket.io#/#", "{name}: channel");
         let expected = message(body);
         assert_eq!(expected.encode_msgpack(), g.bytes, "{name}: encode");
-        assert_eq!(ClusterMessage::decode(&g.bytes).expect(name), expected, "{name}: decode");
+        assert_eq!(
+            ClusterMessage::decode(&g.bytes).expect(name),
+            expected,
+            "{name}: decode"
+        );
     }
     // An answer, on the requester's own channel.
     let g = &goldens["streams.response.fetch"];

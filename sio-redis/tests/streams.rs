@@ -133,5 +133,9 @@ async fn without_redis_local_delivery_goes_on_without_offsets_and_recovery_fails
         .recv_where(|p| p.kind == PacketKind::Connect)
         .await
         .unwrap();
-    assert!(reply.data.unwrap()["pid"].as_str().is_some_and(|p| p != "p"));
+    assert!(
+        reply.data.unwrap()["pid"]
+            .as_str()
+            .is_some_and(|p| p != "p")
+    );
 }

@@ -34,9 +34,9 @@ use std::time::Duration;
 
 use actix_web::{App, HttpServer};
 use sio_core::prelude::*;
+use sio_core::socketio::RecoveryConfig;
 use sio_core::socketio::ServerSideEmit;
 use sio_redis::wire::SubscriptionMode;
-use sio_core::socketio::RecoveryConfig;
 use sio_redis::{RedisAdapterConfig, ShardedAdapterConfig, StreamsAdapterConfig};
 
 fn env_or(name: &str, default: &str) -> String {

@@ -267,7 +267,10 @@ impl ClusterMessage {
     }
 
     /// Reads a message already decoded to JSON with placeholders indexing `attachments`.
-    pub(crate) fn from_value(value: Value, attachments: &[bytes::Bytes]) -> Result<Self, WireError> {
+    pub(crate) fn from_value(
+        value: Value,
+        attachments: &[bytes::Bytes],
+    ) -> Result<Self, WireError> {
         let mut map = object(value, "a message")?;
         let kind = fields::message_type(&map).ok_or_else(|| shape("`type` must be an integer"))?;
         let uid = fields::string(&mut map, "uid")?;

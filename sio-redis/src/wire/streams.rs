@@ -16,8 +16,9 @@ use super::{WireError, shape};
 
 /// Java's `String#hashCode` over UTF-16 units, wrapped to `i32` (Node's `hashCode`).
 fn hash_code(s: &str) -> i32 {
-    s.encode_utf16()
-        .fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
+    s.encode_utf16().fold(0i32, |h, unit| {
+        h.wrapping_mul(31).wrapping_add(i32::from(unit))
+    })
 }
 
 /// The stream of namespace `nsp` (Node's `computeStreamName`): `base` when `count` is 1,

@@ -18,8 +18,8 @@ use std::time::Duration;
 use futures_util::future::{BoxFuture, join_all};
 use sio_core::engine::Sid;
 use sio_core::socketio::{
-    Adapter, AdapterError, BroadcastOptions, LocalAdapter, NamespaceHandle, Packet, RemoteSocket, Room,
-    ServerSideReplies,
+    Adapter, AdapterError, BroadcastOptions, LocalAdapter, NamespaceHandle, Packet, RemoteSocket,
+    Room, ServerSideReplies,
 };
 
 pub use config::ShardedAdapterConfig;

@@ -150,7 +150,10 @@ impl StreamsAdapter {
 
 /// Delivers broadcasts here in the order they were written, each once its `XADD` answered,
 /// with its entry id appended when it is recoverable.
-async fn deliver_in_order(inner: std::sync::Weak<Inner>, mut queue: mpsc::UnboundedReceiver<Delivery>) {
+async fn deliver_in_order(
+    inner: std::sync::Weak<Inner>,
+    mut queue: mpsc::UnboundedReceiver<Delivery>,
+) {
     while let Some(Delivery {
         mut packet,
         opts,
@@ -235,9 +238,10 @@ impl Inner {
     /// Writes a message to the stream without waiting; a failure is logged: it is lost.
     fn append(&self, body: ClusterBody) {
         let (cmd, size) = self.xadd(body);
-        let queued = self
-            .publisher()
-            .and_then(|p| p.queue_command_unconfirmed(cmd, size).map_err(|e| remote("cannot write to the stream", e)));
+        let queued = self.publisher().and_then(|p| {
+            p.queue_command_unconfirmed(cmd, size)
+                .map_err(|e| remote("cannot write to the stream", e))
+        });
         if let Err(error) = queued {
             tracing::warn!(namespace = %self.name, %error, "stream entry dropped");
         }
@@ -406,9 +410,10 @@ impl Protocol for Inner {
             },
         };
         let (cmd, size) = self.xadd(body);
-        let written = self
-            .publisher()
-            .and_then(|p| p.queue_command(cmd, size).map_err(|e| remote("cannot write to the stream", e)));
+        let written = self.publisher().and_then(|p| {
+            p.queue_command(cmd, size)
+                .map_err(|e| remote("cannot write to the stream", e))
+        });
         Box::pin(async move {
             let written = written?;
             match written.await {
@@ -463,7 +468,10 @@ impl Inner {
         self.reader.stop();
         vec![
             Subscription::Channel(self.public.clone()),
-            Subscription::Channel(format!("{}#{}#{}#", self.config.prefix, self.name, self.uid)),
+            Subscription::Channel(format!(
+                "{}#{}#{}#",
+                self.config.prefix, self.name, self.uid
+            )),
         ]
     }
 }
@@ -516,10 +524,7 @@ impl Adapter for StreamsAdapter {
             .map_err(|_| AdapterError::NamespaceGone)
     }
 
-    fn persist_session(
-        &self,
-        session: sio_core::socketio::SessionState,
-    ) -> BoxFuture<'static, ()> {
+    fn persist_session(&self, session: sio_core::socketio::SessionState) -> BoxFuture<'static, ()> {
         session::persist(&self.inner, session);
         Box::pin(async {})
     }

@@ -136,8 +136,7 @@ async fn read(inner: Weak<Inner>, mut run: Run) {
                 }
             }
         }
-        loop {
-            let Some(from) = last else { break };
+        while let Some(from) = last {
             let mut cmd = redis::cmd("XREAD");
             cmd.arg("BLOCK")
                 .arg(run.block_ms)

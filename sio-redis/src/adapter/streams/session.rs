@@ -30,10 +30,10 @@ pub(super) fn persist(inner: &Inner, session: SessionState) {
     let mut cmd = redis::cmd("SET");
     cmd.arg(&key).arg(&value).arg("PX").arg(ms);
     let size = key.len() + value.len();
-    let queued = inner
-        .publisher()
-        .map_err(|e| e.to_string())
-        .and_then(|p| p.queue_command_unconfirmed(cmd, size).map_err(|e| e.to_string()));
+    let queued = inner.publisher().map_err(|e| e.to_string()).and_then(|p| {
+        p.queue_command_unconfirmed(cmd, size)
+            .map_err(|e| e.to_string())
+    });
     if let Err(error) = queued {
         tracing::warn!(namespace = %inner.name, %error, "session not kept: it cannot be recovered");
     }
