@@ -159,6 +159,9 @@ for (const [kindA, kindB] of [
       lb.cut();
       await away;
       await keyExists(`sio:session:${c._pid}`);
+      // Kept for the recovery window (120 s by default), as Node keeps it.
+      const ttl = await redis.pTTL(`sio:session:${c._pid}`);
+      assert.ok(ttl > 100_000 && ttl <= 120_000, `PTTL ${ttl}`);
 
       // One after the other, each in the stream before the next is sent (A's observer got it:
       // A delivers its own once XADD answered), so that the stream's order is this one.
