@@ -166,12 +166,12 @@ async fn deliver_in_order(
             Some(rx) => match tokio::time::timeout_at(deadline, rx).await {
                 Ok(Ok(Ok(value))) => entry_id(&value),
                 Ok(Ok(Err(error))) => {
-                    tracing::warn!(%error, "XADD failed: delivered here without offset");
+                    sio_core::warn_limited!(%error, "XADD failed: delivered here without offset");
                     None
                 }
                 Ok(Err(_)) => None,
                 Err(_) => {
-                    tracing::warn!("no XADD reply in time: delivered here without offset");
+                    sio_core::warn_limited!("no XADD reply in time: delivered here without offset");
                     None
                 }
             },
@@ -243,7 +243,7 @@ impl Inner {
                 .map_err(|e| remote("cannot write to the stream", e))
         });
         if let Err(error) = queued {
-            tracing::warn!(namespace = %self.name, %error, "stream entry dropped");
+            sio_core::warn_limited!(namespace = %self.name, %error, "stream entry dropped");
         }
     }
 
@@ -505,7 +505,7 @@ impl Adapter for StreamsAdapter {
             }) {
                 Ok(rx) => Some(rx),
                 Err(error) => {
-                    tracing::warn!(namespace = %inner.name, %error, "broadcast not written to the stream: delivered here without offset");
+                    sio_core::warn_limited!(namespace = %inner.name, %error, "broadcast not written to the stream: delivered here without offset");
                     None
                 }
             }

@@ -35,7 +35,7 @@ pub(super) fn persist(inner: &Inner, session: SessionState) {
             .map_err(|e| e.to_string())
     });
     if let Err(error) = queued {
-        tracing::warn!(namespace = %inner.name, %error, "session not kept: it cannot be recovered");
+        sio_core::warn_limited!(namespace = %inner.name, %error, "session not kept: it cannot be recovered");
     }
 }
 
