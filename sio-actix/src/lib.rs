@@ -49,5 +49,5 @@ mod takeover;
 mod ws;
 
 pub use request::request_info;
-pub use server::Server;
+pub use server::{Running, Server, ServerHandle};
 pub use service::{configure, engine_io, handle};

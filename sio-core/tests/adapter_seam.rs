@@ -635,3 +635,68 @@ async fn a_local_adapter_without_recovery_appends_no_offset_and_keeps_no_session
             .is_none()
     );
 }
+
+/// The recording adapter, noting under its namespace's name when it is closed.
+struct Closing {
+    rec: Recording,
+    name: String,
+    closed: Arc<Mutex<Vec<String>>>,
+}
+
+impl Closing {
+    fn rec(&self) -> &Recording {
+        &self.rec
+    }
+}
+
+recording_adapter!(Closing {
+    fn close(&self) -> BoxFuture<'static, ()> {
+        self.closed.lock().unwrap().push(self.name.clone());
+        Box::pin(async {})
+    }
+});
+
+#[tokio::test]
+async fn adapters_leave_the_cluster_when_their_namespace_goes_and_when_the_server_closes() {
+    let closed = Arc::new(Mutex::new(Vec::new()));
+    let log = closed.clone();
+    let factory: AdapterFactory = Arc::new(move |handle: NamespaceHandle| {
+        Arc::new(Closing {
+            name: handle.name().to_owned(),
+            rec: Recording {
+                local: LocalAdapter::new(handle),
+                seen: Arc::new(Mutex::new(Vec::new())),
+                answers: None,
+            },
+            closed: log.clone(),
+        })
+    });
+    let io = SocketIo::builder()
+        .adapter(factory)
+        .cleanup_empty_child_namespaces(true)
+        .ns("/", Handlers::new())
+        .dynamic_ns(|path, _| path.starts_with("/room-"), Handlers::new())
+        .build()
+        .unwrap();
+    let mut client = TestClient::open(&io).await.unwrap();
+    client.connect("/", json!({})).await.unwrap();
+    client.connect("/room-1", json!({})).await.unwrap();
+    assert!(closed.lock().unwrap().is_empty(), "nothing closed yet");
+
+    // The dynamic namespace's last socket leaves: the namespace goes, its adapter closes.
+    client.disconnect("/room-1");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while closed.lock().unwrap().is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(*closed.lock().unwrap(), ["/room-1"]);
+    assert!(
+        io.of("/room-1").is_none(),
+        "the empty namespace was removed"
+    );
+
+    // The server closes: its connections end, then every remaining adapter closes.
+    io.close().await;
+    assert_eq!(*closed.lock().unwrap(), ["/room-1", "/"]);
+    assert!(client.closed_within(Duration::from_secs(5)).await);
+}

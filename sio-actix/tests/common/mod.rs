@@ -109,7 +109,13 @@ pub struct TestServer {
     pub path: String,
     pub engine: Arc<Engine<Recorder>>,
     pub http: reqwest::Client,
-    handle: actix_web::dev::ServerHandle,
+    handle: Handle,
+}
+
+/// How a test server is stopped.
+enum Handle {
+    HttpServer(actix_web::dev::ServerHandle),
+    Takeover(sio_actix::ServerHandle),
 }
 
 /// Test timings: fast enough to watch several heartbeats in a test.
@@ -147,24 +153,32 @@ impl TestServer {
                 .route("/hello", web::get().to(|| async { "hello" }))
                 .route("/raw", web::get().to(raw_echo))
         };
-        let server = match http {
-            Http::HttpServer => HttpServer::new(app)
-                .h1_allow_half_closed(false)
-                .workers(1)
-                .disable_signals()
-                .listen(listener)
-                .unwrap()
-                .run(),
-            Http::Takeover => sio_actix::Server::new(app)
-                .engine(engine.clone())
-                .workers(1)
-                .disable_signals()
-                .listen(listener)
-                .unwrap()
-                .run(),
+        let handle = match http {
+            Http::HttpServer => {
+                let server = HttpServer::new(app)
+                    .h1_allow_half_closed(false)
+                    .workers(1)
+                    .disable_signals()
+                    .listen(listener)
+                    .unwrap()
+                    .run();
+                let handle = server.handle();
+                actix_web::rt::spawn(server);
+                Handle::HttpServer(handle)
+            }
+            Http::Takeover => {
+                let server = sio_actix::Server::new(app)
+                    .engine(engine.clone())
+                    .workers(1)
+                    .disable_signals()
+                    .listen(listener)
+                    .unwrap()
+                    .run();
+                let handle = server.handle();
+                actix_web::rt::spawn(server);
+                Handle::Takeover(handle)
+            }
         };
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
         TestServer {
             addr,
             path,
@@ -267,7 +281,10 @@ impl TestServer {
     }
 
     pub async fn stop(self) {
-        self.handle.stop(false).await;
+        match &self.handle {
+            Handle::HttpServer(handle) => handle.stop(false).await,
+            Handle::Takeover(handle) => handle.stop(false).await,
+        }
     }
 }
 

@@ -20,7 +20,7 @@ use super::writers::{Wake, Writer, Writers};
 
 /// How long a polling session closed by its client still answers a long-poll with a noop: the
 /// client may have sent that poll together with its close packet, and the poll may be handled
-/// second (it may come on a new connection, through the accept thread). Short, so that a
+/// second (it may come on a new connection, accepted later). Short, so that a
 /// closed session's id is refused again soon, as Node refuses it at once.
 pub(crate) const CLOSED_POLL_GRACE: Duration = Duration::from_millis(100);
 

@@ -167,9 +167,14 @@ impl SocketIo {
         self.main().on_server_side(event, listener);
     }
 
-    /// Closes every connection ("server shutting down").
-    pub fn close(&self) {
+    /// Closes the server as Node's `io.close()` does: every connection is closed ("server
+    /// shutting down"), then every namespace's adapter leaves the cluster
+    /// ([`Adapter::close`](crate::socketio::Adapter::close)), which this awaits. The transport
+    /// (actix-web's listener) is stopped by its own handle.
+    pub async fn close(&self) {
         self.engine.close_all();
+        let adapters = self.inner().adapters();
+        futures_util::future::join_all(adapters.iter().map(|adapter| adapter.close())).await;
     }
 }
 

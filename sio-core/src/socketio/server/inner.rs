@@ -114,7 +114,19 @@ impl ServerInner {
             namespaces.remove(nsp.path());
             self.dynamic_count.fetch_sub(1, Ordering::Relaxed);
             tracing::debug!(path = nsp.path(), "empty dynamic namespace removed");
+            // As Node does: the removed namespace's adapter leaves the cluster.
+            crate::rt::spawn(nsp.adapter().close());
         }
+    }
+
+    /// The adapters of every namespace, to close them when the server closes.
+    pub(super) fn adapters(&self) -> Vec<Arc<dyn super::super::adapter::Adapter>> {
+        self.namespaces
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .map(|nsp| nsp.adapter().clone())
+            .collect()
     }
 
     pub(crate) fn state<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {

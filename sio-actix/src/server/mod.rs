@@ -1,11 +1,18 @@
-//! [`Server`]: actix-web's HTTP server, with the engine's WebSocket connections taken out of
-//! the HTTP dispatcher after their handshake.
+//! [`Server`]: actix-web's HTTP service on workers that accept their own connections, with the
+//! engine's WebSocket connections taken out of the HTTP dispatcher after their handshake.
+
+mod listener;
+mod running;
+mod worker;
+
+pub use running::{Running, ServerHandle};
 
 use std::fmt;
 use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_codec::Framed;
 use actix_http::body::MessageBody;
@@ -18,9 +25,11 @@ use actix_web::dev::AppConfig;
 use sio_core::engine::{Engine, EngineHandler};
 use sio_core::socketio::SocketIo;
 use tokio::net::TcpStream;
+use tokio::sync::watch;
 
 use crate::fallback::{AppFallback, LazyApp};
 use crate::takeover::{WsEngine, takeover};
+use worker::{HttpFactory, MakeFactory, Stop, Worker};
 
 /// An HTTP server for an actix-web `App` in which each WebSocket connection of the engine
 /// leaves actix's HTTP/1 dispatcher once it is switched: sio reads and writes the TCP stream
@@ -57,13 +66,26 @@ use crate::takeover::{WsEngine, takeover};
 pub struct Server<F> {
     engines: Vec<Arc<dyn WsEngine>>,
     factory: F,
-    builder: actix_server::ServerBuilder,
+    workers: usize,
+    backlog: u32,
+    max_connections: usize,
+    signals: bool,
+    shutdown_timeout: Duration,
+    listeners: Vec<Listener>,
+}
+
+/// A listening socket and how each worker builds its HTTP service for it.
+struct Listener {
+    socket: TcpListener,
+    service: Box<dyn Fn() -> MakeFactory + Send>,
 }
 
 impl<F> fmt::Debug for Server<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
             .field("engines", &self.engines.len())
+            .field("workers", &self.workers)
+            .field("listeners", &self.listeners.len())
             .finish_non_exhaustive()
     }
 }
@@ -79,7 +101,12 @@ where
         Server {
             engines: Vec::new(),
             factory,
-            builder: actix_server::ServerBuilder::default(),
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            backlog: 2_048,
+            max_connections: 25_000,
+            signals: true,
+            shutdown_timeout: Duration::from_secs(30),
+            listeners: Vec::new(),
         }
     }
 
@@ -97,29 +124,37 @@ where
         self
     }
 
-    /// The number of worker threads (default: the number of CPUs).
+    /// The number of worker threads (default: the number of CPUs this process may run on).
     pub fn workers(mut self, workers: usize) -> Self {
-        self.builder = self.builder.workers(workers);
+        self.workers = workers.max(1);
         self
     }
 
     /// The listen backlog (default 2,048); set it before [`bind`](Self::bind).
     pub fn backlog(mut self, backlog: u32) -> Self {
-        self.builder = self.builder.backlog(backlog);
+        self.backlog = backlog;
         self
     }
 
-    /// The most HTTP connections each worker serves at once (default 25,000). A WebSocket
-    /// taken over no longer counts: it has left the HTTP dispatcher.
+    /// The most HTTP connections each worker serves at once (default 25,000); past it, a
+    /// worker accepts again when one of its connections ends. A WebSocket taken over no longer
+    /// counts: it has left the HTTP dispatcher.
     pub fn max_connections(mut self, max: usize) -> Self {
-        self.builder = self.builder.max_concurrent_connections(max);
+        self.max_connections = max.max(1);
         self
     }
 
-    /// Does not stop on Ctrl-C and `SIGTERM` (for a server embedded in a larger program, or in
-    /// tests: stop it through the handle of [`run`](Self::run)'s server).
+    /// Does not stop on SIGINT (Ctrl-C), SIGTERM and SIGQUIT (for a server embedded in a
+    /// larger program, or in tests: stop it through [`Running::handle`]).
     pub fn disable_signals(mut self) -> Self {
-        self.builder = self.builder.disable_signals();
+        self.signals = false;
+        self
+    }
+
+    /// How long a graceful stop (SIGTERM, or [`ServerHandle::stop`]`(true)`) waits for the
+    /// HTTP requests in progress (default 30 s).
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
         self
     }
 
@@ -138,7 +173,7 @@ where
     {
         let mut bound = false;
         for addr in addrs.to_socket_addrs()? {
-            let listener = TcpListener::bind(addr)?;
+            let listener = listener::bind(addr, self.backlog)?;
             self = self.listen(listener)?;
             bound = true;
         }
@@ -165,37 +200,92 @@ where
         B: MessageBody + 'static,
     {
         let addr: SocketAddr = listener.local_addr()?;
+        listener.set_nonblocking(true)?;
         let engines: Arc<[Arc<dyn WsEngine>]> = self.engines.iter().cloned().collect();
         let factory = self.factory.clone();
-        self.builder = self
-            .builder
-            .listen(format!("sio-{addr}"), listener, move || {
+        self.listeners.push(Listener {
+            socket: listener,
+            service: Box::new(move || {
                 let engines = engines.clone();
-                // Upgrade requests outside the engines' paths: a second App of this worker.
-                let fallback: Rc<dyn AppFallback> =
-                    Rc::new(LazyApp::<S, B>::new(factory().into_factory()));
-                let upgrade = fn_service(
-                    move |(req, framed): (Request, Framed<TcpStream, h1::Codec>)| {
-                        takeover(engines.clone(), fallback.clone(), req, framed)
-                    },
-                );
-                let app = factory()
-                    .into_factory()
-                    .map_err(|err| err.into().error_response());
-                HttpService::build()
-                    // An abandoned long-poll is seen at once, not at the next heartbeat.
-                    .h1_allow_half_closed(false)
-                    .local_addr(addr)
-                    .upgrade(upgrade)
-                    .finish(map_config(app, |_| AppConfig::default()))
-                    .tcp()
-            })?;
+                let factory = factory.clone();
+                Box::new(move || http_service(engines, &factory, addr))
+            }),
+        });
         Ok(self)
     }
 
-    /// Starts the server; await the returned handle to run until it stops (Ctrl-C or
-    /// `SIGTERM` stop it gracefully).
-    pub fn run(self) -> actix_server::Server {
-        self.builder.run()
+    /// Starts the workers; await the returned [`Running`] to run until the server stops
+    /// (SIGINT and SIGQUIT stop it at once, SIGTERM gracefully; or its
+    /// [handle](Running::handle)). Each worker is a thread with its own actix runtime that
+    /// accepts connections on every listener itself.
+    pub fn run(self) -> Running {
+        let (stop, stopped) = watch::channel(Stop::No);
+        let mut threads = Vec::with_capacity(self.workers);
+        for n in 0..self.workers {
+            let mut listeners = Vec::with_capacity(self.listeners.len());
+            for listener in &self.listeners {
+                match listener.socket.try_clone() {
+                    Ok(socket) => listeners.push((socket, (listener.service)())),
+                    Err(err) => return Running::failed(err),
+                }
+            }
+            let worker = Worker {
+                listeners,
+                max_connections: self.max_connections,
+                shutdown_timeout: self.shutdown_timeout,
+                stop: stopped.clone(),
+            };
+            let name = format!("sio-worker-{n}");
+            let thread = std::thread::Builder::new()
+                .name(name.clone())
+                .spawn(move || worker.run(&name));
+            match thread {
+                Ok(thread) => threads.push(thread),
+                Err(err) => {
+                    let _ = stop.send(Stop::Now);
+                    return Running::failed(err);
+                }
+            }
+        }
+        Running::start(threads, stop, self.signals)
     }
+}
+
+/// The HTTP service of one worker for a listener on `addr`: the `App` that `factory` builds,
+/// with the engines' WebSocket upgrades taken over.
+fn http_service<F, I, S, B>(
+    engines: Arc<[Arc<dyn WsEngine>]>,
+    factory: &F,
+    addr: SocketAddr,
+) -> HttpFactory
+where
+    F: Fn() -> I,
+    I: IntoServiceFactory<S, Request>,
+    S: ServiceFactory<Request, Config = AppConfig> + 'static,
+    S::Error: Into<Error> + 'static,
+    S::InitError: fmt::Debug,
+    S::Response: Into<Response<B>> + 'static,
+    <S::Service as actix_service::Service<Request>>::Future: 'static,
+    S::Service: 'static,
+    B: MessageBody + 'static,
+{
+    // Upgrade requests outside the engines' paths: a second App of this worker.
+    let fallback: Rc<dyn AppFallback> = Rc::new(LazyApp::<S, B>::new(factory().into_factory()));
+    let upgrade = fn_service(
+        move |(req, framed): (Request, Framed<TcpStream, h1::Codec>)| {
+            takeover(engines.clone(), fallback.clone(), req, framed)
+        },
+    );
+    let app = factory()
+        .into_factory()
+        .map_err(|err| err.into().error_response());
+    actix_service::boxed::factory(
+        HttpService::build()
+            // An abandoned long-poll is seen at once, not at the next heartbeat.
+            .h1_allow_half_closed(false)
+            .local_addr(addr)
+            .upgrade(upgrade)
+            .finish(map_config(app, |_| AppConfig::default()))
+            .tcp(),
+    )
 }
