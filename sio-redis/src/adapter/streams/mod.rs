@@ -59,6 +59,9 @@ use reader::Reader;
 /// not match (session expired or gone, offset malformed or trimmed, replay larger than the
 /// connection's queue).
 ///
+/// Needs Redis 6.2 or later (`GETDEL`, where Node sends `MULTI GET DEL EXEC`: the same atomic
+/// read-and-delete of a session).
+///
 /// While Redis is unreachable, local delivery goes on (without offsets); broadcasts are queued
 /// for Redis up to the bounds of [`ConnConfig`](crate::conn::ConnConfig) and dropped beyond;
 /// remote operations fail with [`AdapterError::Remote`] within the requests timeout; the
