@@ -595,6 +595,47 @@ async fn server_side_emits_with_acks_keep_partial_answers_on_timeout() {
     assert!(ask(cluster_of(None, true)).await.is_empty());
 }
 
+/// The local part of a networked adapter that keeps packets elsewhere: with recovery on, it
+/// delivers packets as given (no offset of its own) and keeps no session.
+#[tokio::test]
+async fn a_local_adapter_without_recovery_appends_no_offset_and_keeps_no_session() {
+    let factory: AdapterFactory = Arc::new(|nsp| Arc::new(LocalAdapter::without_recovery(nsp)));
+    let io = SocketIo::builder()
+        .connection_state_recovery(sio_core::socketio::RecoveryConfig::default())
+        .adapter(factory)
+        .ns("/", Handlers::new())
+        .build()
+        .unwrap();
+    let mut c = TestClient::open(&io).await.unwrap();
+    c.send(&Packet::connect("/", Some(json!({}))));
+    let reply = c
+        .recv_where(|p| p.kind == sio_core::socketio::PacketKind::Connect)
+        .await
+        .unwrap();
+    let data = reply.data.unwrap();
+    let sid = data["sid"].as_str().unwrap();
+    let pid = data["pid"].as_str().unwrap();
+    io.emit("news", &1).unwrap();
+    let news = c.event("/", "news").await.unwrap();
+    assert_eq!(news.args(), vec![json!(1)]);
+    let nsp = io.of("/").unwrap();
+    let adapter = nsp.adapter();
+    adapter
+        .persist_session(sio_core::socketio::SessionState {
+            sid: sid.to_owned(),
+            pid: pid.to_owned(),
+            rooms: vec![],
+            data: Value::Null,
+        })
+        .await;
+    assert!(
+        adapter
+            .restore_session(pid.to_owned(), "any".to_owned())
+            .await
+            .is_none()
+    );
+}
+
 /// The recording adapter, noting under its namespace's name when it is closed.
 struct Closing {
     rec: Recording,

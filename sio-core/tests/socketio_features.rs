@@ -280,6 +280,35 @@ async fn connection_state_recovery_replays_missed_packets() {
 }
 
 #[tokio::test]
+async fn a_replay_larger_than_the_queue_gives_a_fresh_session() {
+    let io = SocketIo::builder()
+        .max_queued_packets(8)
+        .connection_state_recovery(sio_core::socketio::RecoveryConfig::default())
+        .ns(
+            "/",
+            Handlers::new().on_connect(|socket: SocketRef| async move {
+                let _ = socket.emit("hello", &socket.recovered());
+            }),
+        )
+        .build()
+        .unwrap();
+    let (mut c, sid, pid) = connect_recovering(&io, json!({})).await;
+    let last = offset_of(&c.event("/", "hello").await.unwrap());
+    drop(c);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    for n in 0..20 {
+        io.emit("x", &n).unwrap();
+    }
+    let (mut back, sid2, _) = connect_recovering(&io, json!({"pid": pid, "offset": last})).await;
+    assert_ne!(sid2, sid, "a fresh session");
+    assert_eq!(
+        back.event("/", "hello").await.unwrap().args()[0],
+        json!(false)
+    );
+    assert!(!back.receives("/", "x", Duration::from_millis(50)).await);
+}
+
+#[tokio::test]
 async fn a_client_that_comes_back_too_late_gets_a_fresh_session() {
     let io = recovering_server(Duration::from_millis(100));
     let (mut c, sid, pid) = connect_recovering(&io, json!({})).await;

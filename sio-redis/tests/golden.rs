@@ -1,5 +1,5 @@
-//! Golden bytes: the messages Node's @socket.io/redis-adapter 8.3 and @socket.io/redis-emitter
-//! 5.1 write (printed by tests/node/golden.js from the real packages), decoded by sio-redis to
+//! Golden bytes: the messages Node's @socket.io/redis-adapter 8.3, @socket.io/redis-emitter
+//! 5.1 and @socket.io/redis-streams-adapter 0.3.1 write (printed by tests/node/golden.js from the real packages), decoded by sio-redis to
 //! the expected values, and the same values encoded by sio-redis to the same bytes.
 //!
 //! Needs `node` on PATH and `npm ci` run in tests/node (scripts/test does it).
@@ -14,7 +14,7 @@ use sio_core::socketio::{Packet, placeholder};
 use sio_redis::wire::{
     BroadcastEnvelope, ClusterBody, ClusterMessage, Data, FetchedSocket, Flags, OptsOrder,
     PubSubChannels, RemoteOpts, Request, RequestType, Response, ShardedChannels, SubscriptionMode,
-    WireOpts, WirePacket,
+    WireOpts, WirePacket, decode_session, encode_session,
 };
 
 struct Golden {
@@ -677,4 +677,158 @@ fn sharded_messages() {
         );
         assert_eq!(message.encode(), g.bytes, "{name}: encode");
     }
+}
+
+/// A stream entry's fields as golden.js prints them: the JSON object of their strings.
+fn fields_json(message: &ClusterMessage) -> Vec<u8> {
+    let mut map = serde_json::Map::new();
+    for (key, value) in message.stream_fields() {
+        map.insert(
+            key.to_owned(),
+            Value::String(String::from_utf8(value).expect("utf-8")),
+        );
+    }
+    serde_json::to_vec(&Value::Object(map)).expect("json")
+}
+
+#[test]
+fn streams_messages() {
+    let goldens = goldens();
+    let uid = String::from_utf8(goldens["streams.uid"].bytes.clone()).expect("uid");
+    let rid = |n: u8| format!("ab000000000000{n:02x}");
+    let message = |body| ClusterMessage {
+        uid: uid.clone(),
+        nsp: s("/"),
+        body,
+    };
+    // Stream entries (XADD socket.io … fields).
+    let entries = [
+        (
+            "streams.broadcast.plain",
+            ClusterBody::Broadcast {
+                packet: packet(json!(["hello", 1, {"a": [true, null]}]), vec![], None),
+                request_id: None,
+                opts: opts(&[], &[], json!({})),
+            },
+        ),
+        (
+            "streams.broadcast.binary",
+            ClusterBody::Broadcast {
+                packet: packet(json!(["bin", placeholder(0)]), vec![b(&[1, 2, 3])], None),
+                request_id: None,
+                opts: opts(&["room1"], &["x"], json!({"volatile": true})),
+            },
+        ),
+        (
+            "streams.join",
+            ClusterBody::SocketsJoin {
+                opts: opts(&["a"], &[], json!({})),
+                rooms: rooms(&["b"]),
+            },
+        ),
+        (
+            "streams.leave",
+            ClusterBody::SocketsLeave {
+                opts: opts(&[], &["a"], json!({})),
+                rooms: rooms(&["b"]),
+            },
+        ),
+        (
+            "streams.disconnect",
+            ClusterBody::DisconnectSockets {
+                opts: opts(&["a"], &[], json!({})),
+                close: true,
+            },
+        ),
+    ];
+    for (name, body) in entries {
+        let g = &goldens[name];
+        assert_eq!(g.channel, "socket.io", "{name}: stream");
+        let expected = message(body);
+        assert_eq!(fields_json(&expected), g.bytes, "{name}: encode");
+        let Value::Object(fields) = serde_json::from_slice::<Value>(&g.bytes).expect(name) else {
+            panic!("{name}: not an object");
+        };
+        let fields: Vec<(String, String)> = fields
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().expect("string").to_owned()))
+            .collect();
+        let decoded = ClusterMessage::from_stream_fields(
+            fields.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())),
+        )
+        .expect(name);
+        assert_eq!(decoded, Some(expected), "{name}: decode");
+    }
+    // Requests through pub/sub: msgpack on `socket.io#/#`.
+    let published = [
+        (
+            "streams.fetch",
+            ClusterBody::FetchSockets {
+                opts: opts(&["r"], &[], json!({})),
+                request_id: rid(5),
+            },
+        ),
+        (
+            "streams.server_side_emit",
+            ClusterBody::ServerSideEmit {
+                request_id: None,
+                packet: Data::json(json!(["ping", 1])),
+            },
+        ),
+        (
+            "streams.broadcast_ack",
+            ClusterBody::Broadcast {
+                packet: packet(json!(["question"]), vec![], None),
+                request_id: Some(rid(6)),
+                opts: opts(&["room1"], &[], json!({"timeout": 2000})),
+            },
+        ),
+    ];
+    for (name, body) in published {
+        let g = &goldens[name];
+        assert_eq!(g.channel, "socket.io#/#", "{name}: channel");
+        let expected = message(body);
+        assert_eq!(expected.encode_msgpack(), g.bytes, "{name}: encode");
+        assert_eq!(
+            ClusterMessage::decode(&g.bytes).expect(name),
+            expected,
+            "{name}: decode"
+        );
+    }
+    // An answer, on the requester's own channel.
+    let g = &goldens["streams.response.fetch"];
+    assert_eq!(g.channel, "socket.io#/#0123456789abcdef#");
+    let answer = ClusterMessage::decode(&g.bytes).expect("fetch answer");
+    assert!(matches!(
+        answer.body,
+        ClusterBody::FetchSocketsResponse { ref request_id, ref sockets } if request_id == "r1" && sockets.len() == 1
+    ));
+    // Sessions: `SET sio:session:<pid>` base64(msgpack {sid, pid, rooms, data}).
+    let g = &goldens["streams.session_plain"];
+    assert_eq!(g.channel, "sio:session:pid-2");
+    let plain = sio_core::socketio::SessionState {
+        sid: s("sock-id-2"),
+        pid: s("pid-2"),
+        rooms: rooms(&["sock-id-2"]),
+        data: json!({}),
+    };
+    assert_eq!(encode_session(&plain).into_bytes(), g.bytes);
+    // sio's `null` data is Node's default `{}`.
+    let null_data = sio_core::socketio::SessionState {
+        data: Value::Null,
+        ..plain.clone()
+    };
+    assert_eq!(encode_session(&null_data).into_bytes(), g.bytes);
+    assert_eq!(decode_session(&g.bytes).expect("session"), plain);
+    let g = &goldens["streams.session"];
+    let session = decode_session(&g.bytes).expect("session with binary");
+    assert_eq!(
+        session,
+        sio_core::socketio::SessionState {
+            sid: s("sock-id-1"),
+            pid: s("pid-1"),
+            rooms: rooms(&["sock-id-1", "r"]),
+            data: json!({"n": 1, "bin": {"type": "Buffer", "data": [9]}}),
+        }
+    );
 }

@@ -19,6 +19,14 @@ const PAIRS = [
   ["node", "sio", { SIO_ADAPTER: "sharded" }],
   ["sio", "node", { SIO_ADAPTER: "sharded", SIO_SUBSCRIPTION_MODE: "dynamic-private" }],
   ["node", "sio", { SIO_ADAPTER: "sharded", SIO_SUBSCRIPTION_MODE: "static" }],
+  // The streams adapter (@socket.io/redis-streams-adapter 0.3), without and with connection
+  // state recovery (every event then carries its offset as one more argument).
+  ["sio", "sio", { SIO_ADAPTER: "streams" }],
+  ["sio", "node", { SIO_ADAPTER: "streams" }],
+  ["node", "sio", { SIO_ADAPTER: "streams" }],
+  ["sio", "sio", { SIO_ADAPTER: "streams", SIO_RECOVERY: "1" }],
+  ["sio", "node", { SIO_ADAPTER: "streams", SIO_RECOVERY: "1" }],
+  ["node", "sio", { SIO_ADAPTER: "streams", SIO_RECOVERY: "1" }],
 ];
 
 let rooms = 0;
@@ -34,6 +42,12 @@ for (const [kindA, kindB, env = {}] of PAIRS) {
     let a;
     let b;
     const sockets = [];
+    /** An event's arguments, its offset (last argument, with recovery) checked and removed. */
+    const payload = (args) => {
+      if (env.SIO_RECOVERY !== "1") return args;
+      assert.match(args.at(-1), /^\d+-\d+$/, "the offset comes last");
+      return args.slice(0, -1);
+    };
     /** A client on `member`, disconnected when the pair's tests end. */
     const on = async (member) => {
       const s = await client(member);
@@ -43,8 +57,10 @@ for (const [kindA, kindB, env = {}] of PAIRS) {
 
     before(async () => {
       const prefix = freshPrefix();
-      a = await startMember(kindA, "A", prefix, env);
-      b = await startMember(kindB, "B", prefix, env);
+      // A stream of the pair's own (streams adapter).
+      const own = { SIO_REDIS_STREAM: prefix, ...env };
+      a = await startMember(kindA, "A", prefix, own);
+      b = await startMember(kindB, "B", prefix, own);
     });
 
     after(async () => {
@@ -72,7 +88,7 @@ for (const [kindA, kindB, env = {}] of PAIRS) {
         assert.equal(await ask(receiver, "join", room), room);
         const got = next(receiver, "room-message");
         sender.emit("to-room", room, "file", Buffer.from([0, 1, 2, 255]), { nested: [1, "two"] });
-        const [name, bytes, extra] = await got;
+        const [name, bytes, extra] = payload(await got);
         assert.equal(name, "file");
         assert.ok(Buffer.isBuffer(bytes), "binary arrives as a Buffer");
         assert.deepEqual([...bytes], [0, 1, 2, 255]);
@@ -88,7 +104,7 @@ for (const [kindA, kindB, env = {}] of PAIRS) {
         });
         const got = next(receiver, "broadcast");
         sender.emit("broadcast", "hi", Buffer.from("bin"));
-        const [text, bytes] = await got;
+        const [text, bytes] = payload(await got);
         assert.equal(text, "hi");
         assert.equal(Buffer.from(bytes).toString(), "bin");
         // A message sent to the sender itself after the broadcast arrives after it would have.
@@ -117,7 +133,7 @@ for (const [kindA, kindB, env = {}] of PAIRS) {
         assert.equal(await ask(mover, "make-join", src, dst), true);
         const got = next(moved, "room-message");
         sender.emit("to-room", dst, "moved");
-        assert.deepEqual(await got, ["moved"]);
+        assert.deepEqual(payload(await got), ["moved"]);
       });
 
       test(`kick-room through ${from} disconnects the room's sockets on ${to}`, async () => {
@@ -177,6 +193,6 @@ for (const [kindA, kindB, env = {}] of PAIRS) {
 test("cluster-node refuses an unknown SIO_ADAPTER at startup with a clear error", async () => {
   await assert.rejects(
     startMember("sio", "S", freshPrefix(), { SIO_ADAPTER: "sharded-typo" }),
-    /exited \(1\)[\s\S]*SIO_ADAPTER must be pubsub or sharded, not sharded-typo/,
+    /exited \(1\)[\s\S]*SIO_ADAPTER must be pubsub, sharded or streams, not sharded-typo/,
   );
 });

@@ -1,4 +1,5 @@
-// Redis going away under two sio nodes, with the pub/sub and the sharded adapter, on a private
+// Redis going away under two sio nodes, with the pub/sub, the sharded and the streams adapter
+// (with and without recovery), on a private
 // redis-server (the shared one at 6379 is left alone): local delivery goes on, remote operations fail with an error instead of
 // hanging, and once Redis is back the nodes are subscribed and counted again.
 
@@ -64,7 +65,12 @@ const message = (socket, text) =>
     `room-message ${text} on ${socket.id}`,
   );
 
-for (const adapter of ["pubsub", "sharded"]) describe(`Redis down and back under two sio nodes (${adapter})`, () => {
+for (const [adapter, extra = {}] of [
+  ["pubsub"],
+  ["sharded"],
+  ["streams"],
+  ["streams", { SIO_RECOVERY: "1" }],
+]) describe(`Redis down and back under two sio nodes (${adapter}${extra.SIO_RECOVERY ? ", recovery" : ""})`, () => {
   let port;
   let redis;
   let a;
@@ -75,7 +81,7 @@ for (const adapter of ["pubsub", "sharded"]) describe(`Redis down and back under
     port = await freePort();
     redis = await startRedis(port);
     const prefix = freshPrefix();
-    const env = { REDIS_URL: `redis://127.0.0.1:${port}/`, SIO_ADAPTER: adapter };
+    const env = { REDIS_URL: `redis://127.0.0.1:${port}/`, SIO_ADAPTER: adapter, SIO_REDIS_STREAM: prefix, ...extra };
     a = await startMember("sio", "A", prefix, env);
     b = await startMember("sio", "B", prefix, env);
   });

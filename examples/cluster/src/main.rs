@@ -14,9 +14,14 @@
 //! - `SIO_REDIS_PREFIX`: the channels' prefix (default `socket.io`), so that test runs sharing
 //!   one Redis do not see each other;
 //! - `SIO_REDIS_SPECIFIC_RESPONSE`: `1` answers requests on the requester's own channel
-//!   (Node's `publishOnSpecificResponseChannel`).
+//!   (Node's `publishOnSpecificResponseChannel`);
+//! - `SIO_ADAPTER=streams`: Node's `@socket.io/redis-streams-adapter` 0.3 (stream
+//!   `SIO_REDIS_STREAM`, default `socket.io`, `MAXLEN ~ 10000`; requests on the channels under
+//!   `SIO_REDIS_PREFIX`), with `SIO_RECOVERY=1` for connection state recovery across nodes
+//!   (window `SIO_RECOVERY_MAX_MS`, default 120000; middlewares skipped on recovery).
 //!
-//! It listens only once its adapter is subscribed, and so counted by the other nodes.
+//! It listens only once its adapter is subscribed, and so counted by the other nodes (with
+//! streams: and its stream reader started, so that no entry added afterwards misses it).
 //!
 //! ```text
 //! PORT=3001 NODE_NAME=a cargo run --bin cluster-node &
@@ -29,9 +34,10 @@ use std::time::Duration;
 
 use actix_web::{App, HttpServer};
 use sio_core::prelude::*;
+use sio_core::socketio::RecoveryConfig;
 use sio_core::socketio::ServerSideEmit;
 use sio_redis::wire::SubscriptionMode;
-use sio_redis::{RedisAdapterConfig, ShardedAdapterConfig};
+use sio_redis::{RedisAdapterConfig, ShardedAdapterConfig, StreamsAdapterConfig};
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
@@ -80,14 +86,29 @@ async fn main() -> std::io::Result<()> {
                 .subscription_mode(mode)
                 .factory()
         }
+        "streams" => StreamsAdapterConfig::new(redis_url.as_str())
+            .prefix(prefix)
+            .stream_name(env_or("SIO_REDIS_STREAM", "socket.io"))
+            .factory(),
         other => {
             return Err(invalid(format!(
-                "SIO_ADAPTER must be pubsub or sharded, not {other}"
+                "SIO_ADAPTER must be pubsub, sharded or streams, not {other}"
             )));
         }
     }
     .map_err(|e| invalid(e.to_string()))?;
-    let io = SocketIo::builder()
+    let mut builder = SocketIo::builder();
+    if env_or("SIO_RECOVERY", "0") == "1" {
+        let ms_text = env_or("SIO_RECOVERY_MAX_MS", "120000");
+        let ms: u64 = ms_text
+            .parse()
+            .map_err(|_| invalid(format!("SIO_RECOVERY_MAX_MS is not a number: {ms_text}")))?;
+        builder = builder.connection_state_recovery(RecoveryConfig {
+            max_disconnection_duration: Duration::from_millis(ms),
+            skip_middlewares: true,
+        });
+    }
+    let io = builder
         .adapter(factory)
         .namespace(node::ClusterNs { node: node.clone() })
         .build()

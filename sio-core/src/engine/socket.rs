@@ -66,6 +66,14 @@ impl Limits {
     }
 }
 
+impl<D> Socket<D> {
+    /// How many packets this session's outgoing queue holds at most
+    /// ([`EngineConfig::max_queued_packets`](super::EngineConfig::max_queued_packets)).
+    pub fn max_queued(&self) -> usize {
+        self.limits.max_queued
+    }
+}
+
 impl<D> std::fmt::Debug for Socket<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Socket")

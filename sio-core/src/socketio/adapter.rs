@@ -390,6 +390,29 @@ impl LocalAdapter {
         }
     }
 
+    /// A local adapter that never stores packets for connection state recovery, even when
+    /// recovery is on: for a networked adapter that keeps packets and sessions elsewhere (a
+    /// Redis stream) and appends its own offsets before it hands a broadcast to this one for
+    /// local delivery. [`Adapter::persist_session`] and [`Adapter::restore_session`] then do
+    /// nothing.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sio_core::socketio::{AdapterFactory, LocalAdapter};
+    ///
+    /// // The local part of a networked adapter: delivers what it is given, keeps nothing.
+    /// let factory: AdapterFactory = Arc::new(|nsp| Arc::new(LocalAdapter::without_recovery(nsp)));
+    /// # let _ = factory;
+    /// ```
+    pub fn without_recovery(nsp: NamespaceHandle) -> Self {
+        LocalAdapter {
+            nsp,
+            index: RwLock::new(Index::default()),
+            events: broadcast::channel(64).0,
+            store: None,
+        }
+    }
+
     /// The factory for [`SocketIoBuilder::adapter`](super::SocketIoBuilder::adapter).
     pub fn factory() -> AdapterFactory {
         Arc::new(|nsp| Arc::new(LocalAdapter::new(nsp)))

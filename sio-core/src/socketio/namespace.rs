@@ -341,6 +341,15 @@ impl Nsp {
             }
             _ => None,
         };
+        // A replay the connection's queue cannot hold fails the recovery: a fresh session
+        // (the CONNECT reply and the replay share the queue).
+        let restored = restored.filter(|session| {
+            let fits = session.missed.len() < conn.max_queued().saturating_sub(1);
+            if !fits {
+                tracing::debug!(nsp = %self.path, missed = session.missed.len(), "replay larger than the queue: fresh session");
+            }
+            fits
+        });
         let socket = SocketRef::new(self.clone(), conn, auth.clone(), restored.as_ref());
         if let Some(session) = &restored {
             socket.set_data(session.state.data.clone());

@@ -51,9 +51,11 @@ pub(super) struct Loop {
 }
 
 impl<T, K: Clone> Core<T, K> {
-    /// Opens the connections (in the background) with their first `subscriptions`.
+    /// Opens the connections (in the background) with their first `subscriptions`; `local`
+    /// holds this server's rooms and delivers locally.
     pub(super) fn start(
         nsp: NamespaceHandle,
+        local: LocalAdapter,
         conn: &ConnConfig,
         uid: String,
         subscriptions: Vec<Subscription>,
@@ -83,7 +85,7 @@ impl<T, K: Clone> Core<T, K> {
             }
         };
         let core = Core {
-            local: LocalAdapter::new(nsp.clone()),
+            local,
             nsp,
             name,
             uid,

@@ -15,6 +15,7 @@ mod config;
 mod core;
 mod receive;
 mod sharded;
+mod streams;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +31,7 @@ use sio_core::socketio::{
 use self::core::{Core, spawn_receive};
 pub use config::RedisAdapterConfig;
 pub use sharded::{ShardedAdapterConfig, ShardedRedisAdapter};
+pub use streams::{StreamsAdapter, StreamsAdapterConfig};
 
 use crate::conn::{ConnError, PendingRequest, RequestError, Subscription};
 use crate::wire::{
@@ -93,7 +95,8 @@ impl RedisAdapter {
         let uid = server_uid();
         let channels = PubSubChannels::new(&config.prefix, nsp.name());
         let subscriptions = channels.subscriptions(&uid);
-        let (core, run) = Core::start(nsp, &config.conn, uid, subscriptions);
+        let local = LocalAdapter::new(nsp.clone());
+        let (core, run) = Core::start(nsp, local, &config.conn, uid, subscriptions);
         let inner = Arc::new(Inner {
             core,
             channels,
@@ -545,6 +548,17 @@ fn emit_data(packet: Packet) -> Data {
     )
 }
 
+/// What else an adapter waits for in [`Adapter::init`], once subscribed and connected (the
+/// streams adapter: its stream reader's start).
+trait Ready {
+    /// Resolves once ready, or fails.
+    fn ready(&self) -> BoxFuture<'_, Result<(), AdapterError>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl Ready for Inner {}
+
 /// Applies a change to this server's sockets matching `opts`.
 fn apply_change(adapter: &impl Protocol, change: &Change, opts: &BroadcastOptions) {
     for sid in adapter.local().sockets(opts) {
@@ -586,17 +600,7 @@ macro_rules! shared_adapter_methods {
         }
     };
     () => {
-        fn add_all(&self, sid: ::sio_core::engine::Sid, rooms: &[::sio_core::socketio::Room]) {
-            $crate::adapter::Protocol::join(&*self.inner, sid, rooms);
-        }
-
-        fn del(&self, sid: ::sio_core::engine::Sid, room: &str) {
-            $crate::adapter::Protocol::leave(&*self.inner, sid, room);
-        }
-
-        fn del_all(&self, sid: ::sio_core::engine::Sid) {
-            $crate::adapter::Protocol::leave_all(&*self.inner, sid);
-        }
+        $crate::adapter::shared_adapter_methods!(@common);
 
         fn broadcast(
             &self,
@@ -607,6 +611,38 @@ macro_rules! shared_adapter_methods {
                 $crate::adapter::Protocol::publish_broadcast(&*self.inner, &packet, opts);
             }
             self.inner.local.broadcast(packet, opts)
+        }
+
+        fn persist_session(
+            &self,
+            session: ::sio_core::socketio::SessionState,
+        ) -> ::futures_util::future::BoxFuture<'static, ()> {
+            self.inner.local.persist_session(session)
+        }
+
+        fn restore_session(
+            &self,
+            pid: String,
+            offset: String,
+        ) -> ::futures_util::future::BoxFuture<
+            'static,
+            Option<::sio_core::socketio::RecoveredSession>,
+        > {
+            self.inner.local.restore_session(pid, offset)
+        }
+    };
+    // Everything but `broadcast`, `persist_session` and `restore_session`.
+    (@common) => {
+        fn add_all(&self, sid: ::sio_core::engine::Sid, rooms: &[::sio_core::socketio::Room]) {
+            $crate::adapter::Protocol::join(&*self.inner, sid, rooms);
+        }
+
+        fn del(&self, sid: ::sio_core::engine::Sid, room: &str) {
+            $crate::adapter::Protocol::leave(&*self.inner, sid, room);
+        }
+
+        fn del_all(&self, sid: ::sio_core::engine::Sid) {
+            $crate::adapter::Protocol::leave_all(&*self.inner, sid);
         }
 
         fn fetch_sockets(
@@ -780,6 +816,7 @@ macro_rules! shared_adapter_methods {
             Result<(), ::sio_core::socketio::AdapterError>,
         > {
             let inner = self.inner.clone();
+            let inner_ready = self.inner.clone();
             Box::pin(async move {
                 let publisher = inner.publisher()?.clone();
                 let mut subscribed = inner.subscribed.clone();
@@ -789,26 +826,8 @@ macro_rules! shared_adapter_methods {
                     .await
                     .map_err(|_| AdapterError::Remote("the Redis adapter is closed".to_owned()))?;
                 publisher.wait_connected().await;
-                Ok(())
+                $crate::adapter::Ready::ready(&*inner_ready).await
             })
-        }
-
-        fn persist_session(
-            &self,
-            session: ::sio_core::socketio::SessionState,
-        ) -> ::futures_util::future::BoxFuture<'static, ()> {
-            self.inner.local.persist_session(session)
-        }
-
-        fn restore_session(
-            &self,
-            pid: String,
-            offset: String,
-        ) -> ::futures_util::future::BoxFuture<
-            'static,
-            Option<::sio_core::socketio::RecoveredSession>,
-        > {
-            self.inner.local.restore_session(pid, offset)
         }
     };
 }

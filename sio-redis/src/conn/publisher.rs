@@ -233,6 +233,32 @@ impl Publisher {
         self.confirmed_publish("SPUBLISH", channel, payload).await
     }
 
+    /// Queues any command behind the ones already queued (same order, same connection) and
+    /// returns where its reply will arrive: what the streams adapter uses for `XADD` (whose
+    /// reply, the entry id, must be read in queue order), `SET`, `GETDEL` and `XRANGE`.
+    /// `size` counts against [`ConnConfig::max_queued_bytes`]. Fails at once like a publish
+    /// with a reply (not started, queue full, Redis away, closed).
+    pub fn queue_command(
+        &self,
+        cmd: Cmd,
+        size: usize,
+    ) -> Result<oneshot::Receiver<Result<Value, ConnError>>, ConnError> {
+        let (tx, rx) = oneshot::channel();
+        self.push(cmd, size, Some(tx))?;
+        Ok(rx)
+    }
+
+    /// Queues a command nobody waits for (kept while Redis is away, up to the queue's bounds,
+    /// like [`Publisher::publish`]).
+    pub fn queue_command_unconfirmed(&self, cmd: Cmd, size: usize) -> Result<(), ConnError> {
+        self.push(cmd, size, None)
+    }
+
+    /// Runs any command through the queue and resolves to its reply.
+    pub async fn command(&self, cmd: Cmd, size: usize) -> Result<Value, ConnError> {
+        self.call(cmd, size).await
+    }
+
     /// `PUBSUB NUMSUB channel`: how many connections subscribe to `channel` (how the pub/sub
     /// adapter counts servers, on its request channel).
     pub async fn numsub(&self, channel: &str) -> Result<u64, ConnError> {

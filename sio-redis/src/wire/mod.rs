@@ -7,6 +7,7 @@
 //! * [`envelope`]: the broadcast envelope `[uid, packet, opts]`.
 //! * [`request`]: the pub/sub adapter's requests (types 0–7) and responses (answers, types 8–9).
 //! * [`sharded`]: the sharded adapter's cluster messages (types 1–13).
+//! * [`streams`]: the streams adapter's stream names, entry fields, offsets and sessions.
 //!
 //! Decoders take any bytes: garbage is a [`WireError`], never a panic.
 
@@ -17,6 +18,7 @@ mod fields;
 pub mod ids;
 pub mod request;
 pub mod sharded;
+pub mod streams;
 
 pub use channels::{ChannelKind, PubSubChannels, ShardedChannels, SubscriptionMode};
 pub use data::Data;
@@ -24,6 +26,7 @@ pub use envelope::{BroadcastEnvelope, Flags, OptsOrder, WireOpts, WirePacket};
 pub use ids::{request_id, server_uid, sharded_uid};
 pub use request::{FetchedSocket, RemoteOpts, Request, RequestType, Response};
 pub use sharded::{ClusterBody, ClusterMessage};
+pub use streams::{EntryId, decode_session, encode_session, stream_name};
 
 /// Why a message could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

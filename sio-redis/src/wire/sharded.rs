@@ -226,13 +226,7 @@ impl ClusterMessage {
     /// The bytes Node writes: msgpack when a message of type 3, 8, 9, 10 or 12 holds binary,
     /// JSON otherwise.
     pub fn encode(&self) -> Vec<u8> {
-        let mut map = vec![(Mp::from("type"), Mp::from(self.body.message_type()))];
-        if let Some(data) = self.body.data_mp() {
-            map.push((Mp::from("data"), data));
-        }
-        map.push((Mp::from("uid"), Mp::from(self.uid.as_str())));
-        map.push((Mp::from("nsp"), Mp::from(self.nsp.as_str())));
-        let map = Mp::Map(map);
+        let map = self.to_mp();
         if self.body.has_binary() {
             data::write_mp(&map)
         } else {
@@ -240,9 +234,43 @@ impl ClusterMessage {
         }
     }
 
+    /// The bytes the streams adapter publishes (requests and answers through pub/sub): always
+    /// msgpack, keys in the same order.
+    pub fn encode_msgpack(&self) -> Vec<u8> {
+        data::write_mp(&self.to_mp())
+    }
+
+    fn to_mp(&self) -> Mp {
+        let mut map = vec![(Mp::from("type"), Mp::from(self.body.message_type()))];
+        if let Some(data) = self.body.data_mp() {
+            map.push((Mp::from("data"), data));
+        }
+        map.push((Mp::from("uid"), Mp::from(self.uid.as_str())));
+        map.push((Mp::from("nsp"), Mp::from(self.nsp.as_str())));
+        Mp::Map(map)
+    }
+
+    /// The `data` member alone, as msgpack (binary inline), when the message has one.
+    pub(crate) fn data_mp(&self) -> Option<Mp> {
+        self.body.data_mp()
+    }
+
+    /// Whether the message holds binary where Node looks for it (types 3, 8, 9, 10, 12).
+    pub(crate) fn has_binary(&self) -> bool {
+        self.body.has_binary()
+    }
+
     /// Reads a message, JSON or msgpack.
     pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
         let (value, attachments) = data::read_message(bytes)?;
+        Self::from_value(value, &attachments)
+    }
+
+    /// Reads a message already decoded to JSON with placeholders indexing `attachments`.
+    pub(crate) fn from_value(
+        value: Value,
+        attachments: &[bytes::Bytes],
+    ) -> Result<Self, WireError> {
         let mut map = object(value, "a message")?;
         let kind = fields::message_type(&map).ok_or_else(|| shape("`type` must be an integer"))?;
         let uid = fields::string(&mut map, "uid")?;
@@ -256,7 +284,7 @@ impl ClusterMessage {
             WireOpts::from_value(d.remove("opts").unwrap_or(Value::Null))
         };
         let packet = |d: &mut serde_json::Map<String, Value>| {
-            d.remove("packet").map(|p| Data::extract(p, &attachments))
+            d.remove("packet").map(|p| Data::extract(p, attachments))
         };
         let body = match kind {
             1 => ClusterBody::InitialHeartbeat,
@@ -268,7 +296,7 @@ impl ClusterMessage {
                     packet: WirePacket::from_value(
                         d.remove("packet")
                             .ok_or_else(|| shape("`packet` is missing"))?,
-                        &attachments,
+                        attachments,
                     )?,
                     request_id: fields::opt_string(&mut d, "requestId")?,
                     opts: opts(&mut d)?,
@@ -301,7 +329,7 @@ impl ClusterMessage {
                 let mut d = data()?;
                 ClusterBody::FetchSocketsResponse {
                     request_id: fields::string(&mut d, "requestId")?,
-                    sockets: FetchedSocket::list(d.remove("sockets"), &attachments)?,
+                    sockets: FetchedSocket::list(d.remove("sockets"), attachments)?,
                 }
             }
             9 => {

@@ -1,5 +1,6 @@
 // Prints, one JSON line per message, the exact bytes Node's @socket.io/redis-adapter 8.3 (pub/sub
-// and sharded) and @socket.io/redis-emitter 5.1 publish, for sio-redis's golden tests
+// and sharded), @socket.io/redis-emitter 5.1 and @socket.io/redis-streams-adapter 0.3.1 (stream
+// entries as the JSON of their fields, publishes, sessions) publish, for sio-redis's golden tests
 // (tests/golden.rs). Each adapter runs for real against a fake Redis client that records what it
 // is asked to publish; random ids are made deterministic by replacing uid2 and
 // crypto.randomBytes before the packages load.
@@ -30,6 +31,7 @@ crypto.randomBytes = (n) => {
 
 const { RedisAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
 const { Emitter } = require("@socket.io/redis-emitter");
+const { createAdapter: createStreamsAdapter } = require("@socket.io/redis-streams-adapter");
 const notepack = require("notepack.io");
 
 function out(name, channel, payload) {
@@ -241,10 +243,73 @@ async function sharded() {
   adapter.publishResponse(other, { type: 12, data: { requestId: "r3", packet: Buffer.from([5]) } });
 }
 
+// A node-redis v4 look-alike for the streams adapter: XADD fields, publishes and SETs recorded;
+// its reader's XREAD never answers.
+function fakeStreamsClient() {
+  const client = {
+    duplicate: () => client,
+    on() {},
+    connect: () => Promise.resolve(),
+    sSubscribe() {},
+    subscribe() {},
+    xRead: () => new Promise(() => {}),
+    xAdd(stream, id, fields) {
+      out(current, stream, JSON.stringify(fields));
+      return Promise.resolve("1700000000000-0");
+    },
+    publish(channel, msg) {
+      out(current, channel, msg);
+      return Promise.resolve(1);
+    },
+    set(key, value) {
+      out(current, key, value);
+      return Promise.resolve("OK");
+    },
+    sendCommand: () => Promise.resolve(["socket.io#/#", 2]),
+  };
+  return client;
+}
+
+async function streams() {
+  const nsp = fakeNsp("/");
+  nsp.server.opts = { connectionStateRecovery: { maxDisconnectionDuration: 120000 } };
+  const adapter = createStreamsAdapter(fakeStreamsClient(), {})(nsp);
+  process.stdout.write(JSON.stringify({ name: "streams.uid", channel: "", hex: Buffer.from(adapter.uid).toString("hex") }) + "\n");
+  const opts = (rooms, except, flags) => ({ rooms: new Set(rooms), except: new Set(except), flags });
+  const tick = () => new Promise((r) => setImmediate(r));
+  current = "streams.broadcast.plain";
+  await adapter.broadcast({ type: 2, data: ["hello", 1, { a: [true, null] }] }, opts([], [], {}));
+  current = "streams.broadcast.binary";
+  await adapter.broadcast({ type: 2, data: ["bin", Buffer.from([1, 2, 3])] }, opts(["room1"], ["x"], { volatile: true }));
+  current = "streams.join";
+  await adapter.addSockets(opts(["a"], [], {}), ["b"]);
+  current = "streams.leave";
+  await adapter.delSockets(opts([], ["a"], {}), ["b"]);
+  current = "streams.disconnect";
+  await adapter.disconnectSockets(opts(["a"], [], {}), true);
+  current = "streams.fetch";
+  adapter.fetchSockets(opts(["r"], [], {}));
+  await tick();
+  current = "streams.server_side_emit";
+  await adapter.serverSideEmit(["ping", 1]);
+  current = "streams.broadcast_ack";
+  adapter.broadcastWithAck({ type: 2, data: ["question"] }, opts(["room1"], [], { timeout: 2000 }), () => {}, () => {});
+  await tick();
+  addSocket(adapter, nsp, "sock-id-1", ["r"], { n: 1 });
+  current = "streams.response.fetch";
+  adapter.onMessage({ uid: "0123456789abcdef", nsp: "/", type: 7, data: { opts: { rooms: ["r"], except: [] }, requestId: "r1" } });
+  await tick();
+  current = "streams.session";
+  adapter.persistSession({ sid: "sock-id-1", pid: "pid-1", rooms: ["sock-id-1", "r"], data: { n: 1, bin: Buffer.from([9]) } });
+  current = "streams.session_plain";
+  adapter.persistSession({ sid: "sock-id-2", pid: "pid-2", rooms: ["sock-id-2"], data: {} });
+}
+
 (async () => {
   await pubsub();
   emitter();
   await sharded();
+  await streams();
   process.exit(0);
 })().catch((e) => {
   console.error(e);

@@ -18,8 +18,8 @@ use std::time::Duration;
 use futures_util::future::{BoxFuture, join_all};
 use sio_core::engine::Sid;
 use sio_core::socketio::{
-    Adapter, AdapterError, BroadcastOptions, NamespaceHandle, Packet, RemoteSocket, Room,
-    ServerSideReplies,
+    Adapter, AdapterError, BroadcastOptions, LocalAdapter, NamespaceHandle, Packet, RemoteSocket,
+    Room, ServerSideReplies,
 };
 
 pub use config::ShardedAdapterConfig;
@@ -93,7 +93,8 @@ impl ShardedRedisAdapter {
             Subscription::Shard(channels.main().to_owned()),
             Subscription::Shard(channels.response(&uid)),
         ];
-        let (core, run) = Core::start(nsp, &config.conn, uid, subscriptions);
+        let local = LocalAdapter::new(nsp.clone());
+        let (core, run) = Core::start(nsp, local, &config.conn, uid, subscriptions);
         let inner = Arc::new(Inner {
             core,
             channels,
@@ -398,6 +399,8 @@ impl Inner {
         channels.into_iter().map(Subscription::Shard).collect()
     }
 }
+
+impl super::Ready for Inner {}
 
 impl Adapter for ShardedRedisAdapter {
     super::shared_adapter_methods!();
