@@ -35,7 +35,6 @@ use std::time::Duration;
 use actix_web::{App, HttpServer};
 use sio_core::prelude::*;
 use sio_core::socketio::RecoveryConfig;
-use sio_core::socketio::ServerSideEmit;
 use sio_redis::wire::SubscriptionMode;
 use sio_redis::{RedisAdapterConfig, ShardedAdapterConfig, StreamsAdapterConfig};
 
@@ -117,15 +116,6 @@ async fn main() -> std::io::Result<()> {
         .of("/")
         .ok_or_else(|| std::io::Error::other("namespace / is not mounted"))?;
 
-    // Other nodes' `serverSideEmit("ping", cb)`: answer with this node's name.
-    let name = node.clone();
-    main.on_server_side("ping", move |emit: ServerSideEmit| {
-        let name = name.clone();
-        async move {
-            let _ = emit.ack(&name);
-        }
-    });
-
     // Subscribed, and so counted by the other nodes, before any client can connect.
     match tokio::time::timeout(Duration::from_secs(10), main.adapter().init()).await {
         Ok(Ok(())) => {}
@@ -137,9 +127,14 @@ async fn main() -> std::io::Result<()> {
         }
     }
 
-    let server = HttpServer::new(move || App::new().configure(sio_actix::configure(io.clone())))
-        .h1_allow_half_closed(false)
-        .bind(("127.0.0.1", port))?;
+    let app_io = io.clone();
+    let server =
+        HttpServer::new(move || App::new().configure(sio_actix::configure(app_io.clone())))
+            .h1_allow_half_closed(false)
+            .bind(("127.0.0.1", port))?;
     tracing::info!(%node, "cluster-node listening on 127.0.0.1:{port}");
-    server.run().await
+    let served = server.run().await;
+    // Stopped (Ctrl-C, SIGTERM): the adapters leave the cluster, which stops counting this node.
+    io.close().await;
+    served
 }

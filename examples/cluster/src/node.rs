@@ -139,6 +139,12 @@ impl ClusterNs {
         Ok(Ack(true))
     }
 
+    /// Other nodes' `serverSideEmit("ping", cb)`: answers with this node's name.
+    #[on_server_side("ping")]
+    async fn ping(&self) -> Ack<String> {
+        Ack(self.node.clone())
+    }
+
     /// The number of nodes, as the adapter counts them.
     #[on("server-count")]
     async fn server_count(&self, io: SocketIo) -> Result<Ack<usize>, String> {
