@@ -11,6 +11,7 @@
 //! Local state (rooms, local sockets, local delivery) is a [`LocalAdapter`]; the Redis side
 //! publishes what other servers must see and applies what they publish.
 
+mod cluster;
 mod config;
 mod core;
 mod receive;
@@ -530,7 +531,7 @@ fn change_sockets<P: Protocol>(
 }
 
 /// This server's sockets matching `opts`, as an answer to a fetch request.
-fn fetched_sockets(adapter: &impl Protocol, opts: &BroadcastOptions) -> Vec<FetchedSocket> {
+fn fetched_sockets(adapter: &impl HasCore, opts: &BroadcastOptions) -> Vec<FetchedSocket> {
     adapter
         .local()
         .sockets(opts)
