@@ -498,12 +498,18 @@ impl<T: 'static, K: Clone + 'static, D: std::ops::Deref<Target = Core<T, K>>> Ha
 
 /// What each Redis adapter does its own way; the shared [`Adapter`] methods build on it.
 trait Protocol: HasCore + Send + Sync + 'static {
-    /// Joins locally.
-    fn join(&self, sid: Sid, rooms: &[Room]);
-    /// Leaves locally.
-    fn leave(&self, sid: Sid, room: &str);
-    /// Leaves every room locally.
-    fn leave_all(&self, sid: Sid);
+    /// Joins locally (the sharded adapter subscribes to room channels too).
+    fn join(&self, sid: Sid, rooms: &[Room]) {
+        self.local().add_all(sid, rooms);
+    }
+    /// Leaves locally (the sharded adapter unsubscribes from room channels too).
+    fn leave(&self, sid: Sid, room: &str) {
+        self.local().del(sid, room);
+    }
+    /// Leaves every room locally (the sharded adapter unsubscribes from room channels too).
+    fn leave_all(&self, sid: Sid) {
+        self.local().del_all(sid);
+    }
     /// Publishes a broadcast (not a local one) for the other servers.
     fn publish_broadcast(&self, packet: &Packet, opts: &BroadcastOptions);
     /// The other servers' sockets matching `opts`.
@@ -835,18 +841,6 @@ macro_rules! shared_adapter_methods {
 pub(crate) use shared_adapter_methods;
 
 impl Protocol for Inner {
-    fn join(&self, sid: Sid, rooms: &[Room]) {
-        self.local.add_all(sid, rooms);
-    }
-
-    fn leave(&self, sid: Sid, room: &str) {
-        self.local.del(sid, room);
-    }
-
-    fn leave_all(&self, sid: Sid) {
-        self.local.del_all(sid);
-    }
-
     fn publish_broadcast(&self, packet: &Packet, opts: &BroadcastOptions) {
         let envelope = BroadcastEnvelope {
             uid: self.uid.clone(),

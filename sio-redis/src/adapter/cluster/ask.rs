@@ -88,9 +88,9 @@ pub(in crate::adapter) trait Requests: ClusterAdapter {
 
     /// The sockets matching `opts` on every other server.
     fn fetch_remote(
-        &self,
+        self: Arc<Self>,
         opts: WireOpts,
-    ) -> BoxFuture<'_, Result<Vec<RemoteSocket>, AdapterError>> {
+    ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
         Box::pin(async move {
             let (_, answers) = self
                 .ask_others(

@@ -222,8 +222,7 @@ impl Protocol for Inner {
         self: Arc<Self>,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
-        let wire = wire_opts(opts);
-        Box::pin(async move { self.fetch_remote(wire).await })
+        self.fetch_remote(wire_opts(opts))
     }
 
     fn after_change(

@@ -18,10 +18,9 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use serde_json::Value;
-use sio_core::engine::Sid;
 use sio_core::socketio::{
     Adapter, AdapterError, BroadcastOptions, LocalAdapter, NamespaceHandle, Packet, PacketKind,
-    RecoveryConfig, RemoteSocket, Room,
+    RecoveryConfig, RemoteSocket,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -273,18 +272,6 @@ impl Inner {
 }
 
 impl Protocol for Inner {
-    fn join(&self, sid: Sid, rooms: &[Room]) {
-        self.local.add_all(sid, rooms);
-    }
-
-    fn leave(&self, sid: Sid, room: &str) {
-        self.local.del(sid, room);
-    }
-
-    fn leave_all(&self, sid: Sid) {
-        self.local.del_all(sid);
-    }
-
     /// Writes the broadcast to the stream (delivery here is [`StreamsAdapter`]'s).
     fn publish_broadcast(&self, packet: &Packet, opts: &BroadcastOptions) {
         self.append(broadcast_body(packet, opts));
@@ -294,8 +281,7 @@ impl Protocol for Inner {
         self: Arc<Self>,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
-        let wire = wire_opts(opts);
-        Box::pin(async move { self.fetch_remote(wire).await })
+        self.fetch_remote(wire_opts(opts))
     }
 
     /// Writes the change to the stream, then waits until every other server applied it: a
