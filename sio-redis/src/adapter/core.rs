@@ -112,7 +112,7 @@ impl<T, K: Clone> Core<T, K> {
     /// logged: the message is lost.
     pub(super) fn queue(&self, channel: &str, payload: Vec<u8>, sharded: bool) {
         if let Err(error) = self.queue_or_fail(channel, payload, sharded) {
-            tracing::warn!(namespace = %self.name, channel, %error, "message to Redis dropped");
+            sio_core::warn_limited!(namespace = %self.name, channel, %error, "message to Redis dropped");
         }
     }
 

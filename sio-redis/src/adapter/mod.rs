@@ -259,7 +259,7 @@ async fn remote_broadcast_with_ack<P: BroadcastAcks>(
     let others = match tokio::time::timeout_at(deadline, adapter.count_servers()).await {
         Ok(Ok(n)) => n.saturating_sub(1),
         Ok(Err(error)) => {
-            tracing::warn!(namespace = %adapter.name(), %error, "broadcast with acks: other servers not reached");
+            sio_core::warn_limited!(namespace = %adapter.name(), %error, "broadcast with acks: other servers not reached");
             return;
         }
         Err(_) => return,
@@ -277,7 +277,7 @@ async fn remote_broadcast_with_ack<P: BroadcastAcks>(
         opts,
     };
     if let Err(error) = adapter.publish_broadcast_request(request) {
-        tracing::warn!(namespace = %adapter.name(), %error, "broadcast with acks: not published");
+        sio_core::warn_limited!(namespace = %adapter.name(), %error, "broadcast with acks: not published");
         return;
     }
     let (mut reported, mut expected, mut acked) = (0usize, 0usize, 0usize);

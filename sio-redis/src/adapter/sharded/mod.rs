@@ -169,7 +169,7 @@ impl Inner {
         Box::pin(async move {
             for result in join_all(waits).await {
                 if let Err(error) = result {
-                    tracing::warn!(%error, "a room channel subscription is not confirmed");
+                    sio_core::warn_limited!(%error, "a room channel subscription is not confirmed");
                 }
             }
         })
