@@ -517,9 +517,15 @@ trait Protocol: HasCore + Send + Sync + 'static {
         self: Arc<Self>,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>>;
-    /// What follows a change already applied here: publishing it (unless `opts.local`) and
-    /// waiting until every other server applied it.
-    fn after_change(
+    /// What a change applied here waits for before it is published, awaited before the
+    /// future of [`Protocol::publish_change`] is polled: nothing by default (the sharded
+    /// adapter: Redis's confirmation of the room channel subscriptions a join started).
+    fn settled(&self, _change: &Change) -> BoxFuture<'static, ()> {
+        Box::pin(async {})
+    }
+    /// Publishes a change already applied here (not a `local` one) and waits until every
+    /// other server applied it.
+    fn publish_change(
         self: Arc<Self>,
         change: Change,
         opts: &BroadcastOptions,
@@ -533,7 +539,29 @@ fn change_sockets<P: Protocol>(
     opts: &BroadcastOptions,
 ) -> BoxFuture<'static, Result<(), AdapterError>> {
     apply_change(&**adapter, &change, opts);
-    adapter.clone().after_change(change, opts)
+    after_change(adapter.clone(), change, opts)
+}
+
+/// What follows a change already applied here: what it waits for here
+/// ([`Protocol::settled`]), then, unless `opts.local`, its publication, done once every other
+/// server applied it.
+fn after_change<P: Protocol>(
+    adapter: Arc<P>,
+    change: Change,
+    opts: &BroadcastOptions,
+) -> BoxFuture<'static, Result<(), AdapterError>> {
+    let settled = adapter.settled(&change);
+    if opts.local {
+        return Box::pin(async move {
+            settled.await;
+            Ok(())
+        });
+    }
+    let published = adapter.publish_change(change, opts);
+    Box::pin(async move {
+        settled.await;
+        published.await
+    })
 }
 
 /// This server's sockets matching `opts`, as an answer to a fetch request.
@@ -714,7 +742,7 @@ macro_rules! shared_adapter_methods {
             Result<(), ::sio_core::socketio::AdapterError>,
         > {
             let local = self.inner.local.disconnect_sockets(opts, close);
-            let others = $crate::adapter::Protocol::after_change(
+            let others = $crate::adapter::after_change(
                 self.inner.clone(),
                 $crate::adapter::Change::Disconnect { close },
                 opts,
@@ -873,14 +901,11 @@ impl Protocol for Inner {
         })
     }
 
-    fn after_change(
+    fn publish_change(
         self: Arc<Self>,
         change: Change,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        if opts.local {
-            return Box::pin(async { Ok(()) });
-        }
         let uid = Some(self.uid.clone());
         let wire = remote_opts(opts);
         let request = match change {

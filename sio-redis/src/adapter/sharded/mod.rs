@@ -225,27 +225,22 @@ impl Protocol for Inner {
         self.fetch_remote(wire_opts(opts))
     }
 
-    fn after_change(
+    /// A join waits for Redis's confirmation of the subscriptions to its rooms' channels.
+    fn settled(&self, change: &Change) -> BoxFuture<'static, ()> {
+        match change {
+            Change::Join(rooms) => self.room_channels_confirmed(rooms),
+            _ => Box::pin(async {}),
+        }
+    }
+
+    /// Publishes on `P#N#` once polled (after [`Protocol::settled`]).
+    fn publish_change(
         self: Arc<Self>,
         change: Change,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        let confirmed = match &change {
-            Change::Join(rooms) => Some(self.room_channels_confirmed(rooms)),
-            _ => None,
-        };
-        let local = opts.local;
         let wire = wire_opts(opts);
-        Box::pin(async move {
-            if let Some(confirmed) = confirmed {
-                confirmed.await;
-            }
-            if local {
-                return Ok(());
-            }
-            self.publish_and_barrier(change_body(change, wire.clone()), wire)
-                .await
-        })
+        Box::pin(self.publish_and_barrier(change_body(change, wire.clone()), wire))
     }
 }
 

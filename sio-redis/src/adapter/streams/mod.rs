@@ -287,14 +287,11 @@ impl Protocol for Inner {
     /// Writes the change to the stream, then waits until every other server applied it: a
     /// fetch published after it is answered by each sio server once its reader read the
     /// change (Node answers at once; its reader has usually read the entry by then).
-    fn after_change(
+    fn publish_change(
         self: Arc<Self>,
         change: Change,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        if opts.local {
-            return Box::pin(async { Ok(()) });
-        }
         let wire = wire_opts(opts);
         let (cmd, size) = self.xadd(change_body(change, wire.clone()));
         let written = self.publisher().and_then(|p| {
