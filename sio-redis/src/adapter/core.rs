@@ -1,4 +1,4 @@
-//! What both Redis adapters hold for their namespace: the local state, the two connections,
+//! What every Redis adapter holds for its namespace: the local state, the two connections,
 //! the pending requests, the receive loop's switches.
 
 use std::sync::atomic::AtomicU64;
@@ -24,7 +24,7 @@ pub(super) struct Link {
 /// JavaScript number, beyond what a namespace's counter reaches).
 const FOREIGN_ACK_IDS: u64 = 1 << 52;
 
-/// The state both adapters share; `T` is what answers to requests are, `K` what a pending
+/// The state the adapters share; `T` is what answers to requests are, `K` what a pending
 /// request remembers of itself.
 #[derive(Debug)]
 pub(super) struct Core<T, K: Clone = ()> {
@@ -112,7 +112,7 @@ impl<T, K: Clone> Core<T, K> {
     /// logged: the message is lost.
     pub(super) fn queue(&self, channel: &str, payload: Vec<u8>, sharded: bool) {
         if let Err(error) = self.queue_or_fail(channel, payload, sharded) {
-            tracing::warn!(namespace = %self.name, channel, %error, "message to Redis dropped");
+            sio_core::warn_limited!(namespace = %self.name, channel, %error, "message to Redis dropped");
         }
     }
 

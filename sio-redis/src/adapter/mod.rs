@@ -11,6 +11,7 @@
 //! Local state (rooms, local sockets, local delivery) is a [`LocalAdapter`]; the Redis side
 //! publishes what other servers must see and applies what they publish.
 
+mod cluster;
 mod config;
 mod core;
 mod receive;
@@ -258,7 +259,7 @@ async fn remote_broadcast_with_ack<P: BroadcastAcks>(
     let others = match tokio::time::timeout_at(deadline, adapter.count_servers()).await {
         Ok(Ok(n)) => n.saturating_sub(1),
         Ok(Err(error)) => {
-            tracing::warn!(namespace = %adapter.name(), %error, "broadcast with acks: other servers not reached");
+            sio_core::warn_limited!(namespace = %adapter.name(), %error, "broadcast with acks: other servers not reached");
             return;
         }
         Err(_) => return,
@@ -276,7 +277,7 @@ async fn remote_broadcast_with_ack<P: BroadcastAcks>(
         opts,
     };
     if let Err(error) = adapter.publish_broadcast_request(request) {
-        tracing::warn!(namespace = %adapter.name(), %error, "broadcast with acks: not published");
+        sio_core::warn_limited!(namespace = %adapter.name(), %error, "broadcast with acks: not published");
         return;
     }
     let (mut reported, mut expected, mut acked) = (0usize, 0usize, 0usize);
@@ -497,12 +498,18 @@ impl<T: 'static, K: Clone + 'static, D: std::ops::Deref<Target = Core<T, K>>> Ha
 
 /// What each Redis adapter does its own way; the shared [`Adapter`] methods build on it.
 trait Protocol: HasCore + Send + Sync + 'static {
-    /// Joins locally.
-    fn join(&self, sid: Sid, rooms: &[Room]);
-    /// Leaves locally.
-    fn leave(&self, sid: Sid, room: &str);
-    /// Leaves every room locally.
-    fn leave_all(&self, sid: Sid);
+    /// Joins locally (the sharded adapter subscribes to room channels too).
+    fn join(&self, sid: Sid, rooms: &[Room]) {
+        self.local().add_all(sid, rooms);
+    }
+    /// Leaves locally (the sharded adapter unsubscribes from room channels too).
+    fn leave(&self, sid: Sid, room: &str) {
+        self.local().del(sid, room);
+    }
+    /// Leaves every room locally (the sharded adapter unsubscribes from room channels too).
+    fn leave_all(&self, sid: Sid) {
+        self.local().del_all(sid);
+    }
     /// Publishes a broadcast (not a local one) for the other servers.
     fn publish_broadcast(&self, packet: &Packet, opts: &BroadcastOptions);
     /// The other servers' sockets matching `opts`.
@@ -510,9 +517,15 @@ trait Protocol: HasCore + Send + Sync + 'static {
         self: Arc<Self>,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>>;
-    /// What follows a change already applied here: publishing it (unless `opts.local`) and
-    /// waiting until every other server applied it.
-    fn after_change(
+    /// What a change applied here waits for before it is published, awaited before the
+    /// future of [`Protocol::publish_change`] is polled: nothing by default (the sharded
+    /// adapter: Redis's confirmation of the room channel subscriptions a join started).
+    fn settled(&self, _change: &Change) -> BoxFuture<'static, ()> {
+        Box::pin(async {})
+    }
+    /// Publishes a change already applied here (not a `local` one) and waits until every
+    /// other server applied it.
+    fn publish_change(
         self: Arc<Self>,
         change: Change,
         opts: &BroadcastOptions,
@@ -526,11 +539,33 @@ fn change_sockets<P: Protocol>(
     opts: &BroadcastOptions,
 ) -> BoxFuture<'static, Result<(), AdapterError>> {
     apply_change(&**adapter, &change, opts);
-    adapter.clone().after_change(change, opts)
+    after_change(adapter.clone(), change, opts)
+}
+
+/// What follows a change already applied here: what it waits for here
+/// ([`Protocol::settled`]), then, unless `opts.local`, its publication, done once every other
+/// server applied it.
+fn after_change<P: Protocol>(
+    adapter: Arc<P>,
+    change: Change,
+    opts: &BroadcastOptions,
+) -> BoxFuture<'static, Result<(), AdapterError>> {
+    let settled = adapter.settled(&change);
+    if opts.local {
+        return Box::pin(async move {
+            settled.await;
+            Ok(())
+        });
+    }
+    let published = adapter.publish_change(change, opts);
+    Box::pin(async move {
+        settled.await;
+        published.await
+    })
 }
 
 /// This server's sockets matching `opts`, as an answer to a fetch request.
-fn fetched_sockets(adapter: &impl Protocol, opts: &BroadcastOptions) -> Vec<FetchedSocket> {
+fn fetched_sockets(adapter: &impl HasCore, opts: &BroadcastOptions) -> Vec<FetchedSocket> {
     adapter
         .local()
         .sockets(opts)
@@ -707,7 +742,7 @@ macro_rules! shared_adapter_methods {
             Result<(), ::sio_core::socketio::AdapterError>,
         > {
             let local = self.inner.local.disconnect_sockets(opts, close);
-            let others = $crate::adapter::Protocol::after_change(
+            let others = $crate::adapter::after_change(
                 self.inner.clone(),
                 $crate::adapter::Change::Disconnect { close },
                 opts,
@@ -834,18 +869,6 @@ macro_rules! shared_adapter_methods {
 pub(crate) use shared_adapter_methods;
 
 impl Protocol for Inner {
-    fn join(&self, sid: Sid, rooms: &[Room]) {
-        self.local.add_all(sid, rooms);
-    }
-
-    fn leave(&self, sid: Sid, room: &str) {
-        self.local.del(sid, room);
-    }
-
-    fn leave_all(&self, sid: Sid) {
-        self.local.del_all(sid);
-    }
-
     fn publish_broadcast(&self, packet: &Packet, opts: &BroadcastOptions) {
         let envelope = BroadcastEnvelope {
             uid: self.uid.clone(),
@@ -878,14 +901,11 @@ impl Protocol for Inner {
         })
     }
 
-    fn after_change(
+    fn publish_change(
         self: Arc<Self>,
         change: Change,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        if opts.local {
-            return Box::pin(async { Ok(()) });
-        }
         let uid = Some(self.uid.clone());
         let wire = remote_opts(opts);
         let request = match change {

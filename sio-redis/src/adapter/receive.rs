@@ -107,7 +107,7 @@ pub(super) fn read_broadcast(
     match packet.into_packet(nsp) {
         Ok(packet) => Some((packet, options_from_wire(opts))),
         Err(error) => {
-            tracing::debug!(namespace = %nsp, %error, "unreadable broadcast ignored");
+            sio_core::warn_limited!(namespace = %nsp, %error, "unreadable broadcast from another server ignored");
             None
         }
     }
@@ -139,7 +139,7 @@ pub(super) async fn run<R: Receive>(
                 subscribed.send_replace(true);
             }
             SubEvent::Disconnected { error } => {
-                tracing::warn!(namespace = %inner.namespace(), %error, "lost the Redis subscriber connection; reconnecting");
+                sio_core::warn_limited!(namespace = %inner.namespace(), %error, "lost the Redis subscriber connection; reconnecting");
                 subscribed.send_replace(false);
             }
             SubEvent::Message(message) => inner.on_message(&message),
@@ -172,7 +172,7 @@ impl Inner {
         let envelope = match BroadcastEnvelope::decode(payload) {
             Ok(envelope) => envelope,
             Err(error) => {
-                tracing::debug!(namespace = %self.name, %error, "unreadable broadcast ignored");
+                sio_core::warn_limited!(namespace = %self.name, %error, "unreadable broadcast from another server ignored");
                 return;
             }
         };
@@ -188,7 +188,7 @@ impl Inner {
         let request = match Request::decode(payload) {
             Ok(request) => request,
             Err(error) => {
-                tracing::debug!(namespace = %self.name, %error, "unreadable request ignored");
+                sio_core::warn_limited!(namespace = %self.name, %error, "unreadable request from another server ignored");
                 return;
             }
         };
@@ -272,7 +272,7 @@ impl Inner {
                         data: Some(Data::json(value)),
                     };
                     if let Err(error) = publisher.publish(&channel, answer.encode()) {
-                        tracing::warn!(%error, "answer to a server-side emit dropped");
+                        sio_core::warn_limited!(%error, "answer to a server-side emit dropped");
                     }
                 })
             }

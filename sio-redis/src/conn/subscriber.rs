@@ -240,7 +240,7 @@ impl Task {
                 }
                 Err(error) => error,
             };
-            tracing::warn!(error = %error, "redis subscriber: connection lost or refused");
+            sio_core::warn_limited!(error = %error, "redis subscriber: connection lost or refused");
             if !std::mem::replace(&mut reported, true)
                 && self
                     .events
@@ -435,7 +435,7 @@ impl Task {
             Frame::Array(Some(items)) => items,
             Frame::Error(e) => {
                 // The oldest command was refused (SSUBSCRIBE before Redis 7, ACLs, …).
-                tracing::warn!(error = %e, "redis subscriber: command refused");
+                sio_core::warn_limited!(error = %e, "redis subscriber: command refused");
                 if let Some(p) = pending.pop_front() {
                     if p.subscribe {
                         self.wanted.remove(&p.subscription);

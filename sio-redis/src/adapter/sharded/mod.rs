@@ -9,7 +9,6 @@
 //! ([`ClusterMessage`]).
 
 mod config;
-mod receive;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -19,20 +18,17 @@ use futures_util::future::{BoxFuture, join_all};
 use sio_core::engine::Sid;
 use sio_core::socketio::{
     Adapter, AdapterError, BroadcastOptions, LocalAdapter, NamespaceHandle, Packet, RemoteSocket,
-    Room, ServerSideReplies,
+    Room,
 };
 
 pub use config::ShardedAdapterConfig;
 
+use super::cluster::{ClusterAdapter, Requests, answer_fetch, change_body};
 use super::core::{Core, spawn_receive};
-use super::{
-    BroadcastAcks, BroadcastAnswer, BroadcastRequest, Change, Protocol, fetched_of, remote,
-    server_side_replies, servers, wire_opts,
-};
-use crate::conn::{PendingRequest, RequestError, Subscription};
+use super::{Change, Protocol, wire_opts};
+use crate::conn::Subscription;
 use crate::wire::{
-    ClusterBody, ClusterMessage, Data, ShardedChannels, WireOpts, WirePacket, request_id,
-    sharded_uid,
+    ClusterBody, ClusterMessage, ShardedChannels, WireOpts, WirePacket, sharded_uid,
 };
 
 /// The sharded adapter of one namespace (Node's `ShardedRedisAdapter`): rooms and delivery
@@ -117,65 +113,6 @@ impl ShardedRedisAdapter {
 }
 
 impl Inner {
-    fn message(&self, body: ClusterBody) -> Vec<u8> {
-        ClusterMessage {
-            uid: self.uid.clone(),
-            nsp: self.name.clone(),
-            body,
-        }
-        .encode()
-    }
-
-    /// Queues an `SPUBLISH`; a failure (queue full, closed) is logged: the message is lost.
-    fn spublish(&self, channel: &str, body: ClusterBody) {
-        self.queue(channel, self.message(body), true);
-    }
-
-    /// Answers the server `requester` on its own channel.
-    fn respond(&self, requester: &str, body: ClusterBody) {
-        self.spublish(&self.channels.response(requester), body);
-    }
-
-    /// `PUBSUB SHARDNUMSUB P#N#`: every server of the cluster, this one included once
-    /// subscribed.
-    async fn server_count(&self) -> Result<usize, AdapterError> {
-        servers(self.publisher()?.shardnumsub(self.channels.main()).await)
-    }
-
-    /// Publishes a request on `P#N#` and waits for one answer from each other server.
-    async fn ask_others(
-        &self,
-        request: impl FnOnce(String) -> ClusterBody,
-        timeout: Duration,
-    ) -> Result<(usize, Result<Vec<ClusterBody>, RequestError<ClusterBody>>), AdapterError> {
-        let others = self.server_count().await?.saturating_sub(1);
-        if others == 0 {
-            return Ok((0, Ok(Vec::new())));
-        }
-        let id = request_id();
-        let pending = self.pending.register(id.clone(), (), others);
-        let bytes = self.message(request(id));
-        let publisher = self.publisher()?;
-        let published = publisher.spublish_confirmed(self.channels.main(), bytes);
-        let answers = pending.send_with(publisher, published, timeout).await;
-        Ok((others, answers))
-    }
-
-    /// Fetch sockets matching `opts` on every other server.
-    async fn fetch_remote(&self, opts: WireOpts) -> Result<Vec<RemoteSocket>, AdapterError> {
-        let (_, answers) = self
-            .ask_others(
-                |request_id| ClusterBody::FetchSockets { opts, request_id },
-                self.config.requests_timeout,
-            )
-            .await?;
-        let answers = answers.map_err(|e| remote("remote request failed", e))?;
-        Ok(fetched_of(answers, |answer| match answer {
-            ClusterBody::FetchSocketsResponse { sockets, .. } => Some(sockets),
-            _ => None,
-        }))
-    }
-
     /// Publishes a join / leave / disconnect, then waits until every other server applied it:
     /// a fetch published after it is answered by each server only once it read the first.
     async fn publish_and_barrier(
@@ -183,7 +120,7 @@ impl Inner {
         body: ClusterBody,
         opts: WireOpts,
     ) -> Result<(), AdapterError> {
-        self.queue_or_fail(self.channels.main(), self.message(body), true)?;
+        self.publish_request(body)?;
         self.fetch_remote(opts).await.map(drop)
     }
 
@@ -232,38 +169,10 @@ impl Inner {
         Box::pin(async move {
             for result in join_all(waits).await {
                 if let Err(error) = result {
-                    tracing::warn!(%error, "a room channel subscription is not confirmed");
+                    sio_core::warn_limited!(%error, "a room channel subscription is not confirmed");
                 }
             }
         })
-    }
-}
-
-impl BroadcastAcks for Inner {
-    type Answer = ClusterBody;
-    type Kind = ();
-    const PACKET_NSP: bool = false;
-
-    fn count_servers(&self) -> BoxFuture<'_, Result<usize, AdapterError>> {
-        Box::pin(self.server_count())
-    }
-
-    fn register_broadcast(&self, id: String) -> PendingRequest<ClusterBody> {
-        self.pending.register(id, (), usize::MAX)
-    }
-
-    fn publish_broadcast_request(&self, request: BroadcastRequest) -> Result<(), AdapterError> {
-        let BroadcastRequest { id, packet, opts } = request;
-        let body = ClusterBody::Broadcast {
-            packet,
-            request_id: Some(id),
-            opts,
-        };
-        self.queue_or_fail(self.channels.main(), self.message(body), true)
-    }
-
-    fn broadcast_answer(answer: ClusterBody) -> Option<BroadcastAnswer> {
-        super::broadcast_answer!(answer, ClusterBody)
     }
 }
 
@@ -299,7 +208,7 @@ impl Protocol for Inner {
 
     fn publish_broadcast(&self, packet: &Packet, opts: &BroadcastOptions) {
         let channel = self.channels.for_broadcast(&opts.rooms, false);
-        self.spublish(
+        self.send(
             &channel,
             ClusterBody::Broadcast {
                 packet: WirePacket::from_packet(packet, false),
@@ -313,76 +222,29 @@ impl Protocol for Inner {
         self: Arc<Self>,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
-        let wire = wire_opts(opts);
-        Box::pin(async move { self.fetch_remote(wire).await })
+        self.fetch_remote(wire_opts(opts))
     }
 
-    fn after_change(
+    /// A join waits for Redis's confirmation of the subscriptions to its rooms' channels.
+    fn settled(&self, change: &Change) -> BoxFuture<'static, ()> {
+        match change {
+            Change::Join(rooms) => self.room_channels_confirmed(rooms),
+            _ => Box::pin(async {}),
+        }
+    }
+
+    /// Publishes on `P#N#` once polled (after [`Protocol::settled`]).
+    fn publish_change(
         self: Arc<Self>,
         change: Change,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        let confirmed = match &change {
-            Change::Join(rooms) => Some(self.room_channels_confirmed(rooms)),
-            _ => None,
-        };
-        let local = opts.local;
         let wire = wire_opts(opts);
-        Box::pin(async move {
-            if let Some(confirmed) = confirmed {
-                confirmed.await;
-            }
-            if local {
-                return Ok(());
-            }
-            let body = match change {
-                Change::Join(rooms) => ClusterBody::SocketsJoin {
-                    opts: wire.clone(),
-                    rooms,
-                },
-                Change::Leave(rooms) => ClusterBody::SocketsLeave {
-                    opts: wire.clone(),
-                    rooms,
-                },
-                Change::Disconnect { close } => ClusterBody::DisconnectSockets {
-                    opts: wire.clone(),
-                    close,
-                },
-            };
-            self.publish_and_barrier(body, wire).await
-        })
+        Box::pin(self.publish_and_barrier(change_body(change, wire.clone()), wire))
     }
 }
 
 impl Inner {
-    fn publish_server_side_emit(&self, data: Data) -> Result<(), AdapterError> {
-        let body = ClusterBody::ServerSideEmit {
-            request_id: None,
-            packet: data,
-        };
-        self.queue_or_fail(self.channels.main(), self.message(body), true)
-    }
-
-    async fn server_side_emit_replies(
-        self: Arc<Self>,
-        data: Data,
-        timeout: Duration,
-    ) -> Result<ServerSideReplies, AdapterError> {
-        let (others, answers) = self
-            .ask_others(
-                |request_id| ClusterBody::ServerSideEmit {
-                    request_id: Some(request_id),
-                    packet: data,
-                },
-                timeout,
-            )
-            .await?;
-        server_side_replies(others, answers, |answer| match answer {
-            ClusterBody::ServerSideEmitResponse { packet, .. } => Some(packet),
-            _ => None,
-        })
-    }
-
     /// Everything the adapter subscribes to, room channels included (forgotten here).
     fn all_subscriptions(&self) -> Vec<Subscription> {
         let rooms: Vec<Room> = self
@@ -397,6 +259,37 @@ impl Inner {
         ];
         channels.extend(rooms.iter().map(|room| self.channels.room(room)));
         channels.into_iter().map(Subscription::Shard).collect()
+    }
+}
+
+impl ClusterAdapter for Inner {
+    const SHARDED: bool = true;
+
+    fn requests_timeout(&self) -> Duration {
+        self.config.requests_timeout
+    }
+
+    fn requests_channel(&self) -> &str {
+        self.channels.main()
+    }
+
+    fn response_channel(&self, uid: &str) -> String {
+        self.channels.response(uid)
+    }
+
+    /// JSON, or msgpack when the message holds binary (as Node's).
+    fn encode(&self, message: &ClusterMessage) -> Vec<u8> {
+        message.encode()
+    }
+
+    fn deliver_broadcast(&self, packet: Packet, opts: BroadcastOptions, _offset: Option<&str>) {
+        let _ = self.local.broadcast(packet, &opts);
+    }
+
+    /// Answered at once: a join / leave / disconnect published before the request reached
+    /// this server first, on the same connection.
+    fn on_fetch_request(self: &Arc<Self>, requester: String, request_id: String, opts: WireOpts) {
+        answer_fetch(&**self, &requester, request_id, opts);
     }
 }
 

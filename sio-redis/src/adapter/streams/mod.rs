@@ -18,24 +18,20 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use serde_json::Value;
-use sio_core::engine::Sid;
 use sio_core::socketio::{
     Adapter, AdapterError, BroadcastOptions, LocalAdapter, NamespaceHandle, Packet, PacketKind,
-    RecoveryConfig, RemoteSocket, Room, ServerSideReplies,
+    RecoveryConfig, RemoteSocket,
 };
 use tokio::sync::{mpsc, oneshot};
 
 pub use config::StreamsAdapterConfig;
 
+use super::cluster::{ClusterAdapter, Requests, answer_fetch, change_body};
 use super::core::{Core, spawn_receive};
-use super::{
-    BroadcastAcks, BroadcastAnswer, BroadcastRequest, Change, Protocol, Ready, fetched_of, remote,
-    server_side_replies, servers, wire_opts,
-};
-use crate::conn::{ConnError, PendingRequest, RequestError, Subscription};
+use super::{Change, Protocol, Ready, remote, wire_opts};
+use crate::conn::{ConnError, Subscription};
 use crate::wire::{
-    ClusterBody, ClusterMessage, Data, EntryId, WireOpts, WirePacket, request_id, sharded_uid,
-    stream_name,
+    ClusterBody, ClusterMessage, EntryId, WireOpts, WirePacket, sharded_uid, stream_name,
 };
 use reader::Reader;
 
@@ -113,7 +109,7 @@ impl StreamsAdapter {
         let uid = sharded_uid();
         let name = nsp.name().to_owned();
         let public = format!("{}#{}#", config.prefix, name);
-        let private = format!("{}#{}#{}#", config.prefix, name, uid);
+        let private = response_channel(&config.prefix, &name, &uid);
         let subscriptions = vec![
             Subscription::Channel(public.clone()),
             Subscription::Channel(private),
@@ -213,14 +209,6 @@ fn append_offset(packet: &mut Packet, offset: String) {
 }
 
 impl Inner {
-    fn message(&self, body: ClusterBody) -> ClusterMessage {
-        ClusterMessage {
-            uid: self.uid.clone(),
-            nsp: self.name.clone(),
-            body,
-        }
-    }
-
     /// `XADD stream MAXLEN ~ max_len * uid … nsp … type … [data …]`.
     fn xadd(&self, body: ClusterBody) -> (redis::Cmd, usize) {
         let message = self.message(body);
@@ -248,56 +236,6 @@ impl Inner {
         if let Err(error) = queued {
             sio_core::warn_limited!(namespace = %self.name, %error, "stream entry dropped");
         }
-    }
-
-    /// Publishes a request on `P#N#` (msgpack, as Node).
-    fn publish_request(&self, body: ClusterBody) -> Result<(), AdapterError> {
-        let payload = self.message(body).encode_msgpack();
-        self.queue_or_fail(&self.public, payload, false)
-    }
-
-    /// Answers the server `requester` on its own channel `P#N#<uid>#`.
-    fn respond(&self, requester: &str, body: ClusterBody) {
-        let channel = format!("{}#{}#{}#", self.config.prefix, self.name, requester);
-        self.queue(&channel, self.message(body).encode_msgpack(), false);
-    }
-
-    /// `PUBSUB NUMSUB P#N#`: every server of the cluster, this one included once subscribed.
-    async fn server_count(&self) -> Result<usize, AdapterError> {
-        servers(self.publisher()?.numsub(&self.public).await)
-    }
-
-    /// Publishes a request on `P#N#` and waits for one answer from each other server.
-    async fn ask_others(
-        &self,
-        request: impl FnOnce(String) -> ClusterBody,
-        timeout: Duration,
-    ) -> Result<(usize, Result<Vec<ClusterBody>, RequestError<ClusterBody>>), AdapterError> {
-        let others = self.server_count().await?.saturating_sub(1);
-        if others == 0 {
-            return Ok((0, Ok(Vec::new())));
-        }
-        let id = request_id();
-        let pending = self.pending.register(id.clone(), (), others);
-        let bytes = self.message(request(id)).encode_msgpack();
-        let publisher = self.publisher()?;
-        let answers = pending.send(publisher, &self.public, bytes, timeout).await;
-        Ok((others, answers))
-    }
-
-    /// Fetch sockets matching `opts` on every other server.
-    async fn fetch_remote(&self, opts: WireOpts) -> Result<Vec<RemoteSocket>, AdapterError> {
-        let (_, answers) = self
-            .ask_others(
-                |request_id| ClusterBody::FetchSockets { opts, request_id },
-                self.config.requests_timeout,
-            )
-            .await?;
-        let answers = answers.map_err(|e| remote("remote request failed", e))?;
-        Ok(fetched_of(answers, |answer| match answer {
-            ClusterBody::FetchSocketsResponse { sockets, .. } => Some(sockets),
-            _ => None,
-        }))
     }
 
     /// The id of the stream's last entry (`XREVRANGE s + - COUNT 1`), `None` when empty.
@@ -333,46 +271,7 @@ impl Inner {
     }
 }
 
-impl BroadcastAcks for Inner {
-    type Answer = ClusterBody;
-    type Kind = ();
-    const PACKET_NSP: bool = false;
-
-    fn count_servers(&self) -> BoxFuture<'_, Result<usize, AdapterError>> {
-        Box::pin(self.server_count())
-    }
-
-    fn register_broadcast(&self, id: String) -> PendingRequest<ClusterBody> {
-        self.pending.register(id, (), usize::MAX)
-    }
-
-    fn publish_broadcast_request(&self, request: BroadcastRequest) -> Result<(), AdapterError> {
-        let BroadcastRequest { id, packet, opts } = request;
-        self.publish_request(ClusterBody::Broadcast {
-            packet,
-            request_id: Some(id),
-            opts,
-        })
-    }
-
-    fn broadcast_answer(answer: ClusterBody) -> Option<BroadcastAnswer> {
-        super::broadcast_answer!(answer, ClusterBody)
-    }
-}
-
 impl Protocol for Inner {
-    fn join(&self, sid: Sid, rooms: &[Room]) {
-        self.local.add_all(sid, rooms);
-    }
-
-    fn leave(&self, sid: Sid, room: &str) {
-        self.local.del(sid, room);
-    }
-
-    fn leave_all(&self, sid: Sid) {
-        self.local.del_all(sid);
-    }
-
     /// Writes the broadcast to the stream (delivery here is [`StreamsAdapter`]'s).
     fn publish_broadcast(&self, packet: &Packet, opts: &BroadcastOptions) {
         self.append(broadcast_body(packet, opts));
@@ -382,37 +281,19 @@ impl Protocol for Inner {
         self: Arc<Self>,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
-        let wire = wire_opts(opts);
-        Box::pin(async move { self.fetch_remote(wire).await })
+        self.fetch_remote(wire_opts(opts))
     }
 
     /// Writes the change to the stream, then waits until every other server applied it: a
     /// fetch published after it is answered by each sio server once its reader read the
     /// change (Node answers at once; its reader has usually read the entry by then).
-    fn after_change(
+    fn publish_change(
         self: Arc<Self>,
         change: Change,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        if opts.local {
-            return Box::pin(async { Ok(()) });
-        }
         let wire = wire_opts(opts);
-        let body = match change {
-            Change::Join(rooms) => ClusterBody::SocketsJoin {
-                opts: wire.clone(),
-                rooms,
-            },
-            Change::Leave(rooms) => ClusterBody::SocketsLeave {
-                opts: wire.clone(),
-                rooms,
-            },
-            Change::Disconnect { close } => ClusterBody::DisconnectSockets {
-                opts: wire.clone(),
-                close,
-            },
-        };
-        let (cmd, size) = self.xadd(body);
+        let (cmd, size) = self.xadd(change_body(change, wire.clone()));
         let written = self.publisher().and_then(|p| {
             p.queue_command(cmd, size)
                 .map_err(|e| remote("cannot write to the stream", e))
@@ -439,44 +320,61 @@ fn broadcast_body(packet: &Packet, opts: &BroadcastOptions) -> ClusterBody {
 }
 
 impl Inner {
-    fn publish_server_side_emit(&self, data: Data) -> Result<(), AdapterError> {
-        self.publish_request(ClusterBody::ServerSideEmit {
-            request_id: None,
-            packet: data,
-        })
-    }
-
-    async fn server_side_emit_replies(
-        self: Arc<Self>,
-        data: Data,
-        timeout: Duration,
-    ) -> Result<ServerSideReplies, AdapterError> {
-        let (others, answers) = self
-            .ask_others(
-                |request_id| ClusterBody::ServerSideEmit {
-                    request_id: Some(request_id),
-                    packet: data,
-                },
-                timeout,
-            )
-            .await?;
-        server_side_replies(others, answers, |answer| match answer {
-            ClusterBody::ServerSideEmitResponse { packet, .. } => Some(packet),
-            _ => None,
-        })
-    }
-
     /// Everything the adapter subscribes to; stops the reader too.
     fn all_subscriptions(&self) -> Vec<Subscription> {
         self.reader.stop();
         vec![
             Subscription::Channel(self.public.clone()),
-            Subscription::Channel(format!(
-                "{}#{}#{}#",
-                self.config.prefix, self.name, self.uid
-            )),
+            Subscription::Channel(self.response_channel(&self.uid)),
         ]
     }
+}
+
+impl ClusterAdapter for Inner {
+    const SHARDED: bool = false;
+
+    fn requests_timeout(&self) -> Duration {
+        self.config.requests_timeout
+    }
+
+    fn requests_channel(&self) -> &str {
+        &self.public
+    }
+
+    fn response_channel(&self, uid: &str) -> String {
+        response_channel(&self.config.prefix, &self.name, uid)
+    }
+
+    /// Always msgpack (as Node's streams adapter).
+    fn encode(&self, message: &ClusterMessage) -> Vec<u8> {
+        message.encode_msgpack()
+    }
+
+    /// With recovery on, a recoverable broadcast read from the stream gets its entry id as
+    /// its last argument.
+    fn deliver_broadcast(&self, mut packet: Packet, opts: BroadcastOptions, offset: Option<&str>) {
+        if let Some(offset) = offset
+            && recoverable(self.recovery.is_some(), &packet, &opts)
+        {
+            append_offset(&mut packet, offset.to_owned());
+        }
+        let _ = self.local.broadcast(packet, &opts);
+    }
+
+    /// Answered once the changes written to the stream before the request are applied here
+    /// (the requester's barrier).
+    fn on_fetch_request(self: &Arc<Self>, requester: String, request_id: String, opts: WireOpts) {
+        let inner = self.clone();
+        tokio::spawn(async move {
+            inner.caught_up().await;
+            answer_fetch(&*inner, &requester, request_id, opts);
+        });
+    }
+}
+
+/// `P#N#<uid>#`: the answers to server `uid`.
+fn response_channel(prefix: &str, nsp: &str, uid: &str) -> String {
+    format!("{prefix}#{nsp}#{uid}#")
 }
 
 impl Ready for Inner {

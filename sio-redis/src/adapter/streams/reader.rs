@@ -111,7 +111,7 @@ async fn read(inner: Weak<Inner>, mut run: Run) {
         let mut conn = match connected {
             Ok(conn) => conn,
             Err(error) => {
-                tracing::warn!(stream = %run.stream, %error, "stream reader: cannot connect");
+                sio_core::warn_limited!(stream = %run.stream, %error, "stream reader: cannot connect");
                 tokio::select! {
                     _ = &mut run.stop => return,
                     () = backoff.wait() => continue,
@@ -128,7 +128,7 @@ async fn read(inner: Weak<Inner>, mut run: Run) {
                     run.position.send_replace(Some(id));
                 }
                 Err(error) => {
-                    tracing::warn!(stream = %run.stream, %error, "stream reader: cannot read the stream's end");
+                    sio_core::warn_limited!(stream = %run.stream, %error, "stream reader: cannot read the stream's end");
                     tokio::select! {
                         _ = &mut run.stop => return,
                         () = backoff.wait() => continue,
@@ -152,7 +152,7 @@ async fn read(inner: Weak<Inner>, mut run: Run) {
             let reply = match reply {
                 Ok(reply) => reply,
                 Err(error) => {
-                    tracing::warn!(stream = %run.stream, %error, "stream reader: read failed; reconnecting");
+                    sio_core::warn_limited!(stream = %run.stream, %error, "stream reader: read failed; reconnecting");
                     break;
                 }
             };

@@ -53,7 +53,7 @@ pub(super) async fn restore(
     match tokio::time::timeout(timeout, restore_now(inner, pid, offset)).await {
         Ok(restored) => restored,
         Err(_) => {
-            tracing::warn!(namespace = %name, "session not restored in time: fresh session");
+            sio_core::warn_limited!(namespace = %name, "session not restored in time: fresh session");
             None
         }
     }
@@ -79,7 +79,7 @@ async fn restore_now(inner: Arc<Inner>, pid: String, offset: String) -> Option<R
             return None;
         }
         Err(error) => {
-            tracing::warn!(namespace = %inner.name, %error, "cannot read the session");
+            sio_core::warn_limited!(namespace = %inner.name, %error, "cannot read the session");
             return None;
         }
     };
@@ -90,7 +90,7 @@ async fn restore_now(inner: Arc<Inner>, pid: String, offset: String) -> Option<R
             return None;
         }
         Err(error) => {
-            tracing::warn!(namespace = %inner.name, %error, "cannot read the stream");
+            sio_core::warn_limited!(namespace = %inner.name, %error, "cannot read the stream");
             return None;
         }
     }
@@ -113,7 +113,7 @@ async fn restore_now(inner: Arc<Inner>, pid: String, offset: String) -> Option<R
         let reply = match publisher.command(cmd, inner.stream.len()).await {
             Ok(reply) => reply,
             Err(error) => {
-                tracing::warn!(namespace = %inner.name, %error, "cannot read the missed packets");
+                sio_core::warn_limited!(namespace = %inner.name, %error, "cannot read the missed packets");
                 return None;
             }
         };
