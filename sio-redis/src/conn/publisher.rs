@@ -32,6 +32,8 @@ struct Shared {
     /// Set once a connection was lost (or refused after the first one), until it is back.
     down: AtomicBool,
     closed: AtomicBool,
+    /// A deferred wake (see [`Shared::wake_soon`]) is scheduled and has not run yet.
+    wake_scheduled: AtomicBool,
 }
 
 impl Shared {
@@ -42,6 +44,27 @@ impl Shared {
     fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.wake.notify_one();
+    }
+
+    /// Wakes the task once the caller's task yields, rather than now: publishes queued in
+    /// one go (a handler broadcasting several times, or a batch of incoming events) then
+    /// cost the task one wake and go out in one pipeline. Waking it at once would, when it
+    /// lives on another thread of the same core, switch to that thread for every publish.
+    /// Outside a tokio runtime it wakes at once.
+    fn wake_soon(self: &Arc<Self>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.wake.notify_one();
+            return;
+        };
+        if self.wake_scheduled.swap(true, Ordering::AcqRel) {
+            // The scheduled wake has not run yet: it will find this command queued.
+            return;
+        }
+        let shared = self.clone();
+        runtime.spawn(async move {
+            shared.wake_scheduled.store(false, Ordering::Release);
+            shared.wake.notify_one();
+        });
     }
 
     /// Fails the queued commands that someone waits for: Redis is away, they learn it now.
@@ -109,6 +132,7 @@ impl Publisher {
             connected: watch::channel(false).0,
             down: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            wake_scheduled: AtomicBool::new(false),
         });
         tokio::spawn(run(client, shared.clone()));
         Ok(Self {
@@ -143,6 +167,7 @@ impl Publisher {
         if self.shared.closed.load(Ordering::SeqCst) {
             return Err(ConnError::Closed);
         }
+        let waits = reply.is_some();
 
         let config = &self.shared.config;
         {
@@ -179,7 +204,12 @@ impl Publisher {
             queue.bytes += size;
             queue.items.push_back(Item { cmd, size, reply });
         }
-        self.shared.wake.notify_one();
+        if waits {
+            self.shared.wake.notify_one();
+        } else {
+            // Nobody waits for a publish: it may wait for the caller's next yield.
+            self.shared.wake_soon();
+        }
         Ok(())
     }
 
