@@ -13,6 +13,7 @@
 //! subscribed. Two such processes form the cluster of the `cluster` benchmark.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::serve::ListenerExt;
@@ -22,6 +23,9 @@ use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Data, SocketRef};
 use socketioxide_redis::drivers::redis::redis_client as redis;
 use socketioxide_redis::{RedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
+
+/// Broadcasts that failed, for the first few error messages.
+static FAILED_BROADCASTS: AtomicU64 = AtomicU64::new(0);
 
 fn on_connect<A: Adapter>(socket: SocketRef<A>) {
     socket.on("echo", async |s: SocketRef<A>, Data(data): Data<Value>| {
@@ -36,7 +40,13 @@ fn on_connect<A: Adapter>(socket: SocketRef<A>) {
     socket.on(
         "broadcast",
         async |io: SocketIo<A>, Data(data): Data<Value>| {
-            let _ = io.emit("broadcast", &data).await;
+            if let Err(e) = io.emit("broadcast", &data).await {
+                // A failed broadcast reaches nobody: say so (the first few), so that a run
+                // that lost messages shows why.
+                if FAILED_BROADCASTS.fetch_add(1, Ordering::Relaxed) < 5 {
+                    eprintln!("socketioxide-peer: broadcast failed: {e}");
+                }
+            }
         },
     );
     socket.on("join", async |s: SocketRef<A>, Data(room): Data<String>| {
