@@ -132,11 +132,11 @@ async fn run(args: &Args) -> Result<Report> {
         return Err(format!("{} takes one address in --addr", args.scenario).into());
     };
     match args.scenario.as_str() {
-        "fanout" => scenarios::fanout(&target, args).await,
-        "echo-ack" => scenarios::echo_ack(&target, args).await,
-        "connect" => scenarios::connect(&target, args).await,
-        "idle" => scenarios::idle(&target, args).await,
-        "polling" => scenarios::polling(&target, args).await,
+        "fanout" => scenarios::fanout(target, args).await,
+        "echo-ack" => scenarios::echo_ack(target, args).await,
+        "connect" => scenarios::connect(target, args).await,
+        "idle" => scenarios::idle(target, args).await,
+        "polling" => scenarios::polling(target, args).await,
         other => Err(format!("unknown scenario {other}\n{USAGE}").into()),
     }
 }

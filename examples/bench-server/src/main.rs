@@ -76,7 +76,8 @@ impl AdapterChoice {
             Ok("redis") => Ok(AdapterChoice::Redis {
                 url: std::env::var("REDIS_URL")
                     .unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned()),
-                prefix: std::env::var("SIO_REDIS_PREFIX").unwrap_or_else(|_| "socket.io".to_owned()),
+                prefix: std::env::var("SIO_REDIS_PREFIX")
+                    .unwrap_or_else(|_| "socket.io".to_owned()),
             }),
             Ok(other) => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
