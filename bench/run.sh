@@ -23,9 +23,9 @@
 #   --out         where the results go (bench/results by default)
 #
 # Builds what it needs (release, in $CARGO_TARGET_DIR or the workspace's target/), installs the
-# Node peer with npm ci, pins each server to core 0 and the load generator to core 1 (taskset),
-# and runs each scenario for each server in turn, a fresh server process for every run. All
-# traffic stays on 127.0.0.0/8, and every run ends by itself.
+# Node peer with npm ci, pins each server (both processes of a cluster) to core 0 and the load
+# generator to core 1 (taskset), and runs each scenario for each server in turn, fresh server
+# processes for every run. All traffic stays on 127.0.0.0/8, and every run ends by itself.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds="$2"; shift ;;
     --port) port="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 1 ;;
   esac
   shift
