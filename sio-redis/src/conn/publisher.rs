@@ -60,11 +60,10 @@ impl Shared {
             // The scheduled wake has not run yet: it will find this command queued.
             return;
         }
-        let shared = self.clone();
-        runtime.spawn(async move {
-            shared.wake_scheduled.store(false, Ordering::Release);
-            shared.wake.notify_one();
-        });
+        // Wakes when the task runs, and also when it is dropped unrun (its runtime shut
+        // down): a wake is never lost, and the flag never stays set.
+        let wake = WakeOnDrop(self.clone());
+        runtime.spawn(async move { drop(wake) });
     }
 
     /// Fails the queued commands that someone waits for: Redis is away, they learn it now.
@@ -82,6 +81,17 @@ impl Shared {
             None => true,
         });
         queue.bytes -= freed;
+    }
+}
+
+/// The deferred wake of [`Shared::wake_soon`]: clears the flag and wakes the task when
+/// dropped.
+struct WakeOnDrop(Arc<Shared>);
+
+impl Drop for WakeOnDrop {
+    fn drop(&mut self) {
+        self.0.wake_scheduled.store(false, Ordering::Release);
+        self.0.wake.notify_one();
     }
 }
 
