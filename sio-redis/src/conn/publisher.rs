@@ -63,7 +63,11 @@ impl Shared {
         // Wakes when the task runs, and also when it is dropped unrun (its runtime shut
         // down): a wake is never lost, and the flag never stays set.
         let wake = WakeOnDrop(self.clone());
-        runtime.spawn(async move { drop(wake) });
+        runtime.spawn(async move {
+            // Behind the tasks this one's caller woke (the writes of a broadcast).
+            tokio::task::yield_now().await;
+            drop(wake);
+        });
     }
 
     /// Fails the queued commands that someone waits for: Redis is away, they learn it now.
