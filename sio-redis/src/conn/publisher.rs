@@ -248,7 +248,9 @@ impl Publisher {
         integer(&self.call(publish_cmd(verb, channel, payload), size).await?)
     }
 
-    /// Queues `PUBLISH channel payload` without waiting for it.
+    /// Queues `PUBLISH channel payload` without waiting for it. The connection's task is
+    /// woken once the calling task yields, so publishes made in one go leave in one
+    /// pipeline.
     pub fn publish(&self, channel: &str, payload: Vec<u8>) -> Result<(), ConnError> {
         self.queue_publish("PUBLISH", channel, payload)
     }
