@@ -13,8 +13,18 @@ import statistics
 import subprocess
 from collections import defaultdict
 
-SERVERS = ["sio", "sio-httpserver", "node", "socketioxide", "socketioxide-q128", "bare-ws"]
-SCENARIOS = ["fanout", "echo-ack", "connect", "idle", "polling"]
+SERVERS = [
+    "sio",
+    "sio-redis",
+    "sio-httpserver",
+    "node",
+    "node-redis",
+    "socketioxide",
+    "socketioxide-redis",
+    "socketioxide-q128",
+    "bare-ws",
+]
+SCENARIOS = ["fanout", "echo-ack", "connect", "idle", "polling", "cluster"]
 # Metrics where lower is better (their ratio to sio still reads peer / sio).
 LOWER_IS_BETTER = {
     "p50_ms",
@@ -26,6 +36,8 @@ LOWER_IS_BETTER = {
     "server_cpu_us_per_msg",
     "server_cpu_us_per_ack",
     "server_cpu_us_per_connect",
+    "redis_cpu_us_per_msg",
+    "duplicates",
 }
 # The headline: (scenario, metric) pairs, in table and chart order.
 HEADLINE = [
@@ -41,6 +53,10 @@ HEADLINE = [
     ("idle", "rss_kb_per_conn"),
     ("polling", "acks_per_s"),
     ("polling", "server_cpu_us_per_ack"),
+    ("cluster", "msg_per_s"),
+    ("cluster", "delivered_ratio"),
+    ("cluster", "p99_ms"),
+    ("cluster", "server_cpu_us_per_msg"),
 ]
 
 
@@ -81,9 +97,27 @@ def machine(bench_dir):
                 sxd_version = m.group(1)
     except OSError:
         pass
+    adapter_version = "?"
+    try:
+        with open(os.path.join(bench_dir, "peers/node/node_modules/@socket.io/redis-adapter/package.json")) as f:
+            adapter_version = json.load(f)["version"]
+    except (OSError, ValueError, KeyError):
+        pass
+    sxd_redis_version = "?"
+    try:
+        with open(os.path.join(bench_dir, "peers/socketioxide/Cargo.lock")) as f:
+            m = re.search(r'name = "socketioxide-redis"\nversion = "([^"]+)"', f.read())
+            if m:
+                sxd_redis_version = m.group(1)
+    except OSError:
+        pass
+    redis_version = "?"
+    m = re.search(r"redis_version:(\S+)", read(["redis-cli", "-u", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/"), "info", "server"]))
+    if m:
+        redis_version = m.group(1)
     root = os.path.dirname(bench_dir)
     commit = os.environ.get("SIO_COMMIT") or read(["git", "-C", root, "rev-parse", "--short", "HEAD"])
-    if commit and not os.environ.get("SIO_COMMIT") and read(["git", "-C", root, "status", "--porcelain", "--", "sio-core", "sio-actix", "examples/bench-server"]):
+    if commit and not os.environ.get("SIO_COMMIT") and read(["git", "-C", root, "status", "--porcelain", "--", "sio-core", "sio-actix", "sio-redis", "examples/bench-server"]):
         commit += " + uncommitted changes"
     return {
         "sio_commit": commit or "?",
@@ -95,6 +129,9 @@ def machine(bench_dir):
         "node": read(["node", "--version"]),
         "socket.io": sio_version,
         "socketioxide": sxd_version,
+        "redis-adapter": adapter_version,
+        "socketioxide-redis": sxd_redis_version,
+        "redis": redis_version,
     }
 
 
@@ -193,6 +230,8 @@ def main():
         ("connect", "connects_per_s", "socketioxide", 1.0),
         ("polling", "acks_per_s", "node", 1.0),
         ("polling", "acks_per_s", "socketioxide", 1.0),
+        ("cluster", "msg_per_s", "socketioxide", 1.3),
+        ("cluster", "msg_per_s", "node", 5.0),
     ]:
         r = ratio_at_least(scenario, metric, peer, factor)
         if r:
@@ -204,6 +243,7 @@ def main():
         "echo-ack": "server_cpu_us_per_ack",
         "connect": "server_cpu_us_per_connect",
         "polling": "server_cpu_us_per_ack",
+        "cluster": "server_cpu_us_per_msg",
     }
     for scenario, peer, factor in [
         ("fanout", "bare-ws", 0.9),
@@ -214,6 +254,8 @@ def main():
         ("connect", "socketioxide", 1.0),
         ("polling", "node", 1.0),
         ("polling", "socketioxide", 1.0),
+        ("cluster", "socketioxide", 1.3),
+        ("cluster", "node", 5.0),
     ]:
         a, b = med(scenario, "sio", cpu_metric[scenario]), med(scenario, peer, cpu_metric[scenario])
         if a and b:
@@ -222,10 +264,42 @@ def main():
                 f"the work ({a:.3g} µs vs {b:.3g} µs of server CPU per unit)",
                 b / a >= factor,
             )
-    d = med("fanout", "sio", "delivered_ratio")
-    if d is not None:
-        worst = min(by[("fanout", "sio", "delivered_ratio")]["min"], d)
-        target(f"fanout: sio delivers every message (worst run {worst * 100:.3f} %)", worst >= 1.0)
+    for scenario in ("fanout", "cluster"):
+        d = med(scenario, "sio", "delivered_ratio")
+        if d is not None:
+            worst = min(by[(scenario, "sio", "delivered_ratio")]["min"], d)
+            target(f"{scenario}: sio delivers every message (worst run {worst * 100:.3f} %)", worst >= 1.0)
+    # A single node with the Redis adapter installed: within 10 % of the same node without it.
+    # The two run back to back in each round, so the median of the per-round ratios is shown
+    # too: it cancels what the neighbours did to a whole round.
+    def paired(metric, invert=False):
+        by_round = defaultdict(dict)
+        for r in runs:
+            if r["scenario"] == "fanout" and r["server"] in ("sio", "sio-redis"):
+                for m in r["metrics"]:
+                    if m["metric"] == metric:
+                        by_round[r["round"]][r["server"]] = m["value"]
+        ratios = [
+            (v["sio"] / v["sio-redis"]) if invert else (v["sio-redis"] / v["sio"])
+            for v in by_round.values()
+            if v.get("sio") and v.get("sio-redis")
+        ]
+        return f"; per-round median {statistics.median(ratios):.2f}×" if ratios else ""
+
+    a, b = med("fanout", "sio", "msg_per_s"), med("fanout", "sio-redis", "msg_per_s")
+    if a and b:
+        target(
+            f"fanout: sio with the Redis adapter ≥ 0.9× sio without it (msg/s): {b / a:.2f}×"
+            + paired("msg_per_s"),
+            b / a >= 0.9,
+        )
+    a, b = med("fanout", "sio", "server_cpu_us_per_msg"), med("fanout", "sio-redis", "server_cpu_us_per_msg")
+    if a and b:
+        target(
+            f"fanout, per server CPU-second: sio with the Redis adapter ≥ 0.9× sio without it: "
+            f"{a / b:.2f}× ({b:.3g} µs vs {a:.3g} µs per message" + paired("server_cpu_us_per_msg", True) + ")",
+            a / b >= 0.9,
+        )
     for peer in ("bare-ws", "socketioxide"):
         a, b = med("echo-ack", "sio", "p99_ms"), med("echo-ack", peer, "p99_ms")
         if a is not None and b is not None:
@@ -244,7 +318,8 @@ def main():
     )
     md.append(
         f"Machine: {info['cpus']} × {info['cpu_model']}, {info['memory_gib']} GiB, Linux {info['kernel']}; "
-        f"{info['rustc']}; Node {info['node']} with socket.io {info['socket.io']}; socketioxide {info['socketioxide']}; "
+        f"{info['rustc']}; Node {info['node']} with socket.io {info['socket.io']} (@socket.io/redis-adapter {info['redis-adapter']}); "
+        f"socketioxide {info['socketioxide']} (socketioxide-redis {info['socketioxide-redis']}); Redis {info['redis']}; "
         f"sio at {info['sio_commit']}.\n"
     )
     md.append("## Headline (median of the rounds; ratio = peer / sio)\n")
@@ -262,7 +337,7 @@ def main():
                 cells.append("—")
                 continue
             cell = fmt(r["median"], metric)
-            if scenario == "fanout" and metric == "msg_per_s":
+            if scenario in ("fanout", "cluster") and metric == "msg_per_s":
                 dr = by.get((scenario, s, "delivered_ratio"))
                 if dr and dr["min"] < 1.0:
                     cell += f" (lost {100 * (1 - dr['min']):.2f} %)"
@@ -303,7 +378,11 @@ def main():
         "with at most 256 broadcasts in flight, every client (sender included) receives each; "
         "echo-ack = 100 WebSocket clients in a closed loop; connect = 32 loops of full connects "
         "(WebSocket handshake, CONNECT, one echo-ack); idle = server RSS growth per idle "
-        "WebSocket client; polling = 100 polling-only clients doing echo-ack. socketioxide runs "
+        "WebSocket client; polling = 100 polling-only clients doing echo-ack; cluster = the "
+        "fan-out over two processes of each server sharing one Redis through its Redis adapter "
+        "(sio-redis, @socket.io/redis-adapter 8.3, socketioxide-redis 0.4), clients alternating "
+        "between them, the broadcasts sent through the first, server CPU summed over both; "
+        "NAME-redis = one process with its Redis adapter installed. socketioxide runs "
         "with its per-socket queue raised to 65,536 packets (its best setting; at the default "
         "128 it drops messages in fan-out). bare-ws has no polling transport. See bench/README.md.\n"
     )
@@ -339,7 +418,7 @@ def main():
     cols = 4
     rows = (len(panels) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows), squeeze=False)
-    colors = {"sio": "#d9480f", "sio-httpserver": "#ffa94d", "node": "#5c940d", "socketioxide": "#1971c2", "socketioxide-q128": "#74c0fc", "bare-ws": "#868e96"}
+    colors = {"sio": "#d9480f", "sio-httpserver": "#ffa94d", "node": "#5c940d", "socketioxide": "#1971c2", "socketioxide-q128": "#74c0fc", "bare-ws": "#868e96", "sio-redis": "#e8590c", "node-redis": "#82c91e", "socketioxide-redis": "#4dabf7"}
     for ax, (scenario, metric) in zip(axes.flat, panels):
         names = [s for s in servers if (scenario, s, metric) in by]
         meds = [by[(scenario, s, metric)]["median"] for s in names]

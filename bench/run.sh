@@ -2,24 +2,30 @@
 # Runs the benchmark scenarios against sio and its peers and writes bench/results/latest.{md,json,png}.
 #
 # Usage: bench/run.sh [--quick] [--smoke] [--scenarios a,b] [--servers x,y] [--rounds N] [--port P]
+#                     [--out DIR]
 #
-#   (no flag)     the full comparison: every scenario, every server, 5 rounds (about 16 minutes)
-#   --quick       one round with shorter runs and 2,000 idle connections (about 4 minutes)
+#   (no flag)     the full comparison: every scenario, every server, 5 rounds (about 20 minutes)
+#   --quick       one round with shorter runs and 2,000 idle connections (about 5 minutes)
 #   --smoke       every scenario against sio only, a few clients for a few seconds, debug build,
 #                 results in a temporary folder; fails if a scenario delivers nothing (the test
-#                 suite runs this; it needs neither Node nor the peers)
-#   --scenarios   a subset of: fanout, echo-ack, connect, idle, polling
+#                 suite runs this; it needs neither Node nor the peers; cluster only if Redis answers)
+#   --scenarios   a subset of: fanout, echo-ack, connect, idle, polling, cluster (cluster: two
+#                 processes of each server on one Redis, $REDIS_URL or redis://127.0.0.1:6379/;
+#                 skipped with a message when Redis does not answer)
 #   --servers     a subset of: sio, node, socketioxide, bare-ws (and socketioxide-q128: socketioxide
 #                 with its default per-socket queue of 128 packets; sio-httpserver: bench-server
-#                 on actix-web's HttpServer instead of sio_actix::Server)
+#                 on actix-web's HttpServer instead of sio_actix::Server; sio-redis, node-redis,
+#                 socketioxide-redis: one process with its Redis adapter installed, for the
+#                 single-node scenarios)
 #   --rounds      rounds of A B A B … alternation (5 in the full run)
-#   --port        the port the servers listen on (28000: below the ephemeral range, so no
-#                 client connection of this machine can hold it)
+#   --port        the port the servers listen on (28000, and 28001 for a cluster's second node:
+#                 below the ephemeral range, so no client connection of this machine can hold it)
+#   --out         where the results go (bench/results by default)
 #
 # Builds what it needs (release, in $CARGO_TARGET_DIR or the workspace's target/), installs the
-# Node peer with npm ci, pins each server to core 0 and the load generator to core 1 (taskset),
-# and runs each scenario for each server in turn, a fresh server process for every run. All
-# traffic stays on 127.0.0.0/8, and every run ends by itself.
+# Node peer with npm ci, pins each server (both processes of a cluster) to core 0 and the load
+# generator to core 1 (taskset), and runs each scenario for each server in turn, fresh server
+# processes for every run. All traffic stays on 127.0.0.0/8, and every run ends by itself.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -28,10 +34,11 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}"
 
 orig_args="$*"
 mode=full
-scenarios="fanout,echo-ack,connect,idle,polling"
+scenarios="fanout,echo-ack,connect,idle,polling,cluster"
 servers="sio,node,socketioxide,bare-ws"
 rounds=""
 port=28000
+out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) mode=quick ;;
@@ -40,7 +47,8 @@ while [ $# -gt 0 ]; do
     --servers) servers="$2"; shift ;;
     --rounds) rounds="$2"; shift ;;
     --port) port="$2"; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --out) out="$2"; shift ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 1 ;;
   esac
   shift
@@ -59,7 +67,7 @@ if [ "$mode" = smoke ]; then
   out="$(mktemp -d "${TMPDIR:-/tmp}/sio-bench-smoke.XXXXXX")"
 else
   profile_dir=release
-  out="$bench/results"
+  out="${out:-$bench/results}"
 fi
 mkdir -p "$out"
 raw="$out/raw.jsonl"
@@ -80,13 +88,42 @@ else
 fi
 
 has() { case ",$1," in *",$2,"*) return 0 ;; *) return 1 ;; esac; }
+without() { printf '%s' ",$1," | sed "s/,$2,/,/g; s/^,//; s/,$//"; }
+
+# Redis, for the cluster scenario and the *-redis servers: skipped when it does not answer.
+redis_url="${REDIS_URL:-redis://127.0.0.1:6379/}"
+redis_hostport="${redis_url#redis://}"
+redis_hostport="${redis_hostport##*@}"
+redis_hostport="${redis_hostport%%/*}"
+redis_pid=0
+redis_up() {
+  local host="${redis_hostport%:*}" rport="${redis_hostport##*:}" reply=""
+  exec 4<>"/dev/tcp/$host/$rport" 2>/dev/null || return 1
+  printf 'PING\r\n' >&4
+  read -r -t 2 reply <&4 || true
+  exec 4>&-
+  [ "${reply%$'\r'}" = "+PONG" ]
+}
+if has "$scenarios" cluster || [[ ",$servers," == *-redis,* ]]; then
+  if redis_up; then
+    # Its CPU per message is reported when it runs on this machine.
+    redis_pid=$(redis-cli -u "$redis_url" info server 2>/dev/null | tr -d '\r' | sed -n 's/^process_id://p' || true)
+    if [ -z "$redis_pid" ] || ! grep -q redis "/proc/$redis_pid/comm" 2>/dev/null; then
+      redis_pid=0
+    fi
+  else
+    echo "== Redis does not answer at $redis_url: skipping the cluster scenario and the *-redis servers"
+    scenarios=$(without "$scenarios" cluster)
+    for s in sio-redis node-redis socketioxide-redis; do servers=$(without "$servers" "$s"); done
+  fi
+fi
 
 echo "== building ($profile_dir) into $target_dir"
 cd "$root"
 build_flags=()
 [ "$profile_dir" = release ] && build_flags=(--release)
 cargo build --quiet --locked "${build_flags[@]}" -p bench-server -p sio-bench
-if has "$servers" socketioxide || has "$servers" socketioxide-q128; then
+if has "$servers" socketioxide || has "$servers" socketioxide-q128 || has "$servers" socketioxide-redis; then
   CARGO_TARGET_DIR="$target_dir" cargo build --quiet --locked "${build_flags[@]}" \
     --manifest-path "$bench/peers/socketioxide/Cargo.toml"
 fi
@@ -94,47 +131,82 @@ if has "$servers" bare-ws; then
   CARGO_TARGET_DIR="$target_dir" cargo build --quiet --locked "${build_flags[@]}" \
     --manifest-path "$bench/peers/bare-ws/Cargo.toml"
 fi
-if has "$servers" node; then
+if has "$servers" node || has "$servers" node-redis; then
   echo "== npm ci (bench/peers/node)"
   (cd "$bench/peers/node" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 bin="$target_dir/$profile_dir"
 
-server_pid=""
-start_server() {
-  local name="$1"
+server_pids=()
+# launch NAME PORT ADAPTER PREFIX: one server process, pinned; ADAPTER is local or redis.
+launch() {
+  local name="$1" p="$2" adapter="$3" prefix="$4"
+  local envs=(PORT="$p")
+  [ "$adapter" = redis ] && envs+=(SIO_ADAPTER=redis REDIS_URL="$redis_url" SIO_REDIS_PREFIX="$prefix")
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    # A server left over from an earlier run would be measured instead of the new one.
+    echo "port $p is already in use (a server left over from an earlier run?)" >&2
+    exit 1
+  fi
   case "$name" in
-    sio) PORT="$port" "${pin_server[@]}" "$bin/bench-server" 2>>"$out/servers.log" & ;;
-    sio-httpserver) SIO_SERVER=http PORT="$port" "${pin_server[@]}" "$bin/bench-server" 2>>"$out/servers.log" & ;;
-    node) PORT="$port" "${pin_server[@]}" node "$bench/peers/node/server.mjs" 2>>"$out/servers.log" & ;;
-    socketioxide) QUEUE=65536 PORT="$port" "${pin_server[@]}" "$bin/socketioxide-peer" 2>>"$out/servers.log" & ;;
-    socketioxide-q128) QUEUE=128 PORT="$port" "${pin_server[@]}" "$bin/socketioxide-peer" 2>>"$out/servers.log" & ;;
-    bare-ws) PORT="$port" "${pin_server[@]}" "$bin/bare-ws-peer" 2>>"$out/servers.log" & ;;
+    sio) env "${envs[@]}" "${pin_server[@]}" "$bin/bench-server" 2>>"$out/servers.log" & ;;
+    sio-httpserver) env "${envs[@]}" SIO_SERVER=http "${pin_server[@]}" "$bin/bench-server" 2>>"$out/servers.log" & ;;
+    node) env "${envs[@]}" "${pin_server[@]}" node "$bench/peers/node/server.mjs" 2>>"$out/servers.log" & ;;
+    socketioxide) env "${envs[@]}" QUEUE=65536 "${pin_server[@]}" "$bin/socketioxide-peer" 2>>"$out/servers.log" & ;;
+    socketioxide-q128) env "${envs[@]}" QUEUE=128 "${pin_server[@]}" "$bin/socketioxide-peer" 2>>"$out/servers.log" & ;;
+    bare-ws) env "${envs[@]}" "${pin_server[@]}" "$bin/bare-ws-peer" 2>>"$out/servers.log" & ;;
     *) echo "unknown server: $name" >&2; exit 1 ;;
   esac
-  server_pid=$!
+  local pid=$!
+  server_pids+=("$pid")
   for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       return 0
     fi
-    if ! kill -0 "$server_pid" 2>/dev/null; then
+    if ! kill -0 "$pid" 2>/dev/null; then
       echo "$name exited at start (see $out/servers.log)" >&2
       exit 1
     fi
     sleep 0.1
   done
-  echo "$name did not start listening on $port" >&2
+  echo "$name did not start listening on $p" >&2
   exit 1
 }
 
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
+# start_servers SCENARIO SERVER ROUND: the process(es) of one run. `NAME-redis` is NAME with its
+# Redis adapter; the cluster runs two processes of NAME with it, on $port and $port + 1, both
+# pinned to the servers' core. Each run has its own channel prefix, so no process of another
+# run (or another user of this Redis) takes part in it.
+start_servers() {
+  local scenario="$1" server="$2" round="$3" adapter=local nodes=1 base="$2"
+  if [[ "$server" == *-redis ]]; then
+    base="${server%-redis}"
+    adapter=redis
   fi
+  if [ "$scenario" = cluster ]; then
+    adapter=redis
+    nodes=2
+  fi
+  local prefix="sio-bench-$$-$scenario-$round-$server-$(date +%s%N)"
+  server_addrs=""
+  for i in $(seq 0 $((nodes - 1))); do
+    launch "$base" $((port + i)) "$adapter" "$prefix"
+    server_addrs="${server_addrs:+$server_addrs,}127.0.0.1:$((port + i))"
+  done
+  uses_redis=$adapter
 }
-trap stop_server EXIT
+
+stop_servers() {
+  local pid
+  for pid in "${server_pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${server_pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  server_pids=()
+}
+trap stop_servers EXIT
 
 scenario_args() {
   case "$1" in
@@ -143,6 +215,7 @@ scenario_args() {
     connect) echo "--concurrency $conn_loops --duration $dur" ;;
     idle) echo "--clients $idle_clients --settle $settle" ;;
     polling) echo "--clients $poll_clients --duration $dur" ;;
+    cluster) echo "--clients $fan_clients --duration $dur" ;;
     *) echo "unknown scenario: $1" >&2; exit 1 ;;
   esac
 }
@@ -158,17 +231,23 @@ for scenario in "${scenario_list[@]}"; do
       if [ "$scenario" = polling ] && [ "$server" = bare-ws ]; then
         continue # the WebSocket floor has no polling transport
       fi
-      start_server "$server"
+      if [ "$scenario" = cluster ] && { [ "$server" = bare-ws ] || [[ "$server" == *-redis ]]; }; then
+        continue # the floor has no adapter; NAME-redis is NAME in a cluster
+      fi
+      start_servers "$scenario" "$server" "$round"
+      redis_args=()
+      [ "$uses_redis" = redis ] && [ "$redis_pid" != 0 ] && redis_args=(--redis-pid "$redis_pid")
+      pids=$(IFS=,; echo "${server_pids[*]}")
       # shellcheck disable=SC2046
-      if line=$("${pin_gen[@]}" "$bin/sio-bench" "$scenario" --addr "127.0.0.1:$port" \
-          --server "$server" --round "$round" --server-pid "$server_pid" \
+      if line=$("${pin_gen[@]}" "$bin/sio-bench" "$scenario" --addr "$server_addrs" \
+          --server "$server" --round "$round" --server-pid "$pids" "${redis_args[@]}" \
           $(scenario_args "$scenario") 2>>"$out/generator.log"); then
         status=ok
       else
         status=FAILED
         failures=$((failures + 1))
       fi
-      stop_server
+      stop_servers
       [ -n "$line" ] && echo "$line" >> "$raw"
       summary=$(printf '%s' "$line" | python3 -c 'import json,sys
 try:

@@ -127,6 +127,53 @@ async fn messages_arrive_in_publish_order_across_channel_kinds() {
     .await;
 }
 
+/// A publish wakes the publisher once its caller yields (one wake per batch): from a runtime
+/// that is dropped before it yields, the publish still goes out, and so do the next ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishes_from_a_runtime_that_ends_at_once_still_go_out() {
+    within_a_minute(async {
+        let p = prefix("ended-runtime");
+        let channels = PubSubChannels::new(&p, "/");
+        let config = ConnConfig::new(REDIS);
+        let (_sub, mut events) = Subscriber::new(
+            config.clone(),
+            [Subscription::Channel(channels.request().to_owned())],
+        )
+        .expect("subscriber");
+        connected(&mut events).await;
+        let publisher = Publisher::new(config).expect("publisher");
+        publisher.wait_connected().await;
+        // The publisher's task is idle, waiting for a wake.
+        assert_eq!(
+            publisher
+                .publish_confirmed(channels.request(), b"zero".to_vec())
+                .await,
+            Ok(1)
+        );
+        assert_eq!(message(&mut events).await.2, b"zero");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+
+        let other = publisher.clone();
+        let channel = channels.request().to_owned();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("runtime");
+            // Queued and its wake deferred to a task of this runtime, which never runs.
+            runtime.block_on(async { other.publish(&channel, b"first".to_vec()) })
+        })
+        .join()
+        .expect("the publishing thread")
+        .expect("queued");
+        publisher
+            .publish(channels.request(), b"second".to_vec())
+            .expect("queued");
+        assert_eq!(message(&mut events).await.2, b"first");
+        assert_eq!(message(&mut events).await.2, b"second");
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscriptions_change_once_confirmed() {
     within_a_minute(async {

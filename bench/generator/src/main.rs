@@ -5,10 +5,15 @@
 //! runs one scenario against one server and prints one JSON object on stdout:
 //!
 //! ```text
-//! sio-bench <fanout|echo-ack|connect|idle|polling> [--addr 127.0.0.1:3000] [--path /socket.io/]
-//!     [--clients N] [--duration SECONDS] [--concurrency N] [--window N] [--payload BYTES]
-//!     [--sources N] [--server-pid PID] [--settle SECONDS] [--server NAME] [--round N]
+//! sio-bench <fanout|cluster|echo-ack|connect|idle|polling> [--addr 127.0.0.1:3000]
+//!     [--path /socket.io/] [--clients N] [--duration SECONDS] [--concurrency N] [--window N]
+//!     [--payload BYTES] [--sources N] [--server-pid PID[,PID]] [--redis-pid PID]
+//!     [--settle SECONDS] [--server NAME] [--round N]
 //! ```
+//!
+//! `cluster` is the fan-out spread over the servers of a cluster: `--addr a,b` names them,
+//! clients alternate between them, the sender is on the first, and `--server-pid a,b` sums
+//! their CPU time.
 //!
 //! It runs on one thread (pin it with `taskset`), only ever connects to 127.0.0.0/8, spreads
 //! its connections over `--sources` local addresses (127.0.0.1, 127.0.0.2, …), raises its
@@ -105,24 +110,33 @@ impl Args {
     }
 }
 
-const USAGE: &str = "usage: sio-bench <fanout|echo-ack|connect|idle|polling> [--addr 127.0.0.1:3000] [--path /socket.io/] [--clients N] [--duration S] [--concurrency N] [--window N] [--payload BYTES] [--sources N] [--server-pid PID] [--settle S] [--server NAME] [--round N]";
+const USAGE: &str = "usage: sio-bench <fanout|cluster|echo-ack|connect|idle|polling> [--addr 127.0.0.1:3000[,127.0.0.1:3001]] [--path /socket.io/] [--clients N] [--duration S] [--concurrency N] [--window N] [--payload BYTES] [--sources N] [--server-pid PID[,PID]] [--redis-pid PID] [--settle S] [--server NAME] [--round N]";
 
 async fn run(args: &Args) -> Result<Report> {
-    let addr: SocketAddr = args
-        .string("addr", "127.0.0.1:3000")
-        .parse()
-        .map_err(|e| format!("--addr: {e}"))?;
-    let target = Arc::new(Target::new(
-        addr,
-        args.string("path", "/socket.io/"),
-        args.num("sources", 16)? as usize,
-    )?);
+    let mut targets = Vec::new();
+    for addr in args.string("addr", "127.0.0.1:3000").split(',') {
+        let addr: SocketAddr = addr
+            .trim()
+            .parse()
+            .map_err(|e| format!("--addr {addr}: {e}"))?;
+        targets.push(Arc::new(Target::new(
+            addr,
+            args.string("path", "/socket.io/"),
+            args.num("sources", 16)? as usize,
+        )?));
+    }
+    if args.scenario == "cluster" {
+        return scenarios::cluster(&targets, args).await;
+    }
+    let [target] = targets.as_slice() else {
+        return Err(format!("{} takes one address in --addr", args.scenario).into());
+    };
     match args.scenario.as_str() {
-        "fanout" => scenarios::fanout(&target, args).await,
-        "echo-ack" => scenarios::echo_ack(&target, args).await,
-        "connect" => scenarios::connect(&target, args).await,
-        "idle" => scenarios::idle(&target, args).await,
-        "polling" => scenarios::polling(&target, args).await,
+        "fanout" => scenarios::fanout(target, args).await,
+        "echo-ack" => scenarios::echo_ack(target, args).await,
+        "connect" => scenarios::connect(target, args).await,
+        "idle" => scenarios::idle(target, args).await,
+        "polling" => scenarios::polling(target, args).await,
         other => Err(format!("unknown scenario {other}\n{USAGE}").into()),
     }
 }

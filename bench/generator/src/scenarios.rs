@@ -1,4 +1,5 @@
-//! The scenarios: fan-out, echo-ack, connect rate, idle memory and polling echo-ack.
+//! The scenarios: fan-out (on one server, or spread over a cluster), echo-ack, connect rate,
+//! idle memory and polling echo-ack.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -32,38 +33,66 @@ fn cpu_seconds(pid: &str) -> Option<f64> {
     Some((utime + stime) / 100.0)
 }
 
-/// Measures the CPU the server and the generator use over a scenario's measured phase.
+/// The summed CPU time of some processes, in seconds; `None` when one is unknown.
+fn cpu_seconds_of(pids: &[String]) -> Option<f64> {
+    pids.iter().map(|pid| cpu_seconds(pid)).sum()
+}
+
+/// Measures the CPU the server (all its processes: `--server-pid a,b`), Redis
+/// (`--redis-pid`, when given) and the generator use over a scenario's measured phase.
 struct CpuMeter {
-    server: Option<String>,
+    servers: Vec<String>,
+    redis: Option<String>,
     start: Instant,
     server_cpu: Option<f64>,
+    redis_cpu: Option<f64>,
     own_cpu: Option<f64>,
 }
 
 impl CpuMeter {
     fn start(args: &Args) -> Self {
-        let pid = args.string("server-pid", "0");
-        let server = (pid != "0").then_some(pid);
+        let servers: Vec<String> = args
+            .string("server-pid", "0")
+            .split(',')
+            .map(str::trim)
+            .filter(|pid| !pid.is_empty() && *pid != "0")
+            .map(str::to_owned)
+            .collect();
+        let redis = Some(args.string("redis-pid", "0")).filter(|pid| pid != "0");
         CpuMeter {
-            server_cpu: server.as_deref().and_then(cpu_seconds),
+            server_cpu: (!servers.is_empty())
+                .then(|| cpu_seconds_of(&servers))
+                .flatten(),
+            redis_cpu: redis.as_deref().and_then(cpu_seconds),
             own_cpu: cpu_seconds("self"),
-            server,
+            servers,
+            redis,
             start: Instant::now(),
         }
     }
 
     /// Adds `metric`: the server's CPU time per unit of work (`units` messages, acks or
-    /// connections), and the share of a core each side got over the phase.
+    /// connections), summed over its processes, and the share of a core each side got over
+    /// the phase; with a Redis pid, Redis's CPU per unit and share too.
     fn finish(self, report: &mut Report, units: u64, metric: &'static str) {
         let wall = self.start.elapsed().as_secs_f64().max(1e-3);
-        if let (Some(pid), Some(before)) = (self.server.as_deref(), self.server_cpu)
-            && let Some(after) = cpu_seconds(pid)
+        if let Some(before) = self.server_cpu
+            && let Some(after) = cpu_seconds_of(&self.servers)
         {
             let used = (after - before).max(0.0);
             if units > 0 {
                 report.metric(metric, "µs", used * 1e6 / units as f64);
             }
             report.metric("server_cpu_share", "core", used / wall);
+        }
+        if let (Some(pid), Some(before)) = (self.redis.as_deref(), self.redis_cpu)
+            && let Some(after) = cpu_seconds(pid)
+        {
+            let used = (after - before).max(0.0);
+            if units > 0 {
+                report.metric("redis_cpu_us_per_msg", "µs", used * 1e6 / units as f64);
+            }
+            report.metric("redis_cpu_share", "core", used / wall);
         }
         if let (Some(before), Some(after)) = (self.own_cpu, cpu_seconds("self")) {
             report.metric(
@@ -75,34 +104,44 @@ impl CpuMeter {
     }
 }
 
-/// Opens `n` Socket.IO clients over WebSocket, at most `concurrency` handshakes at a time.
-/// Returns the clients that connected and the number that failed.
-async fn connect_many(target: &Arc<Target>, n: u64, concurrency: u64) -> (Vec<Ws>, u64) {
+/// Opens `n` Socket.IO clients over WebSocket, at most `concurrency` handshakes at a time,
+/// client `i` on `targets[i % targets.len()]`. Returns the clients that connected, by
+/// target, and the number that failed.
+async fn connect_spread(targets: &[Arc<Target>], n: u64, concurrency: u64) -> (Vec<Vec<Ws>>, u64) {
     let gate = Arc::new(Semaphore::new(concurrency.max(1) as usize));
     let mut tasks = Vec::with_capacity(n as usize);
-    for _ in 0..n {
-        let target = target.clone();
+    for i in 0..n as usize {
+        let node = i % targets.len();
+        let target = targets[node].clone();
         let gate = gate.clone();
-        tasks.push(tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let _permit = gate.acquire_owned().await.ok()?;
             match target.socketio().await {
                 Ok(ws) => Some(ws),
                 Err(e) => {
-                    eprintln!("connect failed: {e}");
+                    eprintln!("connect to {} failed: {e}", target.addr);
                     None
                 }
             }
-        }));
+        });
+        tasks.push((node, task));
     }
-    let mut clients = Vec::with_capacity(n as usize);
+    let mut clients: Vec<Vec<Ws>> = targets.iter().map(|_| Vec::new()).collect();
     let mut failed = 0;
-    for task in tasks {
+    for (node, task) in tasks {
         match task.await {
-            Ok(Some(ws)) => clients.push(ws),
+            Ok(Some(ws)) => clients[node].push(ws),
             _ => failed += 1,
         }
     }
     (clients, failed)
+}
+
+/// Opens `n` Socket.IO clients over WebSocket to one target, at most `concurrency`
+/// handshakes at a time. Returns the clients that connected and the number that failed.
+async fn connect_many(target: &Arc<Target>, n: u64, concurrency: u64) -> (Vec<Ws>, u64) {
+    let (mut clients, failed) = connect_spread(std::slice::from_ref(target), n, concurrency).await;
+    (clients.pop().unwrap_or_default(), failed)
 }
 
 /// Shared by the fan-out sender and receivers.
@@ -112,16 +151,29 @@ struct FanOut {
     final_sent: AtomicU64,
     /// Broadcast messages received, by all clients together.
     delivered: AtomicU64,
-    /// The sender waits for deliveries (its window is full).
+    /// Clients that received a probe (see [`probe_frame`]).
+    probed: AtomicU64,
+    /// The sender waits for deliveries (its window is full) or for probes.
     waiting: AtomicBool,
     progress: Notify,
     /// When the run gives up on stragglers, whatever happens.
     hard_deadline: Instant,
 }
 
+impl FanOut {
+    fn wake_sender(&self) {
+        if self.waiting.load(Ordering::Relaxed) {
+            self.waiting.store(false, Ordering::Relaxed);
+            self.progress.notify_one();
+        }
+    }
+}
+
 /// What one fan-out receiver saw.
 #[derive(Debug, Default)]
 struct Received {
+    /// The server (index into the targets) this client is connected to.
+    node: usize,
     count: u64,
     last_micros: u64,
     hist: Hist,
@@ -152,10 +204,17 @@ impl Rx {
     }
 }
 
+/// The start of a probe broadcast as every server re-emits it.
+const PROBE_PREFIX: &str = r#"42["broadcast",{"probe":"#;
+
 /// Reads broadcasts until the sender is done and this client has them all, or they stop
-/// coming for [`DRAIN_IDLE`].
-async fn receive(mut rx: Rx, shared: Arc<FanOut>) -> Received {
-    let mut seen = Received::default();
+/// coming for [`DRAIN_IDLE`]. Probes are noted once and not counted.
+async fn receive(mut rx: Rx, node: usize, shared: Arc<FanOut>) -> Received {
+    let mut seen = Received {
+        node,
+        ..Received::default()
+    };
+    let mut probed = false;
     let mut idle_since = Instant::now();
     loop {
         let fin = shared.final_sent.load(Ordering::Acquire);
@@ -174,7 +233,13 @@ async fn receive(mut rx: Rx, shared: Arc<FanOut>) -> Received {
         };
         match msg {
             Some(Ok(Message::Text(text))) => {
-                if text.starts_with("42[\"broadcast\"") {
+                if text.starts_with(PROBE_PREFIX) {
+                    if !probed {
+                        probed = true;
+                        shared.probed.fetch_add(1, Ordering::Relaxed);
+                        shared.wake_sender();
+                    }
+                } else if text.starts_with("42[\"broadcast\"") {
                     let at = now_micros();
                     seen.count += 1;
                     seen.last_micros = at;
@@ -183,10 +248,7 @@ async fn receive(mut rx: Rx, shared: Arc<FanOut>) -> Received {
                         seen.hist.record(at.saturating_sub(sent));
                     }
                     shared.delivered.fetch_add(1, Ordering::Relaxed);
-                    if shared.waiting.load(Ordering::Relaxed) {
-                        shared.waiting.store(false, Ordering::Relaxed);
-                        shared.progress.notify_one();
-                    }
+                    shared.wake_sender();
                 } else if rx.pong(&text).await.is_err() {
                     break;
                 }
@@ -206,41 +268,104 @@ fn broadcast_frame(payload: &str) -> Message {
     ))
 }
 
+/// A probe broadcast: not counted; a client that receives one is reached by what the sender
+/// sends from then on.
+fn probe_frame(n: u64) -> Message {
+    Message::text(format!(r#"42["broadcast",{{"probe":{n}}}]"#))
+}
+
+/// How long the probes may take to reach every client before the run fails.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Fan-out: `--clients` WebSocket clients (1,000), one of which sends `broadcast` with a
 /// `--payload`-byte payload (100) for `--duration` seconds (10), keeping at most `--window`
 /// broadcasts (256) in flight: sent, but not yet received by the average client. The
 /// server's queues stay bounded and the run measures sustained delivery, as fast as the
 /// server delivers. Every client, the sender included, should receive every broadcast.
 pub(crate) async fn fanout(target: &Arc<Target>, args: &Args) -> Result<Report> {
+    run_fanout(std::slice::from_ref(target), args, false).await
+}
+
+/// Cluster: the fan-out spread over several servers that share one adapter (`--addr` lists
+/// them, comma-separated): client `i` connects to server `i % servers`, the sender is the
+/// first client of the first server, and every client of every server should receive every
+/// broadcast. Before the measured phase the sender emits probes until every client has
+/// received one (so every server is subscribed and relays); a client that has not within
+/// 10 s fails the run.
+pub(crate) async fn cluster(targets: &[Arc<Target>], args: &Args) -> Result<Report> {
+    if targets.len() < 2 {
+        return Err("cluster needs at least two servers in --addr (a,b)".into());
+    }
+    run_fanout(targets, args, true).await
+}
+
+async fn run_fanout(targets: &[Arc<Target>], args: &Args, probe: bool) -> Result<Report> {
     let n = args.num("clients", 1000)?.max(1);
     let duration = args.secs("duration", 10.0)?;
     let window = args.num("window", 256)?.max(1);
     let payload = filler(args.num("payload", 100)? as usize);
-    let (mut clients, failed) = connect_many(target, n, args.num("concurrency", 100)?).await;
-    if clients.is_empty() {
-        return Err("no client connected".into());
+    let (by_node, failed) = connect_spread(targets, n, args.num("concurrency", 100)?).await;
+    if by_node.first().is_none_or(Vec::is_empty) {
+        return Err("no client connected to the first server".into());
     }
-    for ws in &mut clients {
+    let mut clients: Vec<(usize, Ws)> = by_node
+        .into_iter()
+        .enumerate()
+        .flat_map(|(node, list)| list.into_iter().map(move |ws| (node, ws)))
+        .collect();
+    for (_, ws) in &mut clients {
         ws.send(Message::text(r#"42["join","fanout"]"#)).await?;
     }
     let connected = clients.len() as u64;
+    let mut per_node = vec![0u64; targets.len()];
+    for (node, _) in &clients {
+        per_node[*node] += 1;
+    }
     let shared = Arc::new(FanOut {
         final_sent: AtomicU64::new(u64::MAX),
         delivered: AtomicU64::new(0),
+        probed: AtomicU64::new(0),
         waiting: AtomicBool::new(false),
         progress: Notify::new(),
-        hard_deadline: Instant::now() + duration + Duration::from_secs(30),
+        hard_deadline: Instant::now() + PROBE_TIMEOUT + duration + Duration::from_secs(30),
     });
-    let (mut sink, stream) = clients.remove(0).split();
+    // The first client is on the first server: it sends.
+    let (_, first) = clients.remove(0);
+    let (mut sink, stream) = first.split();
     let mut receivers: Vec<JoinHandle<Received>> = Vec::with_capacity(connected as usize);
-    receivers.push(tokio::spawn(receive(Rx::Half(stream), shared.clone())));
-    for ws in clients {
+    receivers.push(tokio::spawn(receive(Rx::Half(stream), 0, shared.clone())));
+    for (node, ws) in clients {
         receivers.push(tokio::spawn(receive(
             Rx::Whole(Box::new(ws)),
+            node,
             shared.clone(),
         )));
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let mut probes = 0u64;
+    if probe {
+        let deadline = Instant::now() + PROBE_TIMEOUT;
+        let mut next_probe = Instant::now();
+        while shared.probed.load(Ordering::Relaxed) < connected {
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "the cluster did not form: {} of {connected} clients received a probe within {} s",
+                    shared.probed.load(Ordering::Relaxed),
+                    PROBE_TIMEOUT.as_secs()
+                )
+                .into());
+            }
+            if Instant::now() >= next_probe {
+                probes += 1;
+                sink.send(probe_frame(probes)).await?;
+                next_probe = Instant::now() + Duration::from_millis(100);
+            }
+            shared.waiting.store(true, Ordering::Relaxed);
+            let _ =
+                tokio::time::timeout(Duration::from_millis(20), shared.progress.notified()).await;
+        }
+    }
 
     let cpu = CpuMeter::start(args);
     let start = now_micros();
@@ -276,19 +401,26 @@ pub(crate) async fn fanout(target: &Arc<Target>, args: &Args) -> Result<Report> 
     shared.final_sent.store(sent, Ordering::Release);
 
     let mut total = 0;
+    let mut duplicates = 0;
     let mut last = start;
     let mut hist = Hist::default();
     let mut complete = 0;
+    let mut node_delivered = vec![0u64; targets.len()];
+    let mut node_complete = vec![0u64; targets.len()];
     for r in receivers {
         let seen = r.await.map_err(|e| format!("a receiver failed: {e}"))?;
-        total += seen.count;
+        // More than was sent would be a duplicate (a stale server relaying too): not counted.
+        let count = seen.count.min(sent);
+        duplicates += seen.count - count;
+        total += count;
+        node_delivered[seen.node] += count;
         last = last.max(seen.last_micros);
         hist.merge(&seen.hist);
         if seen.count >= sent {
             complete += 1;
+            node_complete[seen.node] += 1;
         }
     }
-    drop(sink);
     let expected = sent * connected;
     let elapsed = (last.saturating_sub(start)).max(1) as f64 / 1e6;
     let mut report = Report {
@@ -316,7 +448,15 @@ pub(crate) async fn fanout(target: &Arc<Target>, args: &Args) -> Result<Report> 
     report.info("elapsed_s", elapsed);
     report.info("window", window);
     report.info("written_off", written_off);
+    if targets.len() > 1 {
+        report.metric("duplicates", "msg", duplicates as f64);
+        report.info("probes", probes);
+        report.info("clients_per_server", per_node);
+        report.info("delivered_per_server", node_delivered);
+        report.info("clients_complete_per_server", node_complete);
+    }
     cpu.finish(&mut report, total, "server_cpu_us_per_msg");
+    drop(sink);
     Ok(report)
 }
 

@@ -20,11 +20,19 @@
 //! `broadcast` into the one packet every recipient gets. `$WORKERS` sets the number of actix workers (default: the
 //! CPUs this process may run on, so `taskset -c 0` gives one).
 //!
+//! The adapter is sio-core's in-memory one unless `SIO_ADAPTER=redis`: then it is
+//! [`sio_redis::RedisAdapter`] (Node's `createAdapter`) on `$REDIS_URL` (default
+//! `redis://127.0.0.1:6379/`) with the channel prefix `$SIO_REDIS_PREFIX` (default
+//! `socket.io`), and the server listens only once the adapter is subscribed. Two such
+//! processes on one Redis and one prefix form the cluster of the `cluster` benchmark; one
+//! alone measures what the adapter costs a single node.
+//!
 //! ```text
 //! cargo build --release -p bench-server && PORT=3000 target/release/bench-server
 //! ```
 
 use std::io;
+use std::time::Duration;
 
 use actix_web::{App, HttpServer};
 use sio_core::socketio::{AckReply, BuildError, Data, Handlers, RawData, SocketIo, SocketRef};
@@ -53,11 +61,46 @@ fn handlers() -> Handlers {
         )
 }
 
-fn server() -> Result<SocketIo, BuildError> {
-    SocketIo::builder()
-        .path("/socket.io/")
+/// The adapter `SIO_ADAPTER` asks for.
+enum AdapterChoice {
+    /// sio-core's in-memory adapter (the default).
+    Local,
+    /// [`sio_redis::RedisAdapter`] on this URL, with this channel prefix.
+    Redis { url: String, prefix: String },
+}
+
+impl AdapterChoice {
+    fn from_env() -> io::Result<Self> {
+        match std::env::var("SIO_ADAPTER").as_deref() {
+            Err(_) | Ok("" | "local") => Ok(AdapterChoice::Local),
+            Ok("redis") => Ok(AdapterChoice::Redis {
+                url: std::env::var("REDIS_URL")
+                    .unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned()),
+                prefix: std::env::var("SIO_REDIS_PREFIX")
+                    .unwrap_or_else(|_| "socket.io".to_owned()),
+            }),
+            Ok(other) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("SIO_ADAPTER must be local or redis, not {other}"),
+            )),
+        }
+    }
+}
+
+fn server(adapter: &AdapterChoice) -> io::Result<SocketIo> {
+    let invalid = |e: String| io::Error::new(io::ErrorKind::InvalidInput, e);
+    let mut builder = SocketIo::builder().path("/socket.io/");
+    if let AdapterChoice::Redis { url, prefix } = adapter {
+        let factory = sio_redis::RedisAdapterConfig::new(url.as_str())
+            .prefix(prefix.as_str())
+            .factory()
+            .map_err(|e| invalid(e.to_string()))?;
+        builder = builder.adapter(factory);
+    }
+    builder
         .ns("/", handlers())
         .build()
+        .map_err(|e: BuildError| invalid(e.to_string()))
 }
 
 fn env_number(name: &str) -> io::Result<Option<usize>> {
@@ -83,15 +126,36 @@ async fn main() -> io::Result<()> {
         Some(n) => n.max(1),
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let io = server().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+    let adapter = AdapterChoice::from_env()?;
+    let io = server(&adapter)?;
+    if let AdapterChoice::Redis { url, .. } = &adapter {
+        // Subscribed, so every broadcast of the other nodes reaches this one, before any
+        // client can connect.
+        let main = io
+            .of("/")
+            .ok_or_else(|| io::Error::other("namespace / is not mounted"))?;
+        match tokio::time::timeout(Duration::from_secs(10), main.adapter().init()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(io::Error::other(e.to_string())),
+            Err(_) => {
+                return Err(io::Error::other(format!(
+                    "Redis at {url} did not answer within 10 s"
+                )));
+            }
+        }
+    }
 
     let http_server = std::env::var("SIO_SERVER").is_ok_and(|v| v == "http");
     eprintln!(
-        "bench-server listening on http://127.0.0.1:{port}/socket.io/ ({workers} workers, {})",
+        "bench-server listening on http://127.0.0.1:{port}/socket.io/ ({workers} workers, {}, {} adapter)",
         if http_server {
             "actix-web HttpServer"
         } else {
             "sio_actix::Server"
+        },
+        match adapter {
+            AdapterChoice::Local => "in-memory",
+            AdapterChoice::Redis { .. } => "Redis",
         }
     );
     let app_io = io.clone();

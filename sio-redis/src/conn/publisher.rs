@@ -32,6 +32,8 @@ struct Shared {
     /// Set once a connection was lost (or refused after the first one), until it is back.
     down: AtomicBool,
     closed: AtomicBool,
+    /// A deferred wake (see [`Shared::wake_soon`]) is scheduled and has not run yet.
+    wake_scheduled: AtomicBool,
 }
 
 impl Shared {
@@ -42,6 +44,30 @@ impl Shared {
     fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.wake.notify_one();
+    }
+
+    /// Wakes the task once the caller's task yields, rather than now: publishes queued in
+    /// one go (a handler broadcasting several times, or a batch of incoming events) then
+    /// cost the task one wake and go out in one pipeline. Waking it at once would, when it
+    /// lives on another thread of the same core, switch to that thread for every publish.
+    /// Outside a tokio runtime it wakes at once.
+    fn wake_soon(self: &Arc<Self>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.wake.notify_one();
+            return;
+        };
+        if self.wake_scheduled.swap(true, Ordering::AcqRel) {
+            // The scheduled wake has not run yet: it will find this command queued.
+            return;
+        }
+        // Wakes when the task runs, and also when it is dropped unrun (its runtime shut
+        // down): a wake is never lost, and the flag never stays set.
+        let wake = WakeOnDrop(self.clone());
+        runtime.spawn(async move {
+            // Behind the tasks this one's caller woke (the writes of a broadcast).
+            tokio::task::yield_now().await;
+            drop(wake);
+        });
     }
 
     /// Fails the queued commands that someone waits for: Redis is away, they learn it now.
@@ -59,6 +85,17 @@ impl Shared {
             None => true,
         });
         queue.bytes -= freed;
+    }
+}
+
+/// The deferred wake of [`Shared::wake_soon`]: clears the flag and wakes the task when
+/// dropped.
+struct WakeOnDrop(Arc<Shared>);
+
+impl Drop for WakeOnDrop {
+    fn drop(&mut self) {
+        self.0.wake_scheduled.store(false, Ordering::Release);
+        self.0.wake.notify_one();
     }
 }
 
@@ -109,6 +146,7 @@ impl Publisher {
             connected: watch::channel(false).0,
             down: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            wake_scheduled: AtomicBool::new(false),
         });
         tokio::spawn(run(client, shared.clone()));
         Ok(Self {
@@ -143,6 +181,7 @@ impl Publisher {
         if self.shared.closed.load(Ordering::SeqCst) {
             return Err(ConnError::Closed);
         }
+        let waits = reply.is_some();
 
         let config = &self.shared.config;
         {
@@ -179,7 +218,12 @@ impl Publisher {
             queue.bytes += size;
             queue.items.push_back(Item { cmd, size, reply });
         }
-        self.shared.wake.notify_one();
+        if waits {
+            self.shared.wake.notify_one();
+        } else {
+            // Nobody waits for a publish: it may wait for the caller's next yield.
+            self.shared.wake_soon();
+        }
         Ok(())
     }
 
@@ -204,7 +248,9 @@ impl Publisher {
         integer(&self.call(publish_cmd(verb, channel, payload), size).await?)
     }
 
-    /// Queues `PUBLISH channel payload` without waiting for it.
+    /// Queues `PUBLISH channel payload` without waiting for it. The connection's task is
+    /// woken once the calling task yields, so publishes made in one go leave in one
+    /// pipeline.
     pub fn publish(&self, channel: &str, payload: Vec<u8>) -> Result<(), ConnError> {
         self.queue_publish("PUBLISH", channel, payload)
     }
