@@ -16,6 +16,7 @@ from collections import defaultdict
 SERVERS = [
     "sio",
     "sio-redis",
+    "sio-streams",
     "sio-httpserver",
     "node",
     "node-redis",

@@ -16,7 +16,8 @@
 #                 with its default per-socket queue of 128 packets; sio-httpserver: bench-server
 #                 on actix-web's HttpServer instead of sio_actix::Server; sio-redis, node-redis,
 #                 socketioxide-redis: one process with its Redis adapter installed, for the
-#                 single-node scenarios)
+#                 single-node scenarios; sio-streams: sio with the Redis Streams adapter, in the
+#                 cluster scenario only, which also records the stream's memory in Redis)
 #   --rounds      rounds of A B A B … alternation (5 in the full run)
 #   --port        the port the servers listen on (28000, and 28001 for a cluster's second node:
 #                 below the ephemeral range, so no client connection of this machine can hold it)
@@ -114,7 +115,7 @@ if has "$scenarios" cluster || [[ ",$servers," == *-redis,* ]]; then
   else
     echo "== Redis does not answer at $redis_url: skipping the cluster scenario and the *-redis servers"
     scenarios=$(without "$scenarios" cluster)
-    for s in sio-redis node-redis socketioxide-redis; do servers=$(without "$servers" "$s"); done
+    for s in sio-redis sio-streams node-redis socketioxide-redis; do servers=$(without "$servers" "$s"); done
   fi
 fi
 
@@ -143,6 +144,7 @@ launch() {
   local name="$1" p="$2" adapter="$3" prefix="$4"
   local envs=(PORT="$p")
   [ "$adapter" = redis ] && envs+=(SIO_ADAPTER=redis REDIS_URL="$redis_url" SIO_REDIS_PREFIX="$prefix")
+  [ "$adapter" = streams ] && envs+=(SIO_ADAPTER=streams REDIS_URL="$redis_url" SIO_REDIS_PREFIX="$prefix")
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
     # A server left over from an earlier run would be measured instead of the new one.
     echo "port $p is already in use (a server left over from an earlier run?)" >&2
@@ -187,6 +189,11 @@ start_servers() {
     adapter=redis
     nodes=2
   fi
+  if [ "$server" = sio-streams ]; then
+    # sio with the Redis Streams adapter (a stream named after the run's prefix).
+    base=sio
+    adapter=streams
+  fi
   local prefix="sio-bench-$$-$scenario-$round-$server-$(date +%s%N)"
   server_addrs=""
   for i in $(seq 0 $((nodes - 1))); do
@@ -194,6 +201,7 @@ start_servers() {
     server_addrs="${server_addrs:+$server_addrs,}127.0.0.1:$((port + i))"
   done
   uses_redis=$adapter
+  run_prefix=$prefix
 }
 
 stop_servers() {
@@ -234,9 +242,12 @@ for scenario in "${scenario_list[@]}"; do
       if [ "$scenario" = cluster ] && { [ "$server" = bare-ws ] || [[ "$server" == *-redis ]]; }; then
         continue # the floor has no adapter; NAME-redis is NAME in a cluster
       fi
+      if [ "$server" = sio-streams ] && [ "$scenario" != cluster ]; then
+        continue # the streams adapter is measured in the cluster
+      fi
       start_servers "$scenario" "$server" "$round"
       redis_args=()
-      [ "$uses_redis" = redis ] && [ "$redis_pid" != 0 ] && redis_args=(--redis-pid "$redis_pid")
+      [ "$uses_redis" != local ] && [ "$redis_pid" != 0 ] && redis_args=(--redis-pid "$redis_pid")
       pids=$(IFS=,; echo "${server_pids[*]}")
       # shellcheck disable=SC2046
       if line=$("${pin_gen[@]}" "$bin/sio-bench" "$scenario" --addr "$server_addrs" \
@@ -248,6 +259,18 @@ for scenario in "${scenario_list[@]}"; do
         failures=$((failures + 1))
       fi
       stop_servers
+      if [ "$uses_redis" = streams ] && [ -n "$line" ]; then
+        # What the stream holds in Redis after the run (capped at about 10,000 entries); then
+        # it goes, with the run's session keys.
+        stream_bytes=$(redis-cli -u "$redis_url" memory usage "$run_prefix" 2>/dev/null | tr -d '\r' || true)
+        redis-cli -u "$redis_url" del "$run_prefix" >/dev/null 2>&1 || true
+        if [[ "$stream_bytes" =~ ^[0-9]+$ ]]; then
+          line=$(printf '%s' "$line" | python3 -c 'import json,sys
+r = json.loads(sys.stdin.read())
+r["metrics"].append({"metric": "redis_stream_kb", "unit": "KiB", "value": int(sys.argv[1]) / 1024})
+print(json.dumps(r, separators=(",", ":")))' "$stream_bytes")
+        fi
+      fi
       [ -n "$line" ] && echo "$line" >> "$raw"
       summary=$(printf '%s' "$line" | python3 -c 'import json,sys
 try:

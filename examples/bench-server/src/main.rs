@@ -25,7 +25,10 @@
 //! `redis://127.0.0.1:6379/`) with the channel prefix `$SIO_REDIS_PREFIX` (default
 //! `socket.io`), and the server listens only once the adapter is subscribed. Two such
 //! processes on one Redis and one prefix form the cluster of the `cluster` benchmark; one
-//! alone measures what the adapter costs a single node.
+//! alone measures what the adapter costs a single node. `SIO_ADAPTER=streams` is
+//! [`sio_redis::StreamsAdapter`] (Node's redis-streams-adapter) instead, on the stream
+//! `$SIO_REDIS_PREFIX` (capped at about 10,000 entries, as Node's default) with the same
+//! channel prefix.
 //!
 //! ```text
 //! cargo build --release -p bench-server && PORT=3000 target/release/bench-server
@@ -67,21 +70,28 @@ enum AdapterChoice {
     Local,
     /// [`sio_redis::RedisAdapter`] on this URL, with this channel prefix.
     Redis { url: String, prefix: String },
+    /// [`sio_redis::StreamsAdapter`] on this URL, with this stream name and channel prefix.
+    Streams { url: String, prefix: String },
 }
 
 impl AdapterChoice {
     fn from_env() -> io::Result<Self> {
         match std::env::var("SIO_ADAPTER").as_deref() {
             Err(_) | Ok("" | "local") => Ok(AdapterChoice::Local),
-            Ok("redis") => Ok(AdapterChoice::Redis {
-                url: std::env::var("REDIS_URL")
-                    .unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned()),
-                prefix: std::env::var("SIO_REDIS_PREFIX")
-                    .unwrap_or_else(|_| "socket.io".to_owned()),
-            }),
+            Ok(kind @ ("redis" | "streams")) => {
+                let url = std::env::var("REDIS_URL")
+                    .unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned());
+                let prefix =
+                    std::env::var("SIO_REDIS_PREFIX").unwrap_or_else(|_| "socket.io".to_owned());
+                Ok(if kind == "redis" {
+                    AdapterChoice::Redis { url, prefix }
+                } else {
+                    AdapterChoice::Streams { url, prefix }
+                })
+            }
             Ok(other) => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("SIO_ADAPTER must be local or redis, not {other}"),
+                format!("SIO_ADAPTER must be local, redis or streams, not {other}"),
             )),
         }
     }
@@ -90,12 +100,22 @@ impl AdapterChoice {
 fn server(adapter: &AdapterChoice) -> io::Result<SocketIo> {
     let invalid = |e: String| io::Error::new(io::ErrorKind::InvalidInput, e);
     let mut builder = SocketIo::builder().path("/socket.io/");
-    if let AdapterChoice::Redis { url, prefix } = adapter {
-        let factory = sio_redis::RedisAdapterConfig::new(url.as_str())
-            .prefix(prefix.as_str())
-            .factory()
-            .map_err(|e| invalid(e.to_string()))?;
-        builder = builder.adapter(factory);
+    let factory = match adapter {
+        AdapterChoice::Local => None,
+        AdapterChoice::Redis { url, prefix } => Some(
+            sio_redis::RedisAdapterConfig::new(url.as_str())
+                .prefix(prefix.as_str())
+                .factory(),
+        ),
+        AdapterChoice::Streams { url, prefix } => Some(
+            sio_redis::StreamsAdapterConfig::new(url.as_str())
+                .prefix(prefix.as_str())
+                .stream_name(prefix.as_str())
+                .factory(),
+        ),
+    };
+    if let Some(factory) = factory {
+        builder = builder.adapter(factory.map_err(|e| invalid(e.to_string()))?);
     }
     builder
         .ns("/", handlers())
@@ -128,7 +148,7 @@ async fn main() -> io::Result<()> {
     };
     let adapter = AdapterChoice::from_env()?;
     let io = server(&adapter)?;
-    if let AdapterChoice::Redis { url, .. } = &adapter {
+    if let AdapterChoice::Redis { url, .. } | AdapterChoice::Streams { url, .. } = &adapter {
         // Subscribed, so every broadcast of the other nodes reaches this one, before any
         // client can connect.
         let main = io
@@ -155,7 +175,8 @@ async fn main() -> io::Result<()> {
         },
         match adapter {
             AdapterChoice::Local => "in-memory",
-            AdapterChoice::Redis { .. } => "Redis",
+            AdapterChoice::Redis { .. } => "Redis pub/sub",
+            AdapterChoice::Streams { .. } => "Redis streams",
         }
     );
     let app_io = io.clone();
