@@ -150,6 +150,9 @@ async fn main() -> std::io::Result<()> {
             .engine(engine)
             .socketio(&io)
             .workers(2)
+            // A test server: a graceful stop (SIGTERM) waits at most 2 s for the HTTP
+            // connections in progress (a polling client keeps its keep-alive connection busy).
+            .shutdown_timeout(Duration::from_secs(2))
             .bind(("127.0.0.1", port))?
             .run()
             .await;

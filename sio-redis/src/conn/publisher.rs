@@ -358,7 +358,7 @@ async fn run(client: redis::Client, shared: Arc<Shared>) {
         {
             Ok(conn) => conn,
             Err(e) => {
-                tracing::warn!(url = %shared.config.url, error = %e, "redis publisher: cannot connect");
+                sio_core::warn_limited!(url = %shared.config.url, error = %e, "redis publisher: cannot connect");
                 backoff.wait().await;
                 continue;
             }
@@ -409,7 +409,7 @@ async fn drain(shared: &Shared, conn: &mut MultiplexedConnection) {
                         None => Err(ConnError::Lost("missing reply".to_owned())),
                     };
                     if let Err(e) = &reply {
-                        tracing::warn!(error = %e, "redis publisher: command failed");
+                        sio_core::warn_limited!(error = %e, "redis publisher: command failed");
                     }
                     if let Some(tx) = item.reply {
                         let _ = tx.send(reply);
@@ -421,7 +421,7 @@ async fn drain(shared: &Shared, conn: &mut MultiplexedConnection) {
                     || e.is_connection_dropped()
                     || e.is_timeout()
                     || e.is_unrecoverable_error();
-                tracing::warn!(error = %e, lost, "redis publisher: batch failed");
+                sio_core::warn_limited!(error = %e, lost, "redis publisher: batch failed");
                 for item in batch {
                     if let Some(tx) = item.reply {
                         let _ = tx.send(Err(if lost {
