@@ -216,3 +216,27 @@ async fn bind_applies_the_backlog_and_a_busy_port_is_an_error() {
     handle.stop(true).await;
     running.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn a_worker_that_cannot_start_stops_the_server_with_its_error() {
+    let io = SocketIo::builder().build().unwrap();
+    let app_io = io.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    // The App's data cannot be built: the worker's HTTP service does not start.
+    let running = sio_actix::Server::new(move || {
+        App::new()
+            .configure(sio_actix::configure(app_io.clone()))
+            .data_factory(|| async { Err::<u32, _>(std::io::Error::other("no data")) })
+    })
+    .socketio(&io)
+    .workers(2)
+    .disable_signals()
+    .listen(listener)
+    .unwrap()
+    .run();
+    let ended = tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("the server kept running with a worker short");
+    let err = ended.expect_err("a worker failed, the server must say so");
+    assert!(err.to_string().contains("sio-worker-"), "{err}");
+}

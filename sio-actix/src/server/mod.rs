@@ -220,6 +220,7 @@ where
     /// accepts connections on every listener itself.
     pub fn run(self) -> Running {
         let (stop, stopped) = watch::channel(Stop::No);
+        let (failed, failures) = tokio::sync::mpsc::unbounded_channel();
         let mut threads = Vec::with_capacity(self.workers);
         for n in 0..self.workers {
             let mut listeners = Vec::with_capacity(self.listeners.len());
@@ -236,9 +237,17 @@ where
                 stop: stopped.clone(),
             };
             let name = format!("sio-worker-{n}");
+            let failed = failed.clone();
             let thread = std::thread::Builder::new()
                 .name(name.clone())
-                .spawn(move || worker.run(&name));
+                .spawn(move || {
+                    let ended = worker.run(&name);
+                    if let Err(err) = &ended {
+                        // The server stops: a worker short does not go unnoticed.
+                        let _ = failed.send(io::Error::new(err.kind(), format!("{name}: {err}")));
+                    }
+                    ended
+                });
             match thread {
                 Ok(thread) => threads.push(thread),
                 Err(err) => {
@@ -247,7 +256,7 @@ where
                 }
             }
         }
-        Running::start(threads, stop, self.signals)
+        Running::start(threads, stop, failures, self.signals)
     }
 }
 

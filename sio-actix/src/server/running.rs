@@ -82,12 +82,22 @@ impl Running {
     pub(super) fn start(
         workers: Vec<JoinHandle<io::Result<()>>>,
         stop: watch::Sender<Stop>,
+        failures: mpsc::UnboundedReceiver<io::Error>,
         signals: bool,
     ) -> Self {
         let (commands, received) = mpsc::unbounded_channel();
+        let control = control(
+            workers,
+            stop,
+            Inputs {
+                commands: received,
+                failures,
+                signals,
+            },
+        );
         Running {
             handle: ServerHandle { commands },
-            control: Box::pin(control(workers, stop, received, signals)),
+            control: Box::pin(control),
         }
     }
 }
@@ -100,15 +110,31 @@ impl Future for Running {
     }
 }
 
-/// Waits for a stop (a command or, with `signals`, SIGINT / SIGQUIT at once, SIGTERM
-/// gracefully, as actix-server does), stops the workers, and waits for them.
+/// What makes the server stop.
+struct Inputs {
+    /// Stop commands from the handles.
+    commands: mpsc::UnboundedReceiver<Command>,
+    /// A worker that ended with an error (it could not start its service, say).
+    failures: mpsc::UnboundedReceiver<io::Error>,
+    /// Whether SIGINT, SIGTERM and SIGQUIT stop the server.
+    signals: bool,
+}
+
+/// Waits for a stop (a command; with `signals`, SIGINT / SIGQUIT at once and SIGTERM
+/// gracefully, as actix-server does; or a worker failing, which stops the others at once and
+/// is the server's result), stops the workers, and waits for them.
 async fn control(
     workers: Vec<JoinHandle<io::Result<()>>>,
     stop: watch::Sender<Stop>,
-    mut commands: mpsc::UnboundedReceiver<Command>,
-    signals: bool,
+    inputs: Inputs,
 ) -> io::Result<()> {
+    let Inputs {
+        mut commands,
+        mut failures,
+        signals,
+    } = inputs;
     let mut waiting = Vec::new();
+    let mut failure = None;
     let graceful = tokio::select! {
         command = commands.recv() => match command {
             Some(command) => {
@@ -119,6 +145,11 @@ async fn control(
             None => wait_for_signal(signals).await,
         },
         graceful = wait_for_signal(signals) => graceful,
+        Some(err) = failures.recv() => {
+            tracing::error!(%err, "a server worker failed: stopping");
+            failure = Some(err);
+            false
+        }
     };
     tracing::info!(graceful, "server stopping");
     let _ = stop.send(if graceful { Stop::Graceful } else { Stop::Now });
@@ -131,7 +162,10 @@ async fn control(
     for done in waiting {
         let _ = done.send(());
     }
-    result
+    match failure {
+        Some(err) => Err(err),
+        None => result,
+    }
 }
 
 /// Waits until the workers' threads end; the first error any of them had.
