@@ -54,6 +54,21 @@ async fn message(events: &mut SubEvents) -> (Subscription, String, Vec<u8>) {
     }
 }
 
+/// A subscriber to the request channel of `channels`, connected for the first time, and a
+/// connected publisher.
+async fn listening_pair(channels: &PubSubChannels) -> (Subscriber, SubEvents, Publisher) {
+    let config = ConnConfig::new(REDIS);
+    let (sub, mut events) = Subscriber::new(
+        config.clone(),
+        [Subscription::Channel(channels.request().to_owned())],
+    )
+    .expect("subscriber");
+    assert!(!connected(&mut events).await, "a first connection");
+    let publisher = Publisher::new(config).expect("publisher");
+    publisher.wait_connected().await;
+    (sub, events, publisher)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_arrive_in_publish_order_across_channel_kinds() {
     within_a_minute(async {
@@ -134,15 +149,7 @@ async fn publishes_from_a_runtime_that_ends_at_once_still_go_out() {
     within_a_minute(async {
         let p = prefix("ended-runtime");
         let channels = PubSubChannels::new(&p, "/");
-        let config = ConnConfig::new(REDIS);
-        let (_sub, mut events) = Subscriber::new(
-            config.clone(),
-            [Subscription::Channel(channels.request().to_owned())],
-        )
-        .expect("subscriber");
-        connected(&mut events).await;
-        let publisher = Publisher::new(config).expect("publisher");
-        publisher.wait_connected().await;
+        let (_sub, mut events, publisher) = listening_pair(&channels).await;
         // The publisher's task is idle, waiting for a wake.
         assert_eq!(
             publisher
@@ -224,15 +231,7 @@ async fn requests_collect_answers_or_fail_with_the_partial_ones() {
     within_a_minute(async {
         let p = prefix("requests");
         let channels = PubSubChannels::new(&p, "/");
-        let config = ConnConfig::new(REDIS);
-        let (_sub, mut events) = Subscriber::new(
-            config.clone(),
-            [Subscription::Channel(channels.request().to_owned())],
-        )
-        .expect("subscriber");
-        assert!(!connected(&mut events).await);
-        let publisher = Publisher::new(config).expect("publisher");
-        publisher.wait_connected().await;
+        let (_sub, mut events, publisher) = listening_pair(&channels).await;
         let pending: PendingRequests<String, u8> = PendingRequests::default();
 
         // Two answers expected; a "server" answers once as soon as it reads the request.
