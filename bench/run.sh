@@ -9,7 +9,7 @@
 #   --smoke       every scenario against sio only, a few clients for a few seconds, debug build,
 #                 results in a temporary folder; fails if a scenario delivers nothing (the test
 #                 suite runs this; it needs neither Node nor the peers; cluster only if Redis answers)
-#   --scenarios   a subset of: fanout, echo-ack, connect, idle, polling, cluster (cluster: two
+#   --scenarios   a subset of: fanout, ticker, echo-ack, connect, idle, polling, cluster (cluster: two
 #                 processes of each server on one Redis, $REDIS_URL or redis://127.0.0.1:6379/;
 #                 skipped with a message when Redis does not answer)
 #   --servers     a subset of: sio, node, socketioxide, bare-ws (and socketioxide-q128: socketioxide
@@ -35,7 +35,7 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}"
 
 orig_args="$*"
 mode=full
-scenarios="fanout,echo-ack,connect,idle,polling,cluster"
+scenarios="fanout,ticker,echo-ack,connect,idle,polling,cluster"
 servers="sio,node,socketioxide,bare-ws"
 rounds=""
 port=28000
@@ -57,9 +57,9 @@ done
 
 # Per-mode sizes: clients, seconds, rounds.
 case "$mode" in
-  full)  rounds="${rounds:-5}"; dur=10; fan_clients=1000; echo_clients=100; idle_clients=10000; poll_clients=100; conn_loops=32; settle=3 ;;
-  quick) rounds="${rounds:-1}"; dur=5;  fan_clients=1000; echo_clients=100; idle_clients=2000;  poll_clients=100; conn_loops=32; settle=2 ;;
-  smoke) rounds="${rounds:-1}"; dur=2;  fan_clients=20;   echo_clients=5;   idle_clients=100;   poll_clients=5;   conn_loops=4;  settle=1
+  full)  rounds="${rounds:-5}"; dur=10; fan_clients=1000; tick_clients=100; echo_clients=100; idle_clients=10000; poll_clients=100; conn_loops=32; settle=3 ;;
+  quick) rounds="${rounds:-1}"; dur=5;  fan_clients=1000; tick_clients=100; echo_clients=100; idle_clients=2000;  poll_clients=100; conn_loops=32; settle=2 ;;
+  smoke) rounds="${rounds:-1}"; dur=2;  fan_clients=20;   tick_clients=5;   echo_clients=5;   idle_clients=100;   poll_clients=5;   conn_loops=4;  settle=1
          servers=sio ;;
 esac
 
@@ -219,6 +219,7 @@ trap stop_servers EXIT
 scenario_args() {
   case "$1" in
     fanout) echo "--clients $fan_clients --duration $dur" ;;
+    ticker) echo "--clients $tick_clients --duration $dur --interval-us 5000" ;;
     echo-ack) echo "--clients $echo_clients --duration $dur" ;;
     connect) echo "--concurrency $conn_loops --duration $dur" ;;
     idle) echo "--clients $idle_clients --settle $settle" ;;

@@ -46,6 +46,7 @@ pub fn engine_io<H: EngineHandler>(engine: Arc<Engine<H>>) -> impl FnOnce(&mut w
 /// let io = SocketIo::builder().build().expect("valid namespaces");
 /// HttpServer::new(move || App::new().configure(sio_actix::configure(io.clone())))
 ///     .h1_allow_half_closed(false)
+///     .tcp_nodelay(true)
 ///     .bind(("127.0.0.1", 3000))?
 ///     .run()
 ///     .await

@@ -26,6 +26,8 @@ async fn main() -> std::io::Result<()> {
     })
     // Notice at once when a client abandons its long-poll.
     .h1_allow_half_closed(false)
+    // Small packets leave at once: Nagle's algorithm off, as in Node.
+    .tcp_nodelay(true)
     .bind(("127.0.0.1", port))?
     .run()
     .await

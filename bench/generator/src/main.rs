@@ -5,7 +5,7 @@
 //! runs one scenario against one server and prints one JSON object on stdout:
 //!
 //! ```text
-//! sio-bench <fanout|cluster|echo-ack|connect|idle|polling> [--addr 127.0.0.1:3000]
+//! sio-bench <fanout|ticker|cluster|echo-ack|connect|idle|polling> [--addr 127.0.0.1:3000]
 //!     [--path /socket.io/] [--clients N] [--duration SECONDS] [--concurrency N] [--window N]
 //!     [--payload BYTES] [--sources N] [--server-pid PID[,PID]] [--redis-pid PID]
 //!     [--settle SECONDS] [--server NAME] [--round N]
@@ -110,7 +110,7 @@ impl Args {
     }
 }
 
-const USAGE: &str = "usage: sio-bench <fanout|cluster|echo-ack|connect|idle|polling> [--addr 127.0.0.1:3000[,127.0.0.1:3001]] [--path /socket.io/] [--clients N] [--duration S] [--concurrency N] [--window N] [--payload BYTES] [--sources N] [--server-pid PID[,PID]] [--redis-pid PID] [--settle S] [--server NAME] [--round N]";
+const USAGE: &str = "usage: sio-bench <fanout|ticker|cluster|echo-ack|connect|idle|polling> [--addr 127.0.0.1:3000[,127.0.0.1:3001]] [--path /socket.io/] [--clients N] [--duration S] [--concurrency N] [--window N] [--interval-us N] [--payload BYTES] [--sources N] [--server-pid PID[,PID]] [--redis-pid PID] [--settle S] [--server NAME] [--round N]";
 
 async fn run(args: &Args) -> Result<Report> {
     let mut targets = Vec::new();
@@ -133,6 +133,7 @@ async fn run(args: &Args) -> Result<Report> {
     };
     match args.scenario.as_str() {
         "fanout" => scenarios::fanout(target, args).await,
+        "ticker" => scenarios::ticker(target, args).await,
         "echo-ack" => scenarios::echo_ack(target, args).await,
         "connect" => scenarios::connect(target, args).await,
         "idle" => scenarios::idle(target, args).await,

@@ -1,5 +1,6 @@
-//! The scenarios: fan-out (on one server, or spread over a cluster), echo-ack, connect rate,
-//! idle memory and polling echo-ack.
+//! The scenarios: fan-out (on one server, or spread over a cluster), the ticker (a paced
+//! fan-out: latency under light load), echo-ack, connect rate, idle memory and polling
+//! echo-ack.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -283,7 +284,36 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 /// server's queues stay bounded and the run measures sustained delivery, as fast as the
 /// server delivers. Every client, the sender included, should receive every broadcast.
 pub(crate) async fn fanout(target: &Arc<Target>, args: &Args) -> Result<Report> {
-    run_fanout(std::slice::from_ref(target), args, false).await
+    let window = args.num("window", 256)?.max(1);
+    run_fanout(
+        std::slice::from_ref(target),
+        args,
+        Pace::Flood { window },
+        false,
+    )
+    .await
+}
+
+/// Ticker: `--clients` WebSocket clients (100), one of which sends `broadcast` with a
+/// `--payload`-byte payload (100) every `--interval-us` (5,000 µs) for `--duration` seconds (10): a
+/// live dashboard's or a game's stream of small updates. The server is far from saturated;
+/// what counts is how late each message arrives (p99 and the worst), which a server that
+/// holds small writes back (Nagle's algorithm against the client's delayed acknowledgements)
+/// stretches to tens of milliseconds.
+pub(crate) async fn ticker(target: &Arc<Target>, args: &Args) -> Result<Report> {
+    let every = Duration::from_micros(args.num("interval-us", 5_000)?.max(100));
+    let clients = args.num("clients", 100)?;
+    let pace = Pace::Every { every, clients };
+    run_fanout(std::slice::from_ref(target), args, pace, false).await
+}
+
+/// How the fan-out's sender sends.
+#[derive(Debug, Clone, Copy)]
+enum Pace {
+    /// As fast as the server delivers, with at most `window` broadcasts in flight.
+    Flood { window: u64 },
+    /// One broadcast every `every`, to `clients` clients (the ticker).
+    Every { every: Duration, clients: u64 },
 }
 
 /// Cluster: the fan-out spread over several servers that share one adapter (`--addr` lists
@@ -296,13 +326,22 @@ pub(crate) async fn cluster(targets: &[Arc<Target>], args: &Args) -> Result<Repo
     if targets.len() < 2 {
         return Err("cluster needs at least two servers in --addr (a,b)".into());
     }
-    run_fanout(targets, args, true).await
+    let window = args.num("window", 256)?.max(1);
+    run_fanout(targets, args, Pace::Flood { window }, true).await
 }
 
-async fn run_fanout(targets: &[Arc<Target>], args: &Args, probe: bool) -> Result<Report> {
-    let n = args.num("clients", 1000)?.max(1);
+async fn run_fanout(
+    targets: &[Arc<Target>],
+    args: &Args,
+    pace: Pace,
+    probe: bool,
+) -> Result<Report> {
+    let n = match pace {
+        Pace::Flood { .. } => args.num("clients", 1000)?,
+        Pace::Every { clients, .. } => clients,
+    }
+    .max(1);
     let duration = args.secs("duration", 10.0)?;
-    let window = args.num("window", 256)?.max(1);
     let payload = filler(args.num("payload", 100)? as usize);
     let (by_node, failed) = connect_spread(targets, n, args.num("concurrency", 100)?).await;
     if by_node.first().is_none_or(Vec::is_empty) {
@@ -375,6 +414,19 @@ async fn run_fanout(targets: &[Arc<Target>], args: &Args, probe: bool) -> Result
     let mut written_off: u64 = 0;
     let mut stalled_since = Instant::now();
     let mut last_delivered = 0;
+    if let Pace::Every { every, .. } = pace {
+        let mut next = tokio::time::Instant::now();
+        while Instant::now() < end {
+            tokio::time::sleep_until(next).await;
+            sink.send(broadcast_frame(&payload)).await?;
+            sent += 1;
+            next += every;
+        }
+    }
+    let window = match pace {
+        Pace::Flood { window } => window,
+        Pace::Every { .. } => 0,
+    };
     while Instant::now() < end {
         let delivered = shared.delivered.load(Ordering::Relaxed);
         if delivered != last_delivered {
@@ -439,6 +491,11 @@ async fn run_fanout(targets: &[Arc<Target>], args: &Args, probe: bool) -> Result
     );
     report.metric("p50_ms", "ms", hist.quantile_ms(0.5));
     report.metric("p99_ms", "ms", hist.quantile_ms(0.99));
+    if let Pace::Every { every, .. } = pace {
+        report.metric("p999_ms", "ms", hist.quantile_ms(0.999));
+        report.metric("max_ms", "ms", hist.quantile_ms(1.0));
+        report.info("interval_us", every.as_micros() as u64);
+    }
     report.info("clients", connected);
     report.info("connect_failures", failed);
     report.info("broadcasts_sent", sent);

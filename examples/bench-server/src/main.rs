@@ -12,7 +12,8 @@
 //!
 //! It runs on [`sio_actix::Server`] (WebSocket connections taken out of actix's HTTP
 //! dispatcher after their handshake); `SIO_SERVER=http` runs it on actix-web's `HttpServer`
-//! instead, with [`sio_actix::configure`] alone.
+//! instead, with [`sio_actix::configure`] alone. Either way accepted connections have Nagle's
+//! algorithm off (`TCP_NODELAY`), unless `SIO_NODELAY=0` (to measure what it changes).
 //!
 //! Arguments travel as [`RawData`]: they are re-emitted as they came, never deserialized into
 //! a type and serialized again. `echo` and `echo-ack` copy the JSON text of the client's
@@ -166,6 +167,7 @@ async fn main() -> io::Result<()> {
     }
 
     let http_server = std::env::var("SIO_SERVER").is_ok_and(|v| v == "http");
+    let nodelay = !std::env::var("SIO_NODELAY").is_ok_and(|v| v == "0");
     eprintln!(
         "bench-server listening on http://127.0.0.1:{port}/socket.io/ ({workers} workers, {}, {} adapter)",
         if http_server {
@@ -188,6 +190,7 @@ async fn main() -> io::Result<()> {
             .workers(workers)
             .max_connections(200_000)
             .backlog(8_192)
+            .tcp_nodelay(nodelay)
             .bind(("127.0.0.1", port))?
             .run()
             .await;
@@ -195,6 +198,8 @@ async fn main() -> io::Result<()> {
     HttpServer::new(app)
         // A client that goes away closes its connection: no half-open sockets to keep.
         .h1_allow_half_closed(false)
+        // Small packets leave at once: Nagle's algorithm off, as in Node.
+        .tcp_nodelay(nodelay)
         .workers(workers)
         // Many connections: actix's default of 25,000 per worker and a backlog of 2,048 are
         // too few for the idle-memory and connect-rate runs.

@@ -131,6 +131,8 @@ async fn main() -> std::io::Result<()> {
     let server =
         HttpServer::new(move || App::new().configure(sio_actix::configure(app_io.clone())))
             .h1_allow_half_closed(false)
+            // Small packets leave at once: Nagle's algorithm off, as in Node.
+            .tcp_nodelay(true)
             .bind(("127.0.0.1", port))?;
     tracing::info!(%node, "cluster-node listening on 127.0.0.1:{port}");
     let served = server.run().await;

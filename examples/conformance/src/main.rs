@@ -160,6 +160,8 @@ async fn main() -> std::io::Result<()> {
     HttpServer::new(app)
         // Detect a client that abandons its long-poll as soon as its connection closes.
         .h1_allow_half_closed(false)
+        // Small packets leave at once: Nagle's algorithm off, as in Node.
+        .tcp_nodelay(true)
         .workers(2)
         .bind(("127.0.0.1", port))?
         .run()

@@ -71,6 +71,7 @@ pub struct Server<F> {
     max_connections: usize,
     signals: bool,
     shutdown_timeout: Duration,
+    nodelay: bool,
     listeners: Vec<Listener>,
 }
 
@@ -106,6 +107,7 @@ where
             max_connections: 25_000,
             signals: true,
             shutdown_timeout: Duration::from_secs(30),
+            nodelay: true,
             listeners: Vec::new(),
         }
     }
@@ -141,6 +143,17 @@ where
     /// counts: it has left the HTTP dispatcher.
     pub fn max_connections(mut self, max: usize) -> Self {
         self.max_connections = max.max(1);
+        self
+    }
+
+    /// Whether accepted connections have Nagle's algorithm off (`TCP_NODELAY`; default
+    /// `true`, as Node's socket.io). With it on, a small packet that follows another one the
+    /// client has not acknowledged yet waits for that acknowledgement — up to the client's
+    /// delayed-ACK timer, 40 ms on Linux — so a stream of small emits (a live dashboard, a
+    /// game's positions) arrives in jerks. Turn it off only for bulk transfers of many small
+    /// writes where latency does not matter.
+    pub fn tcp_nodelay(mut self, nodelay: bool) -> Self {
+        self.nodelay = nodelay;
         self
     }
 
@@ -234,6 +247,7 @@ where
                 listeners,
                 max_connections: self.max_connections,
                 shutdown_timeout: self.shutdown_timeout,
+                nodelay: self.nodelay,
                 stop: stopped.clone(),
             };
             let name = format!("sio-worker-{n}");

@@ -43,6 +43,8 @@ pub(super) struct Worker {
     pub(super) listeners: Vec<(TcpListener, MakeFactory)>,
     pub(super) max_connections: usize,
     pub(super) shutdown_timeout: Duration,
+    /// Whether accepted connections get `TCP_NODELAY`.
+    pub(super) nodelay: bool,
     pub(super) stop: watch::Receiver<Stop>,
 }
 
@@ -90,7 +92,10 @@ impl Worker {
                 listener,
                 Rc::new(service),
                 live.clone(),
-                self.max_connections,
+                Accepting {
+                    max_connections: self.max_connections,
+                    nodelay: self.nodelay,
+                },
             )));
         }
         let stop = loop {
@@ -131,18 +136,27 @@ impl Worker {
     }
 }
 
+/// How a worker accepts connections.
+#[derive(Debug, Clone, Copy)]
+struct Accepting {
+    /// The most connections served at once.
+    max_connections: usize,
+    /// Whether accepted connections get `TCP_NODELAY`.
+    nodelay: bool,
+}
+
 /// Accepts `listener`'s connections and serves each in a task of this worker, at most
 /// `max_connections` at once.
 async fn accept_loop(
     listener: tokio::net::TcpListener,
     service: Rc<<HttpFactory as actix_service::ServiceFactory<TcpStream>>::Service>,
     live: Rc<Live>,
-    max_connections: usize,
+    accepting: Accepting,
 ) {
     loop {
-        while live.count.get() >= max_connections {
+        while live.count.get() >= accepting.max_connections {
             let ended = live.ended.notified();
-            if live.count.get() < max_connections {
+            if live.count.get() < accepting.max_connections {
                 break;
             }
             ended.await;
@@ -159,6 +173,12 @@ async fn accept_loop(
                 continue;
             }
         };
+        if accepting.nodelay
+            && let Err(err) = stream.set_nodelay(true)
+        {
+            // The connection still works, only with Nagle's algorithm on.
+            tracing::debug!(%err, "TCP_NODELAY not set");
+        }
         let counted = Counted::new(&live);
         let service = service.clone();
         tokio::task::spawn_local(async move {
@@ -179,4 +199,49 @@ fn is_connection_error(err: &io::Error) -> bool {
             | io::ErrorKind::ConnectionRefused
             | io::ErrorKind::Interrupted
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs a worker with `nodelay`, connects once, and returns what the worker's service saw
+    /// of the accepted connection's `TCP_NODELAY`.
+    fn accepted_nodelay(nodelay: bool) -> bool {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let addr = listener.local_addr().expect("address");
+        let (seen_tx, seen_rx) = std::sync::mpsc::channel();
+        let make: MakeFactory = Box::new(move || {
+            actix_service::boxed::factory(actix_service::fn_service(move |stream: TcpStream| {
+                let seen = seen_tx.clone();
+                async move {
+                    let _ = seen.send(stream.nodelay().expect("TCP_NODELAY readable"));
+                    Ok::<_, DispatchError>(())
+                }
+            }))
+        });
+        let (stop, stopped) = watch::channel(Stop::No);
+        let worker = Worker {
+            listeners: vec![(listener, make)],
+            max_connections: 10,
+            shutdown_timeout: Duration::ZERO,
+            nodelay,
+            stop: stopped,
+        };
+        let thread = std::thread::spawn(move || worker.run("test"));
+        let _client = std::net::TcpStream::connect(addr).expect("connect");
+        let seen = seen_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the worker served the connection");
+        stop.send(Stop::Now).expect("worker alive");
+        thread.join().expect("worker thread").expect("worker ran");
+        seen
+    }
+
+    #[test]
+    fn accepted_connections_have_nagle_off_unless_asked() {
+        assert!(accepted_nodelay(true));
+        assert!(!accepted_nodelay(false));
+    }
 }

@@ -157,6 +157,8 @@ impl TestServer {
             Http::HttpServer => {
                 let server = HttpServer::new(app)
                     .h1_allow_half_closed(false)
+                    // Small packets leave at once: Nagle's algorithm off, as in Node.
+                    .tcp_nodelay(true)
                     .workers(1)
                     .disable_signals()
                     .listen(listener)

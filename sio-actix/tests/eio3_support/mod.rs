@@ -104,6 +104,8 @@ impl SioServer {
         let server =
             HttpServer::new(move || App::new().configure(sio_actix::configure(served.clone())))
                 .h1_allow_half_closed(false)
+                // Small packets leave at once: Nagle's algorithm off, as in Node.
+                .tcp_nodelay(true)
                 .workers(1)
                 .disable_signals()
                 .listen(listener)
