@@ -86,7 +86,7 @@ impl RedisAdapterConfig {
 
     /// The factory for
     /// [`SocketIoBuilder::adapter`](sio_core::socketio::SocketIoBuilder::adapter): one
-    /// [`RedisAdapter`] per namespace, each with its own two connections. Fails when the URL
+    /// [`RedisAdapter`] per namespace, all on two shared connections (one publisher, one subscriber). Fails when the URL
     /// cannot be used. The server must be built within a tokio runtime (the adapters start
     /// their connections when their namespace is created).
     ///
@@ -104,8 +104,9 @@ impl RedisAdapterConfig {
     /// ```
     pub fn factory(self) -> Result<AdapterFactory, ConnError> {
         check_url(&self.conn)?;
+        let conns = super::conns::SharedConns::new(self.conn.clone());
         Ok(Arc::new(move |nsp| {
-            Arc::new(RedisAdapter::new(nsp, self.clone()))
+            Arc::new(RedisAdapter::with_conns(nsp, self.clone(), conns.get()))
         }))
     }
 }

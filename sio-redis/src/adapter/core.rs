@@ -7,17 +7,18 @@ use std::sync::{Arc, Mutex};
 use sio_core::socketio::{AdapterError, LocalAdapter, NamespaceHandle};
 use tokio::sync::{oneshot, watch};
 
+use super::conns::Conns;
 use super::receive::{self, Receive};
 use super::remote;
 use crate::conn::{
-    ConnConfig, ConnError, PendingRequests, Publisher, SubEvents, Subscriber, Subscription,
+    ConnError, PendingRequests, Publisher, SharedSubscription, SubEvents, Subscription,
 };
 
-/// The Redis connections of one adapter.
+/// The Redis connections of one adapter: its share of them.
 #[derive(Debug)]
 pub(super) struct Link {
-    pub(super) publisher: Publisher,
-    pub(super) subscriber: Subscriber,
+    conns: Arc<Conns>,
+    pub(super) subscriber: SharedSubscription,
 }
 
 /// The first ack id used for other servers' broadcasts with acks (2^52: still exact as a
@@ -36,7 +37,7 @@ pub(super) struct Core<T, K: Clone = ()> {
     pub(super) pending: PendingRequests<T, K>,
     /// Whether the subscriber is subscribed (set by the receive loop).
     pub(super) subscribed: watch::Receiver<bool>,
-    /// Dropping or firing it stops the receive loop.
+    /// Dropping or firing it stops the receive loop; `None` once the adapter is closed.
     stop: Mutex<Option<oneshot::Sender<()>>>,
     /// Ack ids of broadcasts with acks requested by other servers, far above the ids this
     /// server's namespaces hand out.
@@ -51,34 +52,30 @@ pub(super) struct Loop {
 }
 
 impl<T, K: Clone> Core<T, K> {
-    /// Opens the connections (in the background) with their first `subscriptions`; `local`
-    /// holds this server's rooms and delivers locally.
+    /// Takes its share of `conns` (opened in the background) with its first
+    /// `subscriptions`; `local` holds this server's rooms and delivers locally.
     pub(super) fn start(
         nsp: NamespaceHandle,
         local: LocalAdapter,
-        conn: &ConnConfig,
+        conns: Result<Arc<Conns>, ConnError>,
         uid: String,
         subscriptions: Vec<Subscription>,
     ) -> (Self, Option<Loop>) {
         let name = nsp.name().to_owned();
         let (subscribed_tx, subscribed) = watch::channel(false);
         let (stop_tx, stop_rx) = oneshot::channel();
-        let started = Publisher::new(conn.clone()).and_then(|publisher| {
-            let (subscriber, events) = Subscriber::new(conn.clone(), subscriptions)?;
-            Ok((publisher, subscriber, events))
-        });
-        let (link, run) = match started {
-            Ok((publisher, subscriber, events)) => (
-                Ok(Link {
-                    publisher,
-                    subscriber,
-                }),
-                Some(Loop {
-                    events,
-                    stop: stop_rx,
-                    subscribed: subscribed_tx,
-                }),
-            ),
+        let (link, run) = match conns {
+            Ok(conns) => {
+                let (subscriber, events) = conns.subscriber.attach(subscriptions);
+                (
+                    Ok(Link { conns, subscriber }),
+                    Some(Loop {
+                        events,
+                        stop: stop_rx,
+                        subscribed: subscribed_tx,
+                    }),
+                )
+            }
             Err(e) => {
                 tracing::error!(namespace = %name, error = %e, "the Redis adapter cannot start");
                 (Err(e), None)
@@ -104,8 +101,18 @@ impl<T, K: Clone> Core<T, K> {
             .map_err(|e| remote("the Redis adapter did not start", e))
     }
 
+    /// The publisher, while the adapter is open.
     pub(super) fn publisher(&self) -> Result<&Publisher, AdapterError> {
-        Ok(&self.link()?.publisher)
+        let link = self.link()?;
+        if self
+            .stop
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
+        {
+            return Err(AdapterError::Remote("the adapter is closed".to_owned()));
+        }
+        Ok(&link.conns.publisher)
     }
 
     /// Queues a `PUBLISH`, or an `SPUBLISH` when `sharded`; a failure (queue full, closed) is
@@ -133,7 +140,8 @@ impl<T, K: Clone> Core<T, K> {
         queued.map_err(|e| remote("cannot publish", e))
     }
 
-    /// Stops the receive loop, unsubscribes from `subscriptions` and closes the publisher.
+    /// Stops the receive loop and publishing, and unsubscribes from `subscriptions`. The
+    /// connections close with the last adapter that shares them.
     pub(super) async fn close(&self, subscriptions: Vec<Subscription>) {
         if let Some(stop) = self.stop.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = stop.send(());
@@ -142,7 +150,11 @@ impl<T, K: Clone> Core<T, K> {
             for subscription in subscriptions {
                 let _ = link.subscriber.unsubscribe(subscription).await;
             }
-            link.publisher.close();
+            if Arc::strong_count(&link.conns) == 1 {
+                // Nobody else publishes on it: what is still queued is dropped now, as the
+                // adapter is closed.
+                link.conns.publisher.close();
+            }
         }
     }
 }

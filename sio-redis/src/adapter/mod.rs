@@ -13,6 +13,7 @@
 
 mod cluster;
 mod config;
+mod conns;
 mod core;
 mod receive;
 mod sharded;
@@ -29,6 +30,7 @@ use sio_core::socketio::{
     LocalAdapter, NamespaceHandle, Packet, RemoteSocket, Room, ServerSideReplies,
 };
 
+use self::conns::Conns;
 use self::core::{Core, spawn_receive};
 pub use config::RedisAdapterConfig;
 pub use sharded::{ShardedAdapterConfig, ShardedRedisAdapter};
@@ -90,14 +92,25 @@ impl PubSubChannels {
 }
 
 impl RedisAdapter {
-    /// A new adapter for a namespace; its connections start in the background. Must be called
+    /// A new adapter for a namespace, with two Redis connections of its own (started in the
+    /// background; the adapters of a [factory](RedisAdapterConfig::factory) share theirs). Must be called
     /// within a tokio runtime.
     pub fn new(nsp: NamespaceHandle, config: RedisAdapterConfig) -> Self {
+        let conns = Conns::open(&config.conn);
+        Self::with_conns(nsp, config, conns)
+    }
+
+    /// A new adapter for a namespace on `conns`.
+    pub(in crate::adapter) fn with_conns(
+        nsp: NamespaceHandle,
+        config: RedisAdapterConfig,
+        conns: Result<Arc<Conns>, ConnError>,
+    ) -> Self {
         let uid = server_uid();
         let channels = PubSubChannels::new(&config.prefix, nsp.name());
         let subscriptions = channels.subscriptions(&uid);
         let local = LocalAdapter::new(nsp.clone());
-        let (core, run) = Core::start(nsp, local, &config.conn, uid, subscriptions);
+        let (core, run) = Core::start(nsp, local, conns, uid, subscriptions);
         let inner = Arc::new(Inner {
             core,
             channels,

@@ -9,6 +9,7 @@
 //! [`ConnConfig::max_queued_bytes`]; past those, publishing fails with
 //! [`ConnError::QueueFull`] at once.
 
+mod hub;
 mod pending;
 mod publisher;
 mod resp;
@@ -16,6 +17,7 @@ mod subscriber;
 
 use std::time::Duration;
 
+pub(crate) use hub::{SharedSubscriber, SharedSubscription};
 pub use pending::{PendingRequest, PendingRequests, RequestError};
 pub use publisher::Publisher;
 pub use subscriber::{Message, SubEvent, SubEvents, Subscriber, Subscription};

@@ -5,6 +5,7 @@
 //! socket, and takes its address and credentials from the same URL as the publisher.
 
 use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -13,6 +14,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, Wr
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use super::hub::Routes;
 use super::resp::{self, Frame};
 use super::{Backoff, ConnConfig, ConnError};
 
@@ -86,6 +88,27 @@ pub enum SubEvent {
     Message(Message),
 }
 
+/// Where the subscriber task puts its events: one consumer, or the consumers of a
+/// [`SharedSubscriber`](super::hub::SharedSubscriber), each given its own subscriptions'.
+pub(super) enum Sink {
+    One(mpsc::Sender<SubEvent>),
+    Routed(Arc<Routes>),
+}
+
+impl Sink {
+    /// Hands `event` over; fails once its one consumer is gone (a routed sink never fails: the
+    /// task ends when the shared subscriber's handle is dropped).
+    async fn deliver(&self, event: SubEvent) -> Result<(), ()> {
+        match self {
+            Sink::One(tx) => tx.send(event).await.map_err(drop),
+            Sink::Routed(routes) => {
+                routes.deliver(event).await;
+                Ok(())
+            }
+        }
+    }
+}
+
 /// The events of a [`Subscriber`].
 #[derive(Debug)]
 pub struct SubEvents {
@@ -93,6 +116,11 @@ pub struct SubEvents {
 }
 
 impl SubEvents {
+    /// The events that arrive on `rx`.
+    pub(super) fn from_receiver(rx: mpsc::Receiver<SubEvent>) -> Self {
+        Self { rx }
+    }
+
     /// The next event; `None` once the subscriber is gone.
     pub async fn recv(&mut self) -> Option<SubEvent> {
         self.rx.recv().await
@@ -122,6 +150,17 @@ impl Subscriber {
         config: ConnConfig,
         subscriptions: impl IntoIterator<Item = Subscription>,
     ) -> Result<(Self, SubEvents), ConnError> {
+        let (events, rx) = mpsc::channel(config.subscriber_buffer.max(1));
+        let subscriber = Self::start(config, subscriptions, Sink::One(events))?;
+        Ok((subscriber, SubEvents { rx }))
+    }
+
+    /// Starts the subscriber task, its events going to `events`.
+    pub(super) fn start(
+        config: ConnConfig,
+        subscriptions: impl IntoIterator<Item = Subscription>,
+        events: Sink,
+    ) -> Result<Self, ConnError> {
         let client = redis::Client::open(config.url.as_str())
             .map_err(|e| ConnError::InvalidUrl(e.to_string()))?;
         let info = client.get_connection_info();
@@ -138,7 +177,6 @@ impl Subscriber {
             )
         });
         let (control, control_rx) = mpsc::unbounded_channel();
-        let (events, rx) = mpsc::channel(config.subscriber_buffer.max(1));
         let task = Task {
             config,
             addr,
@@ -148,7 +186,7 @@ impl Subscriber {
             events,
         };
         tokio::spawn(task.run());
-        Ok((Self { control }, SubEvents { rx }))
+        Ok(Self { control })
     }
 
     /// Queues the change at once (changes take effect in call order); the future resolves
@@ -219,7 +257,7 @@ struct Task {
     auth: Option<(Option<String>, String)>,
     wanted: BTreeSet<Subscription>,
     control: mpsc::UnboundedReceiver<Control>,
-    events: mpsc::Sender<SubEvent>,
+    events: Sink,
 }
 
 impl Task {
@@ -244,7 +282,7 @@ impl Task {
             if !std::mem::replace(&mut reported, true)
                 && self
                     .events
-                    .send(SubEvent::Disconnected { error })
+                    .deliver(SubEvent::Disconnected { error })
                     .await
                     .is_err()
             {
@@ -375,7 +413,7 @@ impl Task {
                 && let Some(event) = announce.take()
             {
                 tracing::info!(reconnected, "redis subscriber: subscribed");
-                if self.events.send(event).await.is_err() {
+                if self.events.deliver(event).await.is_err() {
                     return End::Closed;
                 }
             }
@@ -393,7 +431,7 @@ impl Task {
                             Err(e) => return End::Lost(e.to_string()),
                         };
                         if let Some(event) = self.on_frame(frame, pending)
-                            && self.events.send(event).await.is_err()
+                            && self.events.deliver(event).await.is_err()
                         {
                             return End::Closed;
                         }

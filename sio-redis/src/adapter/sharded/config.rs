@@ -56,12 +56,17 @@ impl ShardedAdapterConfig {
 
     /// The factory for
     /// [`SocketIoBuilder::adapter`](sio_core::socketio::SocketIoBuilder::adapter): one
-    /// [`ShardedRedisAdapter`] per namespace, each with its own two connections. Fails when
+    /// [`ShardedRedisAdapter`] per namespace, all on two shared connections (one publisher, one subscriber). Fails when
     /// the URL cannot be used. The server must be built within a tokio runtime.
     pub fn factory(self) -> Result<AdapterFactory, ConnError> {
         super::super::config::check_url(&self.conn)?;
+        let conns = super::super::conns::SharedConns::new(self.conn.clone());
         Ok(Arc::new(move |nsp| {
-            Arc::new(ShardedRedisAdapter::new(nsp, self.clone()))
+            Arc::new(ShardedRedisAdapter::with_conns(
+                nsp,
+                self.clone(),
+                conns.get(),
+            ))
         }))
     }
 }

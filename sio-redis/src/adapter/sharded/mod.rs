@@ -24,9 +24,10 @@ use sio_core::socketio::{
 pub use config::ShardedAdapterConfig;
 
 use super::cluster::{ClusterAdapter, Requests, answer_fetch, change_body};
+use super::conns::Conns;
 use super::core::{Core, spawn_receive};
 use super::{Change, Protocol, wire_opts};
-use crate::conn::Subscription;
+use crate::conn::{ConnError, Subscription};
 use crate::wire::{
     ClusterBody, ClusterMessage, ShardedChannels, WireOpts, WirePacket, sharded_uid,
 };
@@ -80,9 +81,20 @@ impl std::ops::Deref for Inner {
 }
 
 impl ShardedRedisAdapter {
-    /// A new adapter for a namespace; its connections start in the background. Must be called
+    /// A new adapter for a namespace, with two Redis connections of its own (started in the
+    /// background; the adapters of a [factory](ShardedAdapterConfig::factory) share theirs). Must be called
     /// within a tokio runtime.
     pub fn new(nsp: NamespaceHandle, config: ShardedAdapterConfig) -> Self {
+        let conns = Conns::open(&config.conn);
+        Self::with_conns(nsp, config, conns)
+    }
+
+    /// A new adapter for a namespace on `conns`.
+    pub(in crate::adapter) fn with_conns(
+        nsp: NamespaceHandle,
+        config: ShardedAdapterConfig,
+        conns: Result<Arc<Conns>, ConnError>,
+    ) -> Self {
         let uid = sharded_uid();
         let channels = ShardedChannels::new(&config.prefix, nsp.name(), config.subscription_mode);
         let subscriptions = vec![
@@ -90,7 +102,7 @@ impl ShardedRedisAdapter {
             Subscription::Shard(channels.response(&uid)),
         ];
         let local = LocalAdapter::new(nsp.clone());
-        let (core, run) = Core::start(nsp, local, &config.conn, uid, subscriptions);
+        let (core, run) = Core::start(nsp, local, conns, uid, subscriptions);
         let inner = Arc::new(Inner {
             core,
             channels,

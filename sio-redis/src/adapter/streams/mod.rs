@@ -27,6 +27,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use config::StreamsAdapterConfig;
 
 use super::cluster::{ClusterAdapter, Requests, answer_fetch, change_body};
+use super::conns::Conns;
 use super::core::{Core, spawn_receive};
 use super::{Change, Protocol, Ready, remote, wire_opts};
 use crate::conn::{ConnError, Subscription};
@@ -103,9 +104,20 @@ struct Delivery {
 }
 
 impl StreamsAdapter {
-    /// A new adapter for a namespace; its connections start in the background. Must be called
+    /// A new adapter for a namespace, with two Redis connections of its own (started in the
+    /// background; the adapters of a [factory](StreamsAdapterConfig::factory) share theirs). Must be called
     /// within a tokio runtime.
     pub fn new(nsp: NamespaceHandle, config: StreamsAdapterConfig) -> Self {
+        let conns = Conns::open(&config.conn);
+        Self::with_conns(nsp, config, conns)
+    }
+
+    /// A new adapter for a namespace on `conns`.
+    pub(in crate::adapter) fn with_conns(
+        nsp: NamespaceHandle,
+        config: StreamsAdapterConfig,
+        conns: Result<Arc<Conns>, ConnError>,
+    ) -> Self {
         let uid = sharded_uid();
         let name = nsp.name().to_owned();
         let public = format!("{}#{}#", config.prefix, name);
@@ -117,7 +129,7 @@ impl StreamsAdapter {
         let recovery = nsp.recovery();
         // Offsets are the stream's: the local part keeps nothing.
         let local = LocalAdapter::without_recovery(nsp.clone());
-        let (core, run) = Core::start(nsp, local, &config.conn, uid, subscriptions);
+        let (core, run) = Core::start(nsp, local, conns, uid, subscriptions);
         let stream = stream_name(&config.stream_name, config.stream_count, &name);
         let (reader, reader_run) = Reader::new(&config, stream.clone());
         let (deliveries, queue) = mpsc::unbounded_channel();
