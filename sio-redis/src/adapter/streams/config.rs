@@ -107,8 +107,8 @@ impl StreamsAdapterConfig {
 
     /// The factory for
     /// [`SocketIoBuilder::adapter`](sio_core::socketio::SocketIoBuilder::adapter): one
-    /// [`StreamsAdapter`] per namespace; they share two connections (commands, subscriber),
-    /// and each namespace has a stream reader of its own. Fails when the URL cannot be used. The server must be built
+    /// [`StreamsAdapter`] per namespace; they share their connections: commands, subscriber,
+    /// and one stream reader per stream (one in all with the default `stream_count` of 1). Fails when the URL cannot be used. The server must be built
     /// within a tokio runtime.
     ///
     /// ```no_run
@@ -127,8 +127,14 @@ impl StreamsAdapterConfig {
     pub fn factory(self) -> Result<AdapterFactory, ConnError> {
         super::super::config::check_url(&self.conn)?;
         let conns = super::super::conns::SharedConns::new(self.conn.clone());
+        let readers = super::StreamReaders::default();
         Ok(Arc::new(move |nsp| {
-            Arc::new(StreamsAdapter::with_conns(nsp, self.clone(), conns.get()))
+            Arc::new(StreamsAdapter::with_conns(
+                nsp,
+                self.clone(),
+                conns.get(),
+                Some(&readers),
+            ))
         }))
     }
 }

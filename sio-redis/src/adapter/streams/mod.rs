@@ -34,7 +34,8 @@ use crate::conn::{ConnError, Subscription};
 use crate::wire::{
     ClusterBody, ClusterMessage, EntryId, WireOpts, WirePacket, sharded_uid, stream_name,
 };
-use reader::Reader;
+pub(in crate::adapter) use reader::StreamReaders;
+use reader::{Reader, StreamReader};
 
 /// The streams adapter of one namespace (Node's `RedisStreamsAdapter`): rooms and delivery of
 /// this server in a [`LocalAdapter`], broadcasts and remote join / leave / disconnect written
@@ -109,14 +110,16 @@ impl StreamsAdapter {
     /// within a tokio runtime.
     pub fn new(nsp: NamespaceHandle, config: StreamsAdapterConfig) -> Self {
         let conns = Conns::open(&config.conn);
-        Self::with_conns(nsp, config, conns)
+        Self::with_conns(nsp, config, conns, None)
     }
 
-    /// A new adapter for a namespace on `conns`.
+    /// A new adapter for a namespace on `conns`, reading its stream with the reader of
+    /// `readers` (a new reader of its own without).
     pub(in crate::adapter) fn with_conns(
         nsp: NamespaceHandle,
         config: StreamsAdapterConfig,
         conns: Result<Arc<Conns>, ConnError>,
+        readers: Option<&StreamReaders>,
     ) -> Self {
         let uid = sharded_uid();
         let name = nsp.name().to_owned();
@@ -131,7 +134,11 @@ impl StreamsAdapter {
         let local = LocalAdapter::without_recovery(nsp.clone());
         let (core, run) = Core::start(nsp, local, conns, uid, subscriptions);
         let stream = stream_name(&config.stream_name, config.stream_count, &name);
-        let (reader, reader_run) = Reader::new(&config, stream.clone());
+        let shared_reader = match readers {
+            Some(readers) => readers.get(&config, &stream),
+            None => StreamReader::start(&config, stream.clone()),
+        };
+        let reader = Reader::new(shared_reader, name);
         let (deliveries, queue) = mpsc::unbounded_channel();
         let inner = Arc::new(Inner {
             core,
@@ -143,7 +150,7 @@ impl StreamsAdapter {
             deliveries,
         });
         spawn_receive(&inner, run);
-        reader::spawn(&inner, reader_run);
+        inner.reader.attach(&inner);
         tokio::spawn(deliver_in_order(Arc::downgrade(&inner), queue));
         StreamsAdapter { inner }
     }

@@ -1,8 +1,13 @@
 //! The stream reader: its own connection, `XREAD BLOCK … COUNT …` in a loop, each entry
 //! applied before the next read (nothing piles up here: a server that falls behind reads
 //! from where it is, and entries trimmed meanwhile are skipped by Redis).
+//!
+//! One reader per stream serves every namespace of a factory that writes to that stream (as
+//! Node's adapter polls once for all its namespaces): each entry goes to the adapter of the
+//! namespace it names, and is decoded there only.
 
-use std::sync::{Arc, Mutex, Weak};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
@@ -13,53 +18,104 @@ use super::{Inner, StreamsAdapterConfig};
 use crate::conn::{Backoff, ConnConfig};
 use crate::wire::EntryId;
 
-/// The reader's state as the adapter sees it.
+/// The adapters a reader serves, by namespace.
+type Consumers = Mutex<HashMap<String, Vec<Weak<Inner>>>>;
+
+fn lock(consumers: &Consumers) -> MutexGuard<'_, HashMap<String, Vec<Weak<Inner>>>> {
+    consumers.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The reader of one stream, shared by the adapters that read it; it stops when the last of
+/// them is gone.
 #[derive(Debug)]
-pub(super) struct Reader {
+pub(super) struct StreamReader {
     /// The last entry applied (or the starting point), once known.
     position: watch::Receiver<Option<EntryId>>,
-    /// Dropping or firing it stops the reader.
-    stop: Mutex<Option<oneshot::Sender<()>>>,
+    consumers: Arc<Consumers>,
+    /// Dropped with the reader: its task stops.
+    _stop: oneshot::Sender<()>,
 }
 
-/// What the reader task needs.
-pub(super) struct Run {
-    client: Result<redis::Client, String>,
-    conn: ConnConfig,
-    stream: String,
-    read_count: u64,
-    block_ms: u64,
-    position: watch::Sender<Option<EntryId>>,
-    stop: oneshot::Receiver<()>,
-}
-
-impl Reader {
-    pub(super) fn new(config: &StreamsAdapterConfig, stream: String) -> (Self, Run) {
+impl StreamReader {
+    /// Starts reading `stream` (in the background). Must be called within a tokio runtime.
+    pub(super) fn start(config: &StreamsAdapterConfig, stream: String) -> Arc<Self> {
         let (position_tx, position) = watch::channel(None);
         let (stop_tx, stop) = oneshot::channel();
         let client = redis::Client::open(config.conn.url.as_str()).map_err(|e| e.to_string());
         let block_ms = u64::try_from(config.block_time.as_millis()).unwrap_or(u64::MAX);
-        (
-            Reader {
-                position,
-                stop: Mutex::new(Some(stop_tx)),
-            },
-            Run {
-                client,
-                conn: config.conn.clone(),
-                stream,
-                read_count: config.read_count,
-                block_ms,
-                position: position_tx,
-                stop,
-            },
-        )
+        let consumers = Arc::new(Consumers::default());
+        let run = Run {
+            client,
+            conn: config.conn.clone(),
+            stream,
+            read_count: config.read_count,
+            block_ms,
+            position: position_tx,
+            stop,
+        };
+        tokio::spawn(read(consumers.clone(), run));
+        Arc::new(StreamReader {
+            position,
+            consumers,
+            _stop: stop_tx,
+        })
+    }
+}
+
+/// The readers of a factory's adapters, by stream.
+#[derive(Debug, Default)]
+pub(in crate::adapter) struct StreamReaders {
+    readers: Mutex<HashMap<String, Weak<StreamReader>>>,
+}
+
+impl StreamReaders {
+    /// The reader of `stream`, running or new.
+    pub(super) fn get(&self, config: &StreamsAdapterConfig, stream: &str) -> Arc<StreamReader> {
+        let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        readers.retain(|_, reader| reader.strong_count() > 0);
+        if let Some(reader) = readers.get(stream).and_then(Weak::upgrade) {
+            return reader;
+        }
+        let reader = StreamReader::start(config, stream.to_owned());
+        readers.insert(stream.to_owned(), Arc::downgrade(&reader));
+        reader
+    }
+}
+
+/// One adapter's view of its stream's reader.
+#[derive(Debug)]
+pub(super) struct Reader {
+    shared: Arc<StreamReader>,
+    nsp: String,
+    /// The adapter, once attached; `None` again once stopped.
+    me: Mutex<Option<Weak<Inner>>>,
+}
+
+impl Reader {
+    /// A view of `shared` for namespace `nsp`; the adapter receives entries once
+    /// [attached](Self::attach).
+    pub(super) fn new(shared: Arc<StreamReader>, nsp: String) -> Self {
+        Reader {
+            shared,
+            nsp,
+            me: Mutex::new(None),
+        }
+    }
+
+    /// The entries of this namespace go to `inner` from now on.
+    pub(super) fn attach(&self, inner: &Arc<Inner>) {
+        let me = Arc::downgrade(inner);
+        lock(&self.shared.consumers)
+            .entry(self.nsp.clone())
+            .or_default()
+            .push(me.clone());
+        *self.me.lock().unwrap_or_else(|e| e.into_inner()) = Some(me);
     }
 
     /// Resolves once the reader knows where it starts: every entry added from then on
     /// reaches it.
     pub(super) async fn started(&self) -> Result<(), AdapterError> {
-        let mut position = self.position.clone();
+        let mut position = self.shared.position.clone();
         position
             .wait_for(Option::is_some)
             .await
@@ -69,25 +125,60 @@ impl Reader {
 
     /// Resolves once the reader applied the entry `id` (or a later one).
     pub(super) async fn reached(&self, id: EntryId) {
-        let mut position = self.position.clone();
+        let mut position = self.shared.position.clone();
         let _ = position.wait_for(|p| p.is_some_and(|p| p >= id)).await;
     }
 
-    /// Stops the reader.
+    /// No more entries for this adapter.
     pub(super) fn stop(&self) {
-        if let Some(stop) = self.stop.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            let _ = stop.send(());
+        let me = self.me.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let mut consumers = lock(&self.shared.consumers);
+        if let Some(list) = consumers.get_mut(&self.nsp) {
+            list.retain(|other| {
+                other.strong_count() > 0 && !me.as_ref().is_some_and(|me| me.ptr_eq(other))
+            });
+            if list.is_empty() {
+                consumers.remove(&self.nsp);
+            }
         }
     }
 }
 
-/// Starts the reader of `inner`.
-pub(super) fn spawn(inner: &Arc<Inner>, run: Run) {
-    tokio::spawn(read(Arc::downgrade(inner), run));
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
-/// Reads the stream until the adapter is dropped or closed.
-async fn read(inner: Weak<Inner>, mut run: Run) {
+/// What the reader task needs.
+struct Run {
+    client: Result<redis::Client, String>,
+    conn: ConnConfig,
+    stream: String,
+    read_count: u64,
+    block_ms: u64,
+    position: watch::Sender<Option<EntryId>>,
+    stop: oneshot::Receiver<()>,
+}
+
+/// The adapters an entry goes to: those of the namespace it names.
+fn recipients(consumers: &Consumers, fields: &[(Vec<u8>, Vec<u8>)]) -> Vec<Arc<Inner>> {
+    let Some((_, nsp)) = fields.iter().find(|(key, _)| key.as_slice() == b"nsp") else {
+        return Vec::new();
+    };
+    let Ok(nsp) = std::str::from_utf8(nsp) else {
+        return Vec::new();
+    };
+    lock(consumers)
+        .get(nsp)
+        .into_iter()
+        .flatten()
+        .filter_map(Weak::upgrade)
+        .collect()
+}
+
+/// Reads the stream until the reader is dropped.
+async fn read(consumers: Arc<Consumers>, mut run: Run) {
     let client = match run.client.clone() {
         Ok(client) => client,
         Err(error) => {
@@ -156,14 +247,13 @@ async fn read(inner: Weak<Inner>, mut run: Run) {
                     break;
                 }
             };
-            let Some(inner) = inner.upgrade() else {
-                return;
-            };
             for (id, fields) in read_reply(&reply) {
                 let Some(entry) = EntryId::parse(&id) else {
                     continue;
                 };
-                inner.on_entry(&id, &fields);
+                for inner in recipients(&consumers, &fields) {
+                    inner.on_entry(&id, &fields);
+                }
                 last = Some(entry);
             }
             if let Some(id) = last {
