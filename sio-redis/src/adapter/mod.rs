@@ -1,12 +1,13 @@
 //! The pub/sub adapter: sio-core's [`Adapter`] over Redis, wire-compatible with Node's
 //! `@socket.io/redis-adapter` 8.3 (`createAdapter`).
 //!
-//! Each namespace gets its own [`RedisAdapter`] with its own publisher and subscriber
-//! connections. One subscriber per namespace (rather than one per server) keeps each adapter
-//! self-contained: its lifetime is its namespace's, closing it unsubscribes exactly its
-//! channels, and order still holds where Node's peers rely on it, since every message of a
-//! namespace (broadcasts, requests, answers) arrives on that one connection in the order each
-//! publisher sent it. The cost is two Redis connections per namespace.
+//! Each namespace gets its own [`RedisAdapter`]; the adapters one factory builds share one
+//! publisher and one subscriber connection (as Node's share their `pubClient` and
+//! `subClient`). Each adapter attaches to the subscriber with its own channels and receives
+//! their messages only, in arrival order, so order still holds where Node's peers rely on it:
+//! every message of a namespace (broadcasts, requests, answers) arrives on that one connection
+//! in the order each publisher sent it. Closing an adapter unsubscribes exactly its channels;
+//! the connections close with the last adapter.
 //!
 //! Local state (rooms, local sockets, local delivery) is a [`LocalAdapter`]; the Redis side
 //! publishes what other servers must see and applies what they publish.

@@ -2,7 +2,8 @@
 //! later), wire-compatible with Node's `createShardedAdapter` of `@socket.io/redis-adapter`
 //! 8.3.
 //!
-//! One namespace, one adapter, two connections (as the pub/sub adapter). Channels
+//! One namespace, one adapter; a factory's adapters share two connections (as the pub/sub
+//! adapter's). Channels
 //! (CLUSTER.md §1): `SSUBSCRIBE P#N#` (every message without a channel of its own) and
 //! `P#N#<uid>#` (answers to this server), plus `P#N#<room>#` for each room this server has,
 //! as the subscription mode says. Messages are socket.io-adapter's `ClusterAdapter` messages
