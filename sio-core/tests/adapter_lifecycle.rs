@@ -92,3 +92,46 @@ async fn emit_with_ack_stream_reports_the_count_then_each_ack_and_ends() {
     assert_eq!(empty.next().await, Some(AckEvent::Reached(0)));
     assert_eq!(empty.next().await, None);
 }
+
+#[tokio::test]
+async fn emit_with_ack_stream_hands_each_ack_over_as_it_comes() {
+    let io = SocketIo::builder()
+        .ns(
+            "/",
+            Handlers::new().on_connect(|socket: sio_core::socketio::SocketRef| async move {
+                socket.join("room");
+            }),
+        )
+        .build()
+        .unwrap();
+    let mut clients = Vec::new();
+    for _ in 0..2 {
+        let mut client = TestClient::open(&io).await.unwrap();
+        client.connect("/", json!({})).await.unwrap();
+        clients.push(client);
+    }
+    while io.to("room").sockets().len() < 2 {
+        tokio::task::yield_now().await;
+    }
+    let mut stream = io
+        .to("room")
+        .timeout(std::time::Duration::from_secs(30))
+        .emit_with_ack_stream("question", &())
+        .unwrap();
+    assert_eq!(stream.next().await, Some(AckEvent::Reached(2)));
+    let mut ids = Vec::new();
+    for client in &mut clients {
+        ids.push(client.event("/", "question").await.unwrap().id.unwrap());
+    }
+    // The first client answers; the second has not yet, and its ack may take until the
+    // timeout: the first ack is there before it (waiting for both would never end here).
+    clients[0].ack("/", ids[0], vec![json!("first")]);
+    let first = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
+        .await
+        .expect("the first ack, without waiting for the second client");
+    assert!(matches!(first, Some(AckEvent::Ack(ack)) if ack.args == [json!("first")]));
+    clients[1].ack("/", ids[1], vec![json!("second")]);
+    let second = stream.next().await;
+    assert!(matches!(second, Some(AckEvent::Ack(ack)) if ack.args == [json!("second")]));
+    assert_eq!(stream.next().await, None);
+}

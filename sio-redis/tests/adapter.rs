@@ -149,3 +149,49 @@ async fn a_closed_adapter_is_no_longer_counted() {
     b.to("r").emit("still", &()).unwrap();
     on_b.event("/", "still").await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acks_from_another_server_come_as_each_client_answers() {
+    let prefix = prefix("ack-stream");
+    let a = server("a", &prefix).await;
+    let b = server("b", &prefix).await;
+    let mut first = client(&b, "r").await;
+    let mut second = client(&b, "r").await;
+    while b.to("r").sockets().len() < 2 {
+        tokio::task::yield_now().await;
+    }
+    let mut stream = a
+        .to("r")
+        .timeout(Duration::from_secs(30))
+        .emit_with_ack_stream("question", &())
+        .unwrap();
+    let one = first.event("/", "question").await.unwrap();
+    let two = second.event("/", "question").await.unwrap();
+    // One client answers; B relays its ack before the other's, which may take until the
+    // timeout (waiting for both would not end here).
+    first.ack("/", one.id.unwrap(), vec![json!("first")]);
+    let mut reached = 0;
+    let got = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match stream.next().await {
+                Some(AckEvent::Reached(n)) => reached += n,
+                Some(AckEvent::Ack(ack)) => return ack.args,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the first ack, without waiting for the second client");
+    assert_eq!(got, [json!("first")]);
+    second.ack("/", two.id.unwrap(), vec![json!("second")]);
+    let mut rest = Vec::new();
+    while let Some(event) = stream.next().await {
+        match event {
+            AckEvent::Reached(n) => reached += n,
+            AckEvent::Ack(ack) => rest.push(ack.args),
+            _ => {}
+        }
+    }
+    assert_eq!(rest, [vec![json!("second")]]);
+    assert_eq!(reached, 2, "B reached two clients, A none");
+}

@@ -136,6 +136,11 @@ impl AckStream {
     pub async fn next(&mut self) -> Option<AckEvent> {
         self.rx.recv().await
     }
+
+    /// The next event if one is there now.
+    pub fn try_next(&mut self) -> Result<AckEvent, tokio::sync::mpsc::error::TryRecvError> {
+        self.rx.try_recv()
+    }
 }
 
 /// The plug-in point for rooms and fan-out (Node's `Adapter`).
@@ -465,6 +470,25 @@ impl LocalAdapter {
     }
 
     /// The sockets `opts` reaches, for work that may not run under the namespace's lock.
+    /// Sends `packet` (which carries an ack id) to the targets of `opts`, each waiting for its
+    /// acknowledgement; `None` when the packet has no ack id or the namespace is gone.
+    fn send_with_ack(&self, packet: &Packet, opts: &BroadcastOptions) -> Option<SentWithAck> {
+        let id = packet.id?;
+        let frames = self.nsp.encode(packet)?;
+        let nsp = self.nsp.nsp.upgrade()?;
+        let mut waiting = Vec::new();
+        for socket in self.targets(opts) {
+            nsp.notify_outgoing(&socket, packet);
+            let rx = socket.register_ack(id);
+            if socket.conn.send_shared(&frames).is_ok() {
+                waiting.push((socket, rx));
+            } else {
+                socket.forget_ack(id);
+            }
+        }
+        Some(SentWithAck { id, waiting })
+    }
+
     fn targets(&self, opts: &BroadcastOptions) -> Vec<SocketRef> {
         let Some(nsp) = self.nsp.nsp.upgrade() else {
             return Vec::new();
@@ -472,6 +496,32 @@ impl LocalAdapter {
         let mut targets = Vec::new();
         self.for_each_target(&nsp, opts, |socket| targets.push(socket.clone()));
         targets
+    }
+}
+
+/// A packet with an ack id sent to some local sockets, each waiting for its acknowledgement.
+struct SentWithAck {
+    id: u64,
+    waiting: Vec<(SocketRef, tokio::sync::oneshot::Receiver<AckResponse>)>,
+}
+
+impl SentWithAck {
+    /// Each socket's reply, within `timeout` (an ack that did not come is forgotten).
+    fn replies(
+        self,
+        timeout: Duration,
+    ) -> Vec<impl Future<Output = (Sid, Result<AckResponse, AckError>)> + Send + 'static> {
+        let id = self.id;
+        self.waiting
+            .into_iter()
+            .map(move |(socket, rx)| async move {
+                let reply = wait_ack(rx, timeout).await;
+                if reply.is_err() {
+                    socket.forget_ack(id);
+                }
+                (socket.id(), reply)
+            })
+            .collect()
     }
 }
 
@@ -643,35 +693,45 @@ impl Adapter for LocalAdapter {
         opts: &BroadcastOptions,
         timeout: Duration,
     ) -> BoxFuture<'static, Result<AckReplies, AdapterError>> {
-        let prepared = (|| {
-            let id = packet.id?;
-            let frames = self.nsp.encode(&packet)?;
-            let nsp = self.nsp.nsp.upgrade()?;
-            let mut waiting = Vec::new();
-            for socket in self.targets(opts) {
-                nsp.notify_outgoing(&socket, &packet);
-                let rx = socket.register_ack(id);
-                if socket.conn.send_shared(&frames).is_ok() {
-                    waiting.push((socket, rx));
-                } else {
-                    socket.forget_ack(id);
-                }
-            }
-            Some((id, waiting))
-        })();
+        let sent = self.send_with_ack(&packet, opts);
         Box::pin(async move {
-            let Some((id, waiting)) = prepared else {
+            let Some(sent) = sent else {
                 return Err(AdapterError::NamespaceGone);
             };
-            let replies = waiting.into_iter().map(|(socket, rx)| async move {
-                let reply = wait_ack(rx, timeout).await;
-                if reply.is_err() {
-                    socket.forget_ack(id);
-                }
-                (socket.id(), reply)
-            });
-            Ok(futures_util::future::join_all(replies).await)
+            Ok(futures_util::future::join_all(sent.replies(timeout)).await)
         })
+    }
+
+    /// This server's count at once, then each acknowledgement as it comes (Node's
+    /// `broadcastWithAck` calls back per client): a client slow to answer, or silent until
+    /// the timeout, holds back only its own.
+    fn broadcast_with_ack_stream(
+        &self,
+        packet: Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> AckStream {
+        let (tx, stream) = AckStream::channel();
+        let Some(sent) = self.send_with_ack(&packet, opts) else {
+            let _ = tx.send(AckEvent::Reached(0));
+            return stream;
+        };
+        let _ = tx.send(AckEvent::Reached(sent.waiting.len()));
+        if sent.waiting.is_empty() {
+            return stream;
+        }
+        tokio::spawn(async move {
+            let mut replies: futures_util::stream::FuturesUnordered<_> =
+                sent.replies(timeout).into_iter().collect();
+            while let Some((_, reply)) = futures_util::StreamExt::next(&mut replies).await {
+                if let Ok(ack) = reply {
+                    // The receiver may be gone: the other acks are still awaited, so that
+                    // each is forgotten at its timeout.
+                    let _ = tx.send(AckEvent::Ack(ack));
+                }
+            }
+        });
+        stream
     }
 
     fn subscribe(&self) -> broadcast::Receiver<RoomEvent> {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use sio_core::socketio::{Adapter, BroadcastOptions, Packet, ServerSideEmit};
+use sio_core::socketio::{AckEvent, Adapter, BroadcastOptions, Packet, ServerSideEmit};
 use tokio::sync::{oneshot, watch};
 
 use super::{
@@ -43,8 +43,9 @@ impl Receive for Inner {
 }
 
 /// Another server's broadcast with acks, on this server: `answer` with the number of clients
-/// reached, at once, then with each client's ack (its first argument) once they are all in,
-/// while the adapter lives. The packet gets an ack id of this server's own.
+/// reached, at once, then with each client's ack (its first argument) as it comes (as Node's
+/// adapters answer: a client that does not answer holds back only its own), while the adapter
+/// lives. The packet gets an ack id of this server's own.
 pub(super) fn answer_broadcast_with_ack<A: HasCore + Send + Sync + 'static>(
     adapter: &Arc<A>,
     packet: Packet,
@@ -54,21 +55,25 @@ pub(super) fn answer_broadcast_with_ack<A: HasCore + Send + Sync + 'static>(
 ) {
     let timeout = opts.timeout.unwrap_or(default_timeout);
     let id = adapter.foreign_ack_ids().fetch_add(1, Ordering::Relaxed);
-    let local = adapter.local();
-    let client_count = u64::try_from(local.sockets(opts).len()).unwrap_or(u64::MAX);
-    answer(adapter, BroadcastAnswer::Count(client_count));
-    let replies = local.broadcast_with_ack(packet.with_id(id), opts, timeout);
+    let mut events = adapter
+        .local()
+        .broadcast_with_ack_stream(packet.with_id(id), opts, timeout);
+    // The count is the stream's first event, there at once.
+    let Ok(AckEvent::Reached(count)) = events.try_next() else {
+        return;
+    };
+    answer(
+        adapter,
+        BroadcastAnswer::Count(u64::try_from(count).unwrap_or(u64::MAX)),
+    );
     let adapter = Arc::downgrade(adapter);
     tokio::spawn(async move {
-        let Ok(replies) = replies.await else {
-            return;
-        };
-        let Some(inner) = adapter.upgrade() else {
-            return;
-        };
-        for (_, reply) in replies {
-            let Ok(reply) = reply else {
+        while let Some(event) = events.next().await {
+            let AckEvent::Ack(reply) = event else {
                 continue;
+            };
+            let Some(inner) = adapter.upgrade() else {
+                return;
             };
             let first = reply.args.into_iter().next();
             let ack = first.map(|first| Data::new(first, reply.attachments));
