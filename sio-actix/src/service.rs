@@ -78,7 +78,7 @@ pub async fn handle<H: EngineHandler>(
     if upgrade || info.query("sid").is_none() {
         request::complete(&mut info, &req);
     }
-    match accept(&engine, req.head(), info, upgrade).await {
+    let mut res = match accept(&engine, req.head(), info, upgrade).await {
         Accept::Polling(Polling::Open(info)) => {
             let (_socket, open) = engine.open_polling(*info);
             polling::ok(&engine, &req, "text/plain; charset=UTF-8", open.into())
@@ -90,11 +90,18 @@ pub async fn handle<H: EngineHandler>(
         Accept::WebSocket {
             switching,
             conn: Some(conn),
-        } => ws::body::switch(switching, payload, conn, config.max_http_buffer_size),
+        } => return ws::body::switch(switching, payload, conn, config.max_http_buffer_size),
         Accept::WebSocket {
             switching,
             conn: None,
-        } => ws::body::close_at_once(switching),
+        } => return ws::body::close_at_once(switching),
         Accept::Refused(res) => res,
+    };
+    if engine.is_shutting_down() {
+        // The server is going away: the client's next request (its reconnection) opens a new
+        // connection, which a load balancer sends to a server that stays.
+        res.head_mut()
+            .set_connection_type(actix_http::ConnectionType::Close);
     }
+    res
 }

@@ -35,6 +35,8 @@ pub(crate) trait WsEngine: Send + Sync + 'static {
         req: Request,
         framed: Framed<TcpStream, h1::Codec>,
     ) -> LocalBoxFuture<'static, ()>;
+    /// Refuses new sessions and closes every session ([`Engine::shutdown`]).
+    fn shutdown(&self);
 }
 
 impl<H: EngineHandler> WsEngine for Engine<H> {
@@ -50,6 +52,10 @@ impl<H: EngineHandler> WsEngine for Engine<H> {
         framed: Framed<TcpStream, h1::Codec>,
     ) -> LocalBoxFuture<'static, ()> {
         Box::pin(take(self, req, framed))
+    }
+
+    fn shutdown(&self) {
+        Engine::shutdown(self);
     }
 }
 

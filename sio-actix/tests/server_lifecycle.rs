@@ -240,3 +240,62 @@ async fn a_worker_that_cannot_start_stops_the_server_with_its_error() {
     let err = ended.expect_err("a worker failed, the server must say so");
     assert!(err.to_string().contains("sio-worker-"), "{err}");
 }
+
+/// Sends a keep-alive POST of `body` to `path` on `tcp` and reads one response.
+async fn post(tcp: &mut TcpStream, path: &str, body: &str) -> String {
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tcp.read(&mut buf).await.unwrap();
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+#[tokio::test]
+async fn a_graceful_stop_closes_the_sessions_and_does_not_wait_for_their_long_polls() {
+    let io = SocketIo::builder().build().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let running = server_of!(io)
+        .workers(1)
+        // Far longer than the test may take: the stop must not need it.
+        .shutdown_timeout(Duration::from_secs(120))
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+    let handle = running.handle();
+    let running = tokio::spawn(running);
+
+    // A polling session with its namespace connected, then a long-poll pending on the same
+    // keep-alive connection.
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let open = get(&mut tcp, "/socket.io/?EIO=4&transport=polling").await;
+    let sid = open
+        .split("\"sid\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let path = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+    assert!(post(&mut tcp, &path, "40").await.ends_with("ok"));
+    assert!(get(&mut tcp, &path).await.contains("40{\"sid\""));
+    let pending = tokio::spawn(async move { get(&mut tcp, &path).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    tokio::time::timeout(Duration::from_secs(10), handle.stop(true))
+        .await
+        .expect("the graceful stop waited for the long-poll (its shutdown timeout is 120 s)");
+    // The long-poll got the session's close packet, and its connection is not kept alive.
+    let response = pending.await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.to_ascii_lowercase().contains("connection: close"),
+        "{response}"
+    );
+    assert!(response.ends_with("\r\n\r\n1"), "{response}");
+    running.await.unwrap().unwrap();
+    assert!(TcpStream::connect(addr).await.is_err());
+}

@@ -699,4 +699,9 @@ async fn adapters_leave_the_cluster_when_their_namespace_goes_and_when_the_serve
     io.close().await;
     assert_eq!(*closed.lock().unwrap(), ["/room-1", "/"]);
     assert!(client.closed_within(Duration::from_secs(5)).await);
+    // A closed server opens no new session.
+    match TestClient::open(&io).await {
+        Err(err) => assert_eq!(err.to_string(), "handshake refused: Server shutting down"),
+        Ok(_) => panic!("a closed server opened a session"),
+    }
 }

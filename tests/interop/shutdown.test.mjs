@@ -1,8 +1,8 @@
-// sio_actix::Server (SIO_SERVER=takeover) stops on its signals as actix-server did: SIGTERM
-// gracefully (no new connection; the HTTP connections in progress may finish, up to the
-// shutdown timeout, 2 s in conformance-server: a polling client keeps its keep-alive
-// connection busy, a WebSocket taken over does not count), SIGINT and SIGQUIT at once. It exits
-// 0, and every client (polling, WebSocket, upgraded) sees its connection end.
+// sio_actix::Server (SIO_SERVER=takeover) stops on its signals: SIGTERM gracefully (no new
+// connection; every session closed, long-polls answered at once with `Connection: close`; the
+// HTTP connections in progress may finish, up to the shutdown timeout, 2 s in
+// conformance-server), SIGINT and SIGQUIT at once. It exits 0, and every client (polling,
+// WebSocket, upgraded) sees its connection end.
 
 import { test, after } from "node:test";
 import assert from "node:assert/strict";

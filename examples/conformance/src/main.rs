@@ -151,7 +151,7 @@ async fn main() -> std::io::Result<()> {
             .socketio(&io)
             .workers(2)
             // A test server: a graceful stop (SIGTERM) waits at most 2 s for the HTTP
-            // connections in progress (a polling client keeps its keep-alive connection busy).
+            // connections in progress (its sessions are closed first, so usually far less).
             .shutdown_timeout(Duration::from_secs(2))
             .bind(("127.0.0.1", port))?
             .run()

@@ -165,7 +165,10 @@ where
     }
 
     /// How long a graceful stop (SIGTERM, or [`ServerHandle::stop`]`(true)`) waits for the
-    /// HTTP requests in progress (default 30 s).
+    /// HTTP requests in progress (default 30 s). A graceful stop first shuts the named engines
+    /// down ([`Engine::shutdown`](sio_core::engine::Engine::shutdown)): every session is closed
+    /// ("server shutting down"), long-polls are answered at once with `Connection: close`, and
+    /// new sessions are refused, so that it usually ends well within the timeout.
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
         self
@@ -228,7 +231,8 @@ where
     }
 
     /// Starts the workers; await the returned [`Running`] to run until the server stops
-    /// (SIGINT and SIGQUIT stop it at once, SIGTERM gracefully; or its
+    /// (SIGINT and SIGQUIT stop it at once, SIGTERM gracefully — the engines' sessions closed
+    /// first, see [`shutdown_timeout`](Self::shutdown_timeout); or its
     /// [handle](Running::handle)). Each worker is a thread with its own actix runtime that
     /// accepts connections on every listener itself.
     pub fn run(self) -> Running {
@@ -270,7 +274,7 @@ where
                 }
             }
         }
-        Running::start(threads, stop, failures, self.signals)
+        Running::start(threads, stop, failures, self.signals, self.engines)
     }
 }
 

@@ -4,6 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::thread::JoinHandle;
 
@@ -11,6 +12,7 @@ use futures_util::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::worker::Stop;
+use crate::takeover::WsEngine;
 
 /// A command to the server's control.
 struct Command {
@@ -84,6 +86,7 @@ impl Running {
         stop: watch::Sender<Stop>,
         failures: mpsc::UnboundedReceiver<io::Error>,
         signals: bool,
+        engines: Vec<Arc<dyn WsEngine>>,
     ) -> Self {
         let (commands, received) = mpsc::unbounded_channel();
         let control = control(
@@ -93,6 +96,7 @@ impl Running {
                 commands: received,
                 failures,
                 signals,
+                engines,
             },
         );
         Running {
@@ -118,6 +122,8 @@ struct Inputs {
     failures: mpsc::UnboundedReceiver<io::Error>,
     /// Whether SIGINT, SIGTERM and SIGQUIT stop the server.
     signals: bool,
+    /// The engines a graceful stop shuts down first.
+    engines: Vec<Arc<dyn WsEngine>>,
 }
 
 /// Waits for a stop (a command; with `signals`, SIGINT / SIGQUIT at once and SIGTERM
@@ -132,6 +138,7 @@ async fn control(
         mut commands,
         mut failures,
         signals,
+        engines,
     } = inputs;
     let mut waiting = Vec::new();
     let mut failure = None;
@@ -152,6 +159,13 @@ async fn control(
         }
     };
     tracing::info!(graceful, "server stopping");
+    if graceful {
+        // Every session is told goodbye while the workers still run to deliver it, and the
+        // HTTP connections end after their answer: what the workers then wait for ends soon.
+        for engine in &engines {
+            engine.shutdown();
+        }
+    }
     let _ = stop.send(if graceful { Stop::Graceful } else { Stop::Now });
     let result = join(workers).await;
     // Commands that arrived while stopping are answered too.

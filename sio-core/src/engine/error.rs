@@ -61,6 +61,10 @@ pub enum EngineError {
     /// ("transport error"), as Node closes it.
     #[error("Bad request")]
     TransportError,
+    /// HTTP 503, the plain message: a handshake after [`Engine::shutdown`](super::Engine::shutdown)
+    /// (Node's server, closed, no longer answers at all; there is no Engine.IO code for it).
+    #[error("Server shutting down")]
+    ShuttingDown,
 }
 
 impl EngineError {
@@ -73,15 +77,19 @@ impl EngineError {
             EngineError::BadRequest => 3,
             EngineError::Forbidden(_) => 4,
             EngineError::UnsupportedProtocolVersion => 5,
-            EngineError::PayloadTooLarge | EngineError::TransportError => return None,
+            EngineError::PayloadTooLarge
+            | EngineError::TransportError
+            | EngineError::ShuttingDown => return None,
         })
     }
 
-    /// The HTTP status of the answer: 400, 403 for `Forbidden`, 413 for `PayloadTooLarge`.
+    /// The HTTP status of the answer: 400, 403 for `Forbidden`, 413 for `PayloadTooLarge`,
+    /// 503 for `ShuttingDown`.
     pub fn status(&self) -> u16 {
         match self {
             EngineError::Forbidden(_) => 403,
             EngineError::PayloadTooLarge => 413,
+            EngineError::ShuttingDown => 503,
             _ => 400,
         }
     }
@@ -97,13 +105,17 @@ impl EngineError {
             Some(code) => {
                 serde_json::json!({ "code": code, "message": self.to_string() }).to_string()
             }
+            None if *self == EngineError::ShuttingDown => self.to_string(),
             None => String::new(),
         }
     }
 
     /// The `Content-Type` of [`EngineError::body`]; none for an empty body.
     pub fn content_type(&self) -> Option<&'static str> {
-        self.code().map(|_| "application/json")
+        match self {
+            EngineError::ShuttingDown => Some("text/plain; charset=utf-8"),
+            _ => self.code().map(|_| "application/json"),
+        }
     }
 
     /// The body of the answer to a refused WebSocket upgrade request: the plain message
@@ -158,6 +170,7 @@ mod tests {
             ),
             (EngineError::PayloadTooLarge, 413, ""),
             (EngineError::TransportError, 400, ""),
+            (EngineError::ShuttingDown, 503, "Server shutting down"),
         ];
         for (err, status, body) in cases {
             assert_eq!(err.status(), status, "{err:?}");

@@ -2,6 +2,7 @@
 //! transport's logic. [`Engine`] is the standalone API, like Node's `engine.io` package.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 
 use bytes::Bytes;
@@ -52,6 +53,8 @@ pub struct Engine<H: EngineHandler> {
     /// The handshake JSON after the sid, for polling and for WebSocket: it depends on the
     /// configuration alone, so it is written once rather than per session.
     open_tails: [String; 2],
+    /// Set by [`Engine::shutdown`]: handshakes are refused.
+    shutting_down: AtomicBool,
 }
 
 impl<H: EngineHandler> std::fmt::Debug for Engine<H> {
@@ -76,6 +79,7 @@ impl<H: EngineHandler> Engine<H> {
             sessions: RwLock::new(HashMap::new()),
             this: this.clone(),
             open_tails,
+            shutting_down: AtomicBool::new(false),
         })
     }
 
@@ -126,6 +130,21 @@ impl<H: EngineHandler> Engine<H> {
         for socket in self.sockets() {
             socket.close_with(DisconnectReason::ServerShuttingDown);
         }
+    }
+
+    /// Stops the engine: new sessions are refused ([`EngineError::ShuttingDown`]) and every
+    /// session is closed ("server shutting down"). A long-poll in progress gets its session's
+    /// close packet; a WebSocket its close frame. For a server that is going away: the HTTP
+    /// layer also ends its keep-alive connections after their next answer, so that clients
+    /// come back through a new connection (to another server, behind a load balancer).
+    pub fn shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        self.close_all();
+    }
+
+    /// Whether [`Engine::shutdown`] was called.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
     }
 
     /// The protocol a request asks for, when it is served: `EIO=4`, or anything else (a
@@ -183,6 +202,9 @@ impl<H: EngineHandler> Engine<H> {
                 http::Method::POST => Ok(Route::Post(socket)),
                 _ => Err(EngineError::BadRequest),
             };
+        }
+        if self.is_shutting_down() {
+            return Err(EngineError::ShuttingDown);
         }
         if req.method != http::Method::GET {
             return Err(EngineError::BadHandshakeMethod);

@@ -168,11 +168,12 @@ impl SocketIo {
     }
 
     /// Closes the server as Node's `io.close()` does: every connection is closed ("server
-    /// shutting down"), then every namespace's adapter leaves the cluster
+    /// shutting down") and new ones are refused ([`Engine::shutdown`](crate::engine::Engine::shutdown)),
+    /// then every namespace's adapter leaves the cluster
     /// ([`Adapter::close`](crate::socketio::Adapter::close)), which this awaits. The transport
     /// (actix-web's listener) is stopped by its own handle.
     pub async fn close(&self) {
-        self.engine.close_all();
+        self.engine.shutdown();
         let adapters = self.inner().adapters();
         futures_util::future::join_all(adapters.iter().map(|adapter| adapter.close())).await;
     }
