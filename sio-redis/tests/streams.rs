@@ -139,3 +139,42 @@ async fn without_redis_local_delivery_goes_on_without_offsets_and_recovery_fails
             .is_some_and(|p| p != "p")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_closes_keeps_its_sessions_for_recovery_elsewhere() {
+    let stream = name("close-keeps-sessions");
+    let io = server(
+        StreamsAdapterConfig::new(redis_url())
+            .prefix(stream.clone())
+            .stream_name(stream.clone()),
+        true,
+    )
+    .await;
+    let mut pids = Vec::new();
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        let mut client = TestClient::open(&io).await.unwrap();
+        client.send(&Packet::connect("/", Some(json!({}))));
+        let connect = client
+            .recv_where(|p| p.kind == PacketKind::Connect)
+            .await
+            .unwrap();
+        let pid = connect.data.as_ref().unwrap()["pid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        pids.push(pid);
+        clients.push(client);
+    }
+    // The server goes away ("server shutting down", a recoverable reason): each session is
+    // in Redis when `close` returns, for the client to recover on another server.
+    io.close().await;
+    let mut redis = redis();
+    for pid in &pids {
+        let key = format!("sio:session:{pid}");
+        let kept: Option<Vec<u8>> = redis::cmd("GET").arg(&key).query(&mut redis).unwrap();
+        assert!(kept.is_some(), "session {pid} not kept");
+        let _: () = redis::cmd("DEL").arg(&key).query(&mut redis).unwrap();
+    }
+    let _: () = redis::cmd("DEL").arg(&stream).query(&mut redis).unwrap();
+}

@@ -1,8 +1,9 @@
 //! What every Redis adapter holds for its namespace: the local state, the two connections,
 //! the pending requests, the receive loop's switches.
 
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use sio_core::socketio::{AdapterError, LocalAdapter, NamespaceHandle};
 use tokio::sync::{oneshot, watch};
@@ -21,6 +22,9 @@ pub(super) struct Link {
     pub(super) subscriber: SharedSubscription,
 }
 
+/// How long closing an adapter waits for what it queued to reach Redis.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The first ack id used for other servers' broadcasts with acks (2^52: still exact as a
 /// JavaScript number, beyond what a namespace's counter reaches).
 const FOREIGN_ACK_IDS: u64 = 1 << 52;
@@ -37,8 +41,10 @@ pub(super) struct Core<T, K: Clone = ()> {
     pub(super) pending: PendingRequests<T, K>,
     /// Whether the subscriber is subscribed (set by the receive loop).
     pub(super) subscribed: watch::Receiver<bool>,
-    /// Dropping or firing it stops the receive loop; `None` once the adapter is closed.
+    /// Dropping or firing it stops the receive loop; `None` once the adapter is closing.
     stop: Mutex<Option<oneshot::Sender<()>>>,
+    /// Set once [`Core::close`] is done: nothing more is published.
+    closed: AtomicBool,
     /// Ack ids of broadcasts with acks requested by other servers, far above the ids this
     /// server's namespaces hand out.
     pub(super) foreign_ack_ids: AtomicU64,
@@ -90,6 +96,7 @@ impl<T, K: Clone> Core<T, K> {
             pending: PendingRequests::default(),
             subscribed,
             stop: Mutex::new(Some(stop_tx)),
+            closed: AtomicBool::new(false),
             foreign_ack_ids: AtomicU64::new(FOREIGN_ACK_IDS),
         };
         (core, run)
@@ -104,12 +111,7 @@ impl<T, K: Clone> Core<T, K> {
     /// The publisher, while the adapter is open.
     pub(super) fn publisher(&self) -> Result<&Publisher, AdapterError> {
         let link = self.link()?;
-        if self
-            .stop
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_none()
-        {
+        if self.closed.load(Ordering::Acquire) {
             return Err(AdapterError::Remote("the adapter is closed".to_owned()));
         }
         Ok(&link.conns.publisher)
@@ -140,8 +142,10 @@ impl<T, K: Clone> Core<T, K> {
         queued.map_err(|e| remote("cannot publish", e))
     }
 
-    /// Stops the receive loop and publishing, and unsubscribes from `subscriptions`. The
-    /// connections close with the last adapter that shares them.
+    /// Stops the receive loop, unsubscribes from `subscriptions`, lets what is queued reach
+    /// Redis (the sessions of the sockets the closing server just let go, say, for their
+    /// clients to recover on another server: at most [`FLUSH_TIMEOUT`]), then stops
+    /// publishing. The connections close with the last adapter that shares them.
     pub(super) async fn close(&self, subscriptions: Vec<Subscription>) {
         if let Some(stop) = self.stop.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = stop.send(());
@@ -150,11 +154,17 @@ impl<T, K: Clone> Core<T, K> {
             for subscription in subscriptions {
                 let _ = link.subscriber.unsubscribe(subscription).await;
             }
-            if Arc::strong_count(&link.conns) == 1 {
-                // Nobody else publishes on it: what is still queued is dropped now, as the
-                // adapter is closed.
-                link.conns.publisher.close();
-            }
+            // One queue, in order: once Redis answers this PING, everything queued before it
+            // went out (at once when Redis is unreachable: nothing would go out).
+            let flushed = link.conns.publisher.command(redis::cmd("PING"), 4);
+            let _ = tokio::time::timeout(FLUSH_TIMEOUT, flushed).await;
+        }
+        self.closed.store(true, Ordering::Release);
+        if let Ok(link) = &self.link
+            && Arc::strong_count(&link.conns) == 1
+        {
+            // Nobody else publishes on it.
+            link.conns.publisher.close();
         }
     }
 }
