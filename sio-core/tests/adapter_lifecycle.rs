@@ -42,8 +42,8 @@ async fn the_factory_knows_the_namespace_path_and_the_in_memory_adapter_starts_a
     assert_eq!(main.server_count().await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn emit_with_ack_stream_reports_the_count_then_each_ack_and_ends() {
+/// A server whose sockets join `room` on connect, and two clients in it.
+async fn two_clients_in_room() -> (SocketIo, Vec<TestClient>) {
     let io = SocketIo::builder()
         .ns(
             "/",
@@ -63,6 +63,12 @@ async fn emit_with_ack_stream_reports_the_count_then_each_ack_and_ends() {
     while io.to("room").sockets().len() < 2 {
         tokio::task::yield_now().await;
     }
+    (io, clients)
+}
+
+#[tokio::test]
+async fn emit_with_ack_stream_reports_the_count_then_each_ack_and_ends() {
+    let (io, mut clients) = two_clients_in_room().await;
 
     let mut stream = io
         .to("room")
@@ -95,24 +101,7 @@ async fn emit_with_ack_stream_reports_the_count_then_each_ack_and_ends() {
 
 #[tokio::test]
 async fn emit_with_ack_stream_hands_each_ack_over_as_it_comes() {
-    let io = SocketIo::builder()
-        .ns(
-            "/",
-            Handlers::new().on_connect(|socket: sio_core::socketio::SocketRef| async move {
-                socket.join("room");
-            }),
-        )
-        .build()
-        .unwrap();
-    let mut clients = Vec::new();
-    for _ in 0..2 {
-        let mut client = TestClient::open(&io).await.unwrap();
-        client.connect("/", json!({})).await.unwrap();
-        clients.push(client);
-    }
-    while io.to("room").sockets().len() < 2 {
-        tokio::task::yield_now().await;
-    }
+    let (io, mut clients) = two_clients_in_room().await;
     let mut stream = io
         .to("room")
         .timeout(std::time::Duration::from_secs(30))
