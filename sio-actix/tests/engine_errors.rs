@@ -350,3 +350,33 @@ async fn invalid_origin_characters_are_a_bad_request() {
     assert!(server.engine.is_empty());
     server.stop().await;
 }
+
+#[actix_web::test]
+async fn a_shut_down_engine_refuses_handshakes_and_ends_its_connections() {
+    let server = TestServer::start().await;
+    let sid = server.open_polling().await;
+    server.engine.shutdown();
+    assert_eq!(
+        server.recorder().disconnect_of(&sid).await,
+        DisconnectReason::ServerShuttingDown
+    );
+    // A polling handshake: 503 with the plain message, and the connection not kept alive.
+    let res = server
+        .http
+        .get(server.url("EIO=4&transport=polling"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 503);
+    assert_eq!(
+        res.headers()["content-type"].to_str().unwrap(),
+        "text/plain; charset=utf-8"
+    );
+    assert_eq!(res.headers()["connection"].to_str().unwrap(), "close");
+    assert_eq!(res.text().await.unwrap(), "Server shutting down");
+    // A WebSocket handshake: 400 with the same message, as every refused upgrade.
+    assert_eq!(
+        server.ws_refused("EIO=4&transport=websocket").await,
+        (400, "Server shutting down".to_owned())
+    );
+}
